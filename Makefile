@@ -1,0 +1,36 @@
+# treatywatch: `make run` and `make test` do all set-up on a fresh machine (Python >= 3.11).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Keep Prefect's ephemeral-API state beside the data, quiet and offline-friendly.
+export PREFECT_HOME ?= $(CURDIR)/data/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
+
+.PHONY: install run test eval bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/treatywatch run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+# Extractor quality on the labelled dev set (needs ../shared/eval; never part of `make test`).
+eval: install
+	$(BIN)/python bench/eval_dev.py
+
+bench: install
+	$(BIN)/python bench/bench_extract.py
+
+clean:
+	rm -rf $(VENV) data/prefect .pytest_cache

@@ -1,0 +1,91 @@
+"""`treatywatch` command line: a thin edge that turns library errors into clean messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from parsers.errors import TreatywatchError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Watch news and legal portals for states ending or forging (military) agreements.")
+err = Console(stderr=True)
+
+
+def _fail(exc: Exception, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+) -> None:
+    """Run the monitor flow once: fetch, extract, store, alert; then print a run summary."""
+    from flows.settings import apply_prefect_defaults, load_settings
+
+    settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
+    from flows.monitor import monitor  # imported late: Prefect reads its settings on import
+    from flows.report import print_summary
+
+    try:
+        summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
+    except TreatywatchError as exc:
+        _fail(exc)
+    print_summary(summary, Console())
+
+
+def _s(p: Path | None) -> str | None:
+    return str(p) if p is not None else None
+
+
+@app.command()
+def extract(
+    file: Annotated[Optional[Path], typer.Argument(help="A text file; its events are printed as a JSON list.")] = None,
+    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')] = None,
+    config_dir: Annotated[Path, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = Path("config"),
+) -> None:
+    """Extract events from one file, or from a JSONL stream (one output line per input line)."""
+    from flows.extract_cli import extract_file, extract_jsonl
+    from parsers.extract import load_extractor
+
+    if (file is None) == (jsonl is None):
+        _fail(ValueError("give either FILE or --jsonl IN.jsonl"))
+    try:
+        extractor = load_extractor(config_dir)
+        if file is not None:
+            print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
+        else:
+            extract_jsonl(extractor, jsonl, sys.stdout)
+    except (TreatywatchError, OSError) as exc:
+        _fail(exc)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="A read-only SQL statement, e.g. \"SELECT * FROM v_events\".")],
+    db: Annotated[Path, typer.Option(help="DuckDB file.")] = Path("data/treatywatch.duckdb"),
+    format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+) -> None:
+    """Query the DuckDB file read-only; writes are refused."""
+    from flows.query import run_query
+
+    if format not in ("table", "csv", "json"):
+        _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
+    try:
+        run_query(db, sql, format, Console(), sys.stdout)
+    except TreatywatchError as exc:
+        _fail(exc)
+
+
+if __name__ == "__main__":
+    app()

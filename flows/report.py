@@ -1,0 +1,33 @@
+"""The run summary printed at the end of `treatywatch run`: what worked, what failed, what was sent."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from flows.monitor import RunSummary
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    table = Table(title=f"treatywatch run {summary.run_id[:8]}", title_justify="left")
+    for col in ("source", "status", "items", "new", "ms", "problem"):
+        table.add_column(col, no_wrap=col != "problem", overflow="fold")
+    for f in summary.fetches:
+        r = f.record
+        status = "[green]ok[/]" if r.ok else f"[red]{r.error_kind}[/]"
+        if r.ok and r.status == 304:
+            status = "[green]not modified[/]"
+        table.add_row(f.source.id, status, str(r.items), str(r.new_items), str(r.latency_ms),
+                      "" if r.ok else (r.error or "")[:160])
+    console.print(table)
+    d = summary.delivery
+    failed = len(summary.failed_sources)
+    console.print(
+        f"sources: {len(summary.fetches) - failed} ok, {failed} failed | new items: {summary.new_items} | "
+        f"new events: {len(summary.new_events)} | alerts: {d.sent} sent, {d.failed} failed, {d.still_pending} pending",
+        highlight=False,
+    )
+    for line in d.errors:
+        console.print(f"[yellow]alert not delivered[/] {line}", highlight=False)
+    for dest in d.unroutable:
+        console.print(f"[yellow]pending alerts for a destination no longer configured:[/] {dest}", highlight=False)

@@ -1,0 +1,249 @@
+"""What a run reads from and writes to DuckDB, one batched statement per table.
+
+A run's results land in ONE transaction (fetch log, source state, items, events, parties and the
+pending alert ledger rows), so a crash either loses the whole run (it is redone next time) or
+keeps it whole with its alerts queued: an event is never stored without its ledger rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from flows.db import insert_rows, utcnow
+from parsers.models import Event, FetchedDocument, Item, Source
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """Validators kept between runs for conditional GETs and the health counters."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One attempt at one source, as it goes into the `fetches` log."""
+
+    source_id: str
+    url: str
+    started_at: datetime
+    status: int
+    latency_ms: int
+    bytes: int
+    items: int
+    new_items: int
+    error_kind: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item with the hash of its feed version (page fetches must not make it look changed)."""
+
+    item: Item
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event tied to its item, with the id that makes re-detection idempotent."""
+
+    event_id: str
+    item_id: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    alert_id: str
+    event_id: str
+    destination_key: str
+    destination: str
+    tag: str
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """Everything one run wants to write; handed to `write_run` as a unit."""
+
+    run_id: str
+    started_at: datetime
+    sources: Sequence[Source] = ()
+    fetches: list[FetchRecord] = field(default_factory=list)
+    items: list[StoredItem] = field(default_factory=list)
+    events: list[StoredEvent] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+
+
+def short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def event_id(item_id: str, event: Event) -> str:
+    """Same item + same type + same parties = same event, so re-extraction never re-alerts."""
+    return short_hash(item_id, event.type, event.actor, ",".join(sorted(event.counterparts)))
+
+
+def alert_id(event_id_: str, destination_key: str) -> str:
+    return short_hash(event_id_, destination_key)
+
+
+def body_hash(doc: FetchedDocument) -> str:
+    return hashlib.sha256(doc.body).hexdigest()[:32]
+
+
+def load_source_states(con: duckdb.DuckDBPyConnection) -> dict[str, SourceState]:
+    rows = con.execute(
+        "SELECT source_id, etag, last_modified, body_hash, consecutive_failures FROM sources"
+    ).fetchall()
+    return {r[0]: SourceState(r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def known_content_hashes(con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]) -> dict[str, str]:
+    ids = list(set(item_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT item_id, content_hash FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]
+    ).fetchall()
+    return dict(rows)
+
+
+def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: datetime | None = None) -> None:
+    """Write a run's results atomically: all tables or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _upsert_sources(con, run.sources)
+        _write_fetches(con, run)
+        _upsert_items(con, run.items)
+        _insert_events(con, run.events)
+        insert_rows(
+            con,
+            "alerts",
+            ["alert_id", "event_id", "destination_key", "destination", "tag", "status", "attempts", "created_at"],
+            [(e.alert_id, e.event_id, e.destination_key, e.destination, e.tag, "pending", 0, utcnow()) for e in run.ledger],
+            or_mode="OR IGNORE",
+        )
+        ok = sum(f.ok for f in run.fetches)
+        con.execute(
+            "INSERT OR REPLACE INTO runs (run_id, started_at, finished_at, sources_ok, sources_failed, new_items, new_events)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run.run_id, run.started_at, finished_at or utcnow(), ok, len(run.fetches) - ok, len(run.items), len(run.events)],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> None:
+    now = utcnow()
+    insert_rows(
+        con,
+        "sources",
+        ["source_id", "kind", "url", "lang", "source_group", "first_seen_at"],
+        [(s.id, s.kind, s.url, s.lang, s.group, now) for s in sources],
+        or_mode="OR IGNORE",
+    )
+    for s in sources:  # config may change a source's URL or group; a handful of rows, no batching needed
+        con.execute(
+            "UPDATE sources SET kind = ?, url = ?, lang = ?, source_group = ? WHERE source_id = ?",
+            [s.kind, s.url, s.lang, s.group, s.id],
+        )
+
+
+def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+    insert_rows(
+        con,
+        "fetches",
+        ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind", "error"],
+        [
+            (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind, f.error)
+            for f in run.fetches
+        ],
+    )
+    for f in run.fetches:
+        if f.ok:
+            con.execute(
+                "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, consecutive_failures = 0,"
+                " last_error_kind = NULL, last_error = NULL,"
+                " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), body_hash = coalesce(?, body_hash)"
+                " WHERE source_id = ?",
+                [f.started_at, f.started_at, f.etag, f.last_modified, f.body_hash, f.source_id],
+            )
+        else:
+            con.execute(
+                "UPDATE sources SET last_attempt_at = ?, consecutive_failures = consecutive_failures + 1,"
+                " last_error_kind = ?, last_error = ? WHERE source_id = ?",
+                [f.started_at, f.error_kind, f.error, f.source_id],
+            )
+
+
+def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) -> None:
+    """Replace changed items, keeping when each was first seen."""
+    if not stored:
+        return
+    now = utcnow()
+    ids = [s.item.id for s in stored]
+    first_seen = dict(con.execute("SELECT item_id, first_seen_at FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]).fetchall())
+    con.execute("DELETE FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids])
+    insert_rows(
+        con,
+        "items",
+        ["item_id", "source_id", "url", "guid", "title", "summary", "text", "lang", "published", "content_hash", "first_seen_at", "fetched_at"],
+        [
+            (i.id, i.source_id, i.url, i.guid, i.title, i.summary, i.text, i.lang, i.published, s.content_hash,
+             first_seen.get(i.id, now), now)
+            for s in stored
+            for i in (s.item,)
+        ],
+    )
+
+
+def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
+    now = utcnow()
+    rows: list[tuple[Any, ...]] = []
+    parties: list[tuple[str, str, str]] = []
+    for se in events:
+        e = se.event
+        rows.append((
+            se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
+            e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags),
+            json.dumps([{"name": o.name, "role": o.role, "country": o.country} for o in e.officials], ensure_ascii=False),
+            list(e.dates), e.lang, e.extractor_version, now,
+        ))
+        parties.append((se.event_id, e.actor, "actor"))
+        parties.extend((se.event_id, c, "counterpart") for c in e.counterparts)
+    insert_rows(
+        con,
+        "events",
+        ["event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence", "span_start",
+         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at"],
+        rows,
+        or_mode="OR IGNORE",
+    )
+    insert_rows(con, "event_parties", ["event_id", "party", "role"], parties, or_mode="OR IGNORE")
+
+
+def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:
+    ids = list(set(ids))
+    if not ids:
+        return set()
+    return {r[0] for r in con.execute("SELECT event_id FROM events WHERE event_id IN (SELECT UNNEST($1))", [ids]).fetchall()}

@@ -1,0 +1,166 @@
+"""The `monitor` flow end to end with real parts: a local HTTP server, aiosmtpd, a json:// endpoint,
+a real DuckDB file and Prefect's engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from tests.support import FIXTURES, REPO, free_port, start_smtp
+
+pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
+
+SEED_FEED = REPO / "seeds" / "russia-terminates-military-agreements.xml"
+SEED_COUNTERPARTS = {"BG", "DE", "PL", "RO", "DK", "NO", "GB", "NL", "HR", "BE", "CZ"}
+
+
+def serve_news(server: HTTPServer) -> None:
+    server.expect_request("/news.xml").respond_with_data(
+        (FIXTURES / "flow" / "news.xml").read_bytes(), content_type="application/rss+xml")
+    server.expect_request("/article/oslo-ends-defence-pact").respond_with_data(
+        (FIXTURES / "flow" / "article-oslo.html").read_bytes(), content_type="text/html; charset=utf-8")
+    server.expect_request("/article/football-sponsorship").respond_with_data(
+        "<html><body><article><p>Short.</p></article></body></html>", content_type="text/html")
+    server.expect_request("/missing.xml").respond_with_data("gone", status=404)
+    server.expect_request("/hook", method="POST").respond_with_data("ok")
+
+
+def write_sources(tmp: Path, server: HTTPServer, *, extra: str = "") -> Path:
+    dead_port = free_port()  # nothing listens here: a connection error
+    path = tmp / "sources.yaml"
+    path.write_text(f"""
+sources:
+  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, full_text: never}}
+  - {{id: testwire, kind: rss, url: "{server.url_for('/news.xml')}", lang: en}}
+  - {{id: gone, kind: rss, url: "{server.url_for('/missing.xml')}"}}
+  - {{id: dead, kind: rss, url: "http://127.0.0.1:{dead_port}/feed.xml"}}
+{extra}""", encoding="utf-8")
+    return path
+
+
+def write_alerts(tmp: Path, *urls_and_tags: tuple[str, str]) -> Path:
+    lines = ["version: 1", "urls:"]
+    for url, tags in urls_and_tags:
+        lines += [f'  - "{url}":', f"      - tag: {tags}"]
+    path = tmp / "alerts.yml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(tmp: Path, sources: Path, alerts: Path, monkeypatch: pytest.MonkeyPatch):
+    from flows.monitor import monitor
+
+    monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
+    monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
+    return monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp / "tw.duckdb"),
+                   config_dir=str(REPO / "config"))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_end_to_end_alerts_once_and_isolates_failing_sources(tmp_path, httpserver, smtp_server, monkeypatch):
+    serve_news(httpserver)
+    sources = write_sources(tmp_path, httpserver)
+    alerts = write_alerts(tmp_path, (smtp_server.url(), "termination, partnership"),
+                          (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+
+    first = run(tmp_path, sources, alerts, monkeypatch)
+
+    status = {f.source.id: f.record.error_kind for f in first.fetches}
+    assert status == {"seed": None, "testwire": None, "gone": "http_status", "dead": "connect"}
+    db = tmp_path / "tw.duckdb"
+    events = rows(db, "SELECT type, actor, counterparts, source_id FROM v_events ORDER BY type, actor")
+    by_source = {(t, a, s): set(c) for t, a, c, s in events}
+    assert by_source[("termination", "RU", "seed")] == SEED_COUNTERPARTS
+    assert set(by_source[("partnership_signed", "RU", "seed")]) | {"RU"} == {"RU", "IN"}
+    # the Oslo event is only in the article page: proves the full-text fetch
+    assert by_source[("termination", "NO", "testwire")] == {"RU"}
+    assert not any(s == "testwire" and t.startswith("partnership") for t, a, s in by_source)
+
+    families = [f for (f,) in rows(db, "SELECT e.family FROM events e")]
+    assert len(smtp_server.messages) == len(families)
+    hooks = [json.loads(req.get_data()) for req, _ in httpserver.log if req.path == "/hook"]
+    assert len(hooks) == families.count("termination")
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert any("Russia" in s and "India" in s for s in subjects), subjects
+    assert rows(db, "SELECT count(*) FROM alerts WHERE status <> 'sent'") == [(0,)]
+    failures = dict(rows(db, "SELECT source_id, consecutive_failures FROM sources"))
+    assert failures == {"seed": 0, "testwire": 0, "gone": 1, "dead": 1}
+
+    second = run(tmp_path, sources, alerts, monkeypatch)
+
+    assert second.new_items == 0 and second.new_events == [] and second.delivery.sent == 0
+    assert len(smtp_server.messages) == len(families)
+    assert rows(db, "SELECT count(*) FROM items") == [(4,)]
+    assert rows(db, "SELECT count(*) FROM events") == [(len(families),)]
+    assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
+    assert dict(rows(db, "SELECT source_id, consecutive_failures FROM sources"))["gone"] == 2
+
+
+def test_smtp_down_keeps_alerts_pending_then_delivers_exactly_once(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/none").respond_with_data("", status=404)
+    port = free_port()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n')
+    alerts = write_alerts(tmp_path, (f"mailto://127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1",
+                                     "termination, partnership"))
+    db = tmp_path / "tw.duckdb"
+
+    down = run(tmp_path, sources, alerts, monkeypatch)
+
+    assert len(down.new_events) == 3
+    assert down.delivery.sent == 0 and down.delivery.failed == 3
+    assert rows(db, "SELECT status, attempts FROM alerts") == [("pending", 1)] * 3
+    assert all(err for (err,) in rows(db, "SELECT last_error FROM alerts"))
+
+    down_again = run(tmp_path, sources, alerts, monkeypatch)
+    assert down_again.delivery.failed == 3
+    assert rows(db, "SELECT DISTINCT status, attempts FROM alerts") == [("pending", 2)]
+
+    sink, controller = start_smtp(port)
+    try:
+        up = run(tmp_path, sources, alerts, monkeypatch)
+        again = run(tmp_path, sources, alerts, monkeypatch)
+    finally:
+        controller.stop()
+
+    assert up.delivery.sent == 3 and again.delivery.sent == 0
+    assert len(sink.messages) == 3
+    assert rows(db, "SELECT DISTINCT status FROM alerts") == [("sent",)]
+
+
+def test_transient_source_failure_is_retried_then_recorded(tmp_path, httpserver, monkeypatch):
+    calls = []
+
+    def flaky(request):
+        calls.append(request.path)
+        return Response("busy", status=503)
+
+    httpserver.expect_request("/flaky.xml").respond_with_handler(flaky)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: flaky, kind: rss, url: "{httpserver.url_for("/flaky.xml")}"}}\n'
+                       f'  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n')
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "health"))
+    from flows.monitor import monitor
+
+    monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "1")
+    monkeypatch.setenv("TREATYWATCH_FETCH_RETRY_DELAYS", "0.05")
+    summary = monitor.with_options()(sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"),
+                                     config_dir=str(REPO / "config"))
+
+    assert len(calls) == 2  # one retry for a 503
+    status = {f.source.id: (f.record.error_kind, f.record.status) for f in summary.fetches}
+    assert status["flaky"] == ("http_status", 503)
+    assert status["seed"] == (None, 200)
+    assert len(summary.new_events) == 3
