@@ -101,6 +101,15 @@ def failed_fetch(source: Source, exc: BaseException) -> SourceFetch:
     return SourceFetch(source, record)
 
 
+def charset_of(content_type: str) -> str | None:
+    """The charset a server declared, so pages without a <meta charset> decode right."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"\' ')
+    return None
+
+
 @task(name="fetch-full-text", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2,
       retry_condition_fn=_retry_transient, task_run_name="page-{item.source_id}")
 def fetch_full_text(item: Item, source: Source, client: httpx.Client, policy: FetchPolicy) -> Item:
@@ -110,7 +119,7 @@ def fetch_full_text(item: Item, source: Source, client: httpx.Client, policy: Fe
         if doc.error.transient:
             raise TransientFetchError(doc)
         return item
-    body = extract_article(doc.body, selectors=source.body_selectors)
+    body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))
     if len(body) <= len(item.text):
         return item
     return dataclasses.replace(item, text=body, summary=item.summary or item.text, needs_full_text=False)

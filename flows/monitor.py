@@ -23,7 +23,7 @@ from flows.ingest import SourceFetch, failed_fetch, fetch_full_text, fetch_sourc
 from flows.settings import Settings, load_settings
 from parsers.extract import Extractor, load_extractor
 from parsers.models import ExtractionInput, Item, Source
-from parsers.sources import load_sources
+from parsers.sources import IMPLEMENTED_KINDS, load_sources
 
 
 @dataclass(slots=True)
@@ -40,6 +40,12 @@ class RunSummary:
     @property
     def failed_sources(self) -> list[SourceFetch]:
         return [f for f in self.fetches if not f.record.ok]
+
+
+def runnable_sources(sources: Sequence[Source]) -> tuple[list[Source], list[Source]]:
+    """Enabled sources of a kind we can fetch, and the enabled ones we must skip (reserved kinds)."""
+    enabled = [s for s in sources if s.enabled]
+    return [s for s in enabled if s.kind in IMPLEMENTED_KINDS], [s for s in enabled if s.kind not in IMPLEMENTED_KINDS]
 
 
 def policy_of(settings: Settings) -> FetchPolicy:
@@ -112,7 +118,9 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list = [s for s in load_sources(settings.sources_file) if s.enabled]
+    source_list, skipped = runnable_sources(load_sources(settings.sources_file))
+    for s in skipped:
+        logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
     extractor = load_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
     with db.connect(settings.db_path) as con:

@@ -126,6 +126,8 @@ class Event:
     dates: tuple[date, ...] = ()
     agreement: str = ""
     extractor_version: str = ""
+    # One entry per `dates` item: "day", "month" or "year" (a month-only date is stored as day 1).
+    date_precision: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -134,6 +136,7 @@ class Event:
         out["flags"] = list(self.flags)
         out["officials"] = [asdict(o) for o in self.officials]
         out["dates"] = [d.isoformat() for d in self.dates]
+        out["date_precision"] = list(self.date_precision)
         return out
 
     @property

@@ -1,0 +1,297 @@
+"""HTTP (and own-config local file) fetching that turns every failure into a classified FetchError.
+
+A run must survive any one source misbehaving: timeouts, error codes, endless or huge bodies and
+redirect loops become a `FetchedDocument.error`, never an exception.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import pathlib
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from parsers.models import FetchedDocument, FetchError
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+MIN_SECRET_CHARS = 6  # usernames at least this long are treated as tokens and scrubbed
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for one fetch; small in tests, generous in production."""
+
+    connect_timeout: float = 5
+    read_timeout: float = 10
+    total_timeout: float = 30
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    user_agent: str = "treatywatch/0.1 (+https://github.com/treatywatch/treatywatch)"
+
+
+class _Abort(Exception):
+    """Internal: stop streaming with an already classified error."""
+
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def make_client(policy: FetchPolicy) -> httpx.Client:
+    """One pooled client per run; timeouts are per socket operation, the total deadline is ours."""
+    timeout = httpx.Timeout(
+        connect=policy.connect_timeout,
+        read=policy.read_timeout,
+        write=policy.read_timeout,
+        pool=policy.connect_timeout,
+    )
+    return httpx.Client(
+        follow_redirects=True,
+        max_redirects=policy.max_redirects,
+        timeout=timeout,
+        # We decode ourselves (bounded), so only offer encodings we can decode with zlib.
+        headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+def redact(url: str) -> str:
+    """Drop userinfo (user:password@) so a URL can go into logs, messages and the database."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _scrub(message: str, url: str) -> str:
+    """Remove any userinfo of `url` that an exception message may have echoed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return message
+    userinfo = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
+    # A short username is usually not a secret and would garble the message; a password always is.
+    user = parts.username if parts.username and len(parts.username) >= MIN_SECRET_CHARS else None
+    for secret in (userinfo, parts.password, user):
+        if secret:
+            message = message.replace(secret, "***")
+    return message
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date; return seconds from now (>= 0)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _decoder(encoding: str) -> zlib._Decompress | None:
+    """A zlib decompressor for the Content-Encoding, None for identity."""
+    enc = encoding.strip().lower()
+    if enc in ("", "identity"):
+        return None
+    if enc in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if enc == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip header, auto-detected
+    raise _Abort(FetchError("io", f"unsupported Content-Encoding {encoding!r}"))
+
+
+def _read_body(resp: httpx.Response, policy: FetchPolicy, deadline: float) -> bytes:
+    """Stream raw bytes, decode with a bounded output size, and stop at the cap or the deadline."""
+    too_large = FetchError("too_large", f"body exceeds {policy.max_bytes} bytes (decoded)")
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > policy.max_bytes:
+        raise _Abort(too_large)
+    decoder = _decoder(resp.headers.get("content-encoding", ""))
+    out = bytearray()
+    for raw in resp.iter_raw():
+        if time.monotonic() > deadline:
+            raise _Abort(FetchError("timeout", f"total deadline {policy.total_timeout}s exceeded", True))
+        pending = raw
+        while pending:
+            room = policy.max_bytes - len(out) + 1
+            chunk = decoder.decompress(pending, room) if decoder else pending
+            pending = decoder.unconsumed_tail if decoder else b""
+            out += chunk
+            if len(out) > policy.max_bytes:
+                raise _Abort(too_large)
+    if decoder:
+        out += decoder.flush()
+        if len(out) > policy.max_bytes:
+            raise _Abort(too_large)
+    return bytes(out)
+
+
+def _status_error(resp: httpx.Response) -> FetchError:
+    """Classify a non-2xx/304 answer; 5xx and 429 are worth retrying."""
+    code = resp.status_code
+    transient = code >= 500 or code in TRANSIENT_STATUSES
+    retry_after = parse_retry_after(resp.headers.get("retry-after"))
+    msg = f"HTTP {code} {resp.reason_phrase}".strip()
+    if retry_after is not None:
+        msg += f" (retry after {retry_after:.0f}s)"
+    return FetchError("http_status", msg, transient, retry_after)
+
+
+def _exception_error(exc: Exception, url: str) -> FetchError:
+    """Map httpx's exception tree onto our stable kinds."""
+    msg = _scrub(f"{type(exc).__name__}: {exc}", url)
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError("timeout", msg, True)
+    if isinstance(exc, httpx.ConnectError):
+        return FetchError("connect", msg, True)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FetchError("redirects", msg, False)
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return FetchError("scheme", msg, False)
+    if isinstance(exc, (httpx.TransportError, httpx.DecodingError, zlib.error)):
+        return FetchError("io", msg, True)
+    return FetchError("io", msg, False)
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """Validators from the previous fetch, so unchanged feeds cost a 304."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _fetch_http(
+    client: httpx.Client, url: str, policy: FetchPolicy, etag: str | None, last_modified: str | None
+) -> FetchedDocument:
+    """GET with streaming limits; every failure comes back as `error`."""
+    started, fetched_at = time.monotonic(), datetime.now(UTC)
+    deadline = started + policy.total_timeout
+    safe_url, final_url, status, body, headers = redact(url), redact(url), 0, b"", httpx.Headers()
+    error: FetchError | None = None
+    try:
+        request_headers = _conditional_headers(etag, last_modified)
+        with client.stream("GET", url, headers=request_headers) as resp:
+            final_url, status, headers = redact(str(resp.url)), resp.status_code, resp.headers
+            if status == 304:
+                pass
+            elif not 200 <= status < 300:
+                error = _status_error(resp)
+            else:
+                body = _read_body(resp, policy, deadline)
+    except _Abort as abort:
+        error, body = abort.error, b""
+    except (httpx.HTTPError, httpx.InvalidURL, zlib.error, OSError) as exc:
+        error, body = _exception_error(exc, url), b""
+    return FetchedDocument(
+        url=safe_url,
+        final_url=final_url,
+        status=status,
+        body=body,
+        content_type=headers.get("content-type", ""),
+        etag=headers.get("etag") or (etag if status == 304 else None),
+        last_modified=headers.get("last-modified") or (last_modified if status == 304 else None),
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+        fetched_at=fetched_at,
+        error=error,
+    )
+
+
+def _local_path(url: str, base_dir: pathlib.Path | None) -> pathlib.Path:
+    """A file: URL or a path (relative ones against base_dir, the repo root for our config)."""
+    if url.lower().startswith("file:"):
+        path = pathlib.Path(url2pathname(urlsplit(url).path))
+    else:
+        path = pathlib.Path(url)
+    if not path.is_absolute():
+        path = (base_dir or pathlib.Path.cwd()) / path
+    return path.resolve()
+
+
+def _fetch_local(
+    url: str, policy: FetchPolicy, base_dir: pathlib.Path | None, last_modified: str | None
+) -> FetchedDocument:
+    """Read a file named by our own config (the seed feed), with the same size cap as HTTP."""
+    started, fetched_at = time.monotonic(), datetime.now(UTC)
+    path = _local_path(url, base_dir)
+    final_url, status, body, mtime = path.as_uri(), 0, b"", None
+    error: FetchError | None = None
+    try:
+        stat = path.stat()
+        mtime = format_datetime(datetime.fromtimestamp(int(stat.st_mtime), UTC), usegmt=True)
+        if stat.st_size > policy.max_bytes:
+            error = FetchError("too_large", f"file exceeds {policy.max_bytes} bytes")
+        elif last_modified and last_modified == mtime:
+            status = 304
+        else:
+            status, body = 200, path.read_bytes()
+    except OSError as exc:
+        error = FetchError("io", f"cannot read local source {url!r}: {exc.strerror or exc}")
+    return FetchedDocument(
+        url=url,
+        final_url=final_url,
+        status=status,
+        body=body,
+        content_type=mimetypes.guess_type(path.name)[0] or "",
+        last_modified=mtime,
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+        fetched_at=fetched_at,
+        error=error,
+    )
+
+
+def _refused(url: str, message: str) -> FetchedDocument:
+    """A document for a URL we will not fetch at all."""
+    return FetchedDocument(
+        url=redact(url),
+        final_url=redact(url),
+        status=0,
+        body=b"",
+        fetched_at=datetime.now(UTC),
+        error=FetchError("scheme", message),
+    )
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    policy: FetchPolicy,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    base_dir: pathlib.Path | None = None,
+    allow_local: bool = False,
+) -> FetchedDocument:
+    """Fetch one URL; never raises for network, HTTP or content trouble (see FetchedDocument.error).
+
+    `allow_local` is only for URLs from our own config: links found in a remote feed must never
+    make us read local files.
+    """
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return _refused(url, "unparseable URL")
+    if scheme in ("http", "https"):
+        return _fetch_http(client, url, policy, etag, last_modified)
+    if allow_local and (scheme in ("", "file")):
+        return _fetch_local(url, policy, base_dir, last_modified)
+    label = f"{scheme}:" if scheme else "local path"
+    return _refused(url, f"refused {label} URL {redact(url)!r}: only http/https may be fetched")
