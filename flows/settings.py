@@ -37,10 +37,23 @@ class Settings:
     read_timeout: float = 10.0
     total_timeout: float = 30.0
     max_bytes: int = 10_000_000
+    # Items older than this are stored but not alerted on a source's first run; None = no horizon.
+    alert_horizon_days: int | None = 30
+    fetch_per_host: int = 4  # requests in flight to one host
+    fetch_chunk_size: int = 100  # sources per Prefect task (one task per source costs ~30 ms of API calls)
+    max_in_run_retry_after: float = 30.0  # a longer Retry-After is honoured by the next run, not by waiting
+    health_failing_at: float = 3.0
+    health_disable_at: float = 10.0
+    health_backoff_after: float = 2.0
 
 
 def _path(value: str | os.PathLike[str] | None, fallback: Path) -> Path:
     return Path(value) if value else fallback
+
+
+def _horizon(value: str) -> int | None:
+    """A whole number of days, or off/none for no horizon (every first-run item alerts)."""
+    return None if value.strip().lower() in ("off", "none", "") else int(value)
 
 
 def load_settings(
@@ -65,6 +78,12 @@ def load_settings(
         max_alert_attempts=int(env.get(ENV_PREFIX + "MAX_ALERT_ATTEMPTS", 10)),
         fetch_retries=int(env.get(ENV_PREFIX + "FETCH_RETRIES", 2)),
         fetch_retry_delays=tuple(float(x) for x in env.get(ENV_PREFIX + "FETCH_RETRY_DELAYS", "2,8").split(",")),
+        alert_horizon_days=_horizon(env.get(ENV_PREFIX + "ALERT_HORIZON_DAYS", "30")),
+        fetch_per_host=int(env.get(ENV_PREFIX + "FETCH_PER_HOST", 4)),
+        connect_timeout=float(env.get(ENV_PREFIX + "CONNECT_TIMEOUT", 5)),
+        read_timeout=float(env.get(ENV_PREFIX + "READ_TIMEOUT", 10)),
+        total_timeout=float(env.get(ENV_PREFIX + "TOTAL_TIMEOUT", 30)),
+        max_bytes=int(env.get(ENV_PREFIX + "MAX_BYTES", 10_000_000)),
     )
 
 
@@ -75,3 +94,5 @@ def apply_prefect_defaults(env: dict[str, str] | None = None, *, home: Path | No
         target.setdefault(key, value)
     if home is not None:
         target.setdefault("PREFECT_HOME", str(home))
+    if target.get("PREFECT_HOME"):  # Prefect creates its home but not the parents (e.g. a fresh data/)
+        Path(target["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,7 @@ def test_end_to_end_alerts_once_and_isolates_failing_sources(tmp_path, httpserve
 
     assert second.new_items == 0 and second.new_events == [] and second.delivery.sent == 0
     assert len(smtp_server.messages) == len(families)
-    assert rows(db, "SELECT count(*) FROM items") == [(4,)]
+    assert rows(db, "SELECT count(*) FROM items") == [(3,)]
     assert rows(db, "SELECT count(*) FROM events") == [(len(families),)]
     assert rows(db, "SELECT count(*) FROM runs") == [(2,)]
     assert dict(rows(db, "SELECT source_id, consecutive_failures FROM sources"))["gone"] == 2

@@ -1,0 +1,30 @@
+"""YAML for config files with YAML 1.2 booleans: only true/false are booleans.
+
+PyYAML follows YAML 1.1, where `NO` (Norway), `ON`, `Y` and `off` silently become booleans; a
+gazetteer of ISO codes cannot live with that.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """SafeLoader whose bool resolver only accepts true/false (any case)."""
+
+
+ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse config YAML; raises yaml.YAMLError like yaml.safe_load."""
+    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
