@@ -45,6 +45,16 @@ class Source:
     body_selectors: tuple[str, ...] = ()
     # "auto": fetch the page when the feed text looks like a summary; "always"; "never".
     full_text: str = "auto"
+    # Items older than this many days are stored but not alerted on a source's first run;
+    # None = the run's default (Settings.alert_horizon_days). Group "seed" is always exempt.
+    horizon_days: int | None = None
+    # Kind-specific settings as sorted (key, value) pairs (html `listing`, `pravo` query), validated
+    # by parsers.sources; tuples keep Source hashable and frozen.
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """One kind-specific setting."""
+        return dict(self.options).get(key, default)
 
 
 @dataclass(frozen=True, slots=True)

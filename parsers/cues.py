@@ -1,0 +1,162 @@
+"""Per-sentence analysis (tokens, lexicon hits, gazetteer mentions) and the cue checks around a trigger."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+
+from parsers.gazetteer import Gazetteer, Mention
+from parsers.rules import Hit, Matcher
+from parsers.text import Token, tokenize
+
+_YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
+
+
+@dataclass
+class Sentence:
+    """One sentence of the document with everything the rules look at, in token coordinates."""
+
+    idx: int
+    start: int
+    end: int
+    tokens: list[Token]
+    mentions: list[Mention]
+    hits: list[Hit]
+    is_title: bool = False
+    by_tag: dict[str, list[Hit]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for hit in self.hits:
+            self.by_tag.setdefault(hit.tag, []).append(hit)
+
+    def tagged(self, tag: str, lo: int, hi: int) -> list[Hit]:
+        """Hits of a lexicon that start within token range [lo, hi)."""
+        return [h for h in self.by_tag.get(tag, ()) if lo <= h.start < hi]
+
+    def by_tag_prefix(self, prefix: str) -> list[Hit]:
+        return [h for h in self.hits if h.tag.startswith(prefix)]
+
+    def has(self, tag: str, lo: int, hi: int) -> bool:
+        return any(lo <= h.start < hi for h in self.by_tag.get(tag, ()))
+
+    def years(self) -> list[tuple[int, int]]:
+        """(token index, year) for four-digit years."""
+        return [(i, int(t.text)) for i, t in enumerate(self.tokens) if _YEAR.match(t.text)]
+
+
+class Doc:
+    """The sentences of one document, analysed lazily: only those the engine looks at cost anything."""
+
+    def __init__(self, raw: str, folded: str, spans: list[tuple[int, int]], matcher: Matcher,
+                 gazetteer: Gazetteer, titled: bool) -> None:
+        self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
+        self._matcher, self._gazetteer = matcher, gazetteer
+        self._cache: dict[int, Sentence] = {}
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def get(self, i: int) -> Sentence:
+        sent = self._cache.get(i)
+        if sent is None:
+            sent = analyse(self.raw, self.folded, self.spans[i], i, self._matcher, self._gazetteer,
+                           self.titled and i == 0)
+            self._cache[i] = sent
+        return sent
+
+    def index_at(self, pos: int) -> int:
+        """Index of the sentence containing character `pos` (or the one before a gap)."""
+        return max(0, bisect.bisect_right(self._starts, pos) - 1)
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.spans]
+
+    @property
+    def max_year(self) -> int | None:
+        """Latest four-digit year in the text: the reference when no publication date is known."""
+        if not hasattr(self, "_max_year"):
+            years = [int(y) for y in _YEARS.findall(self.raw)]
+            self._max_year = max(years) if years else None
+        return self._max_year
+
+    def states_before(self, i: int, want: int = 2) -> list[str]:
+        """State codes mentioned before sentence i, in text order, enough for `want` distinct ones."""
+        out: list[str] = []
+        for k in range(i - 1, -1, -1):
+            codes = [c for m in self.get(k).mentions if m.is_state for c in m.codes]
+            out = codes + out
+            if len(set(out)) >= want:
+                break
+        return out
+
+
+def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
+            gazetteer: Gazetteer, is_title: bool) -> Sentence:
+    """Tokenise one sentence span and run the lexicon matcher and the gazetteer over it."""
+    tokens = tokenize(raw, span[0], span[1], folded)
+    return Sentence(idx, span[0], span[1], tokens, gazetteer.find(tokens, raw), matcher.scan(tokens), is_title)
+
+
+def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
+    """Token range of the clause around a trigger: between the nearest clause breaks."""
+    breaks = [h.start for h in sent.by_tag.get("clause_break", ())]
+    lo = max((b + 1 for b in breaks if b < start), default=0)
+    if lo > 0:  # "..., after Sweden and Finland, to sign": the subordinate part closed at the comma
+        commas = [i for i in range(lo, start) if sent.tokens[i].text == ","]
+        lo = commas[-1] + 1 if commas else lo
+    hi = min((b for b in breaks if b >= end), default=len(sent.tokens))
+    return lo, hi
+
+
+def inside_mention(sent: Sentence, pos: int) -> bool:
+    return any(m.start <= pos < m.end for m in sent.mentions)
+
+
+def negated(sent: Sentence, start: int) -> bool:
+    """A negation within four tokens before the trigger (does not / has not / не намерена)."""
+    return sent.has("negation", max(0, start - 4), start)
+
+
+def hedged(sent: Sentence, start: int) -> bool:
+    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
+    return sent.has("hedge", max(0, start - 5), start) or sent.has("hedge", start + 1, start + 3)
+
+
+def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
+    """Anniversaries, "signed in 1997" and decades: the agreement is history, not news."""
+    lo = min(max(0, start - 6), clause_bounds(sent, start, end)[0])
+    if sent.has("historical", lo, end + 6) or sent.has("anniversary", 0, len(sent.tokens)):
+        return True
+    if ref_year is None:
+        return False
+    for i, year in sent.years():
+        if i <= end + 6 and year <= ref_year - 10:
+            return True
+        if start - 8 <= i <= end + 6 and year <= ref_year - 2 and i > 0 \
+                and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 2):i]):
+            return True
+    return False
+
+
+def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int | None) -> bool:
+    """"In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
+    if ref_year is None:
+        return False
+    return any(clause_lo - 2 <= i < start and year <= ref_year - 2 and i > 0 and sent.tokens[i - 1].text in _YEAR_PREP
+               for i, year in sent.years())
+
+
+def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
+    """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
+    limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
+    return sent.has("exclusion", end, limit) or sent.has("exclusion", max(0, start - 2), start)
+
+
+def nonstate(sent: Sentence, lo: int, hi: int) -> bool:
+    """A company, club or armed group in the counterpart region."""
+    return any(not inside_mention(sent, h.start) for h in sent.tagged("nonstate", lo, hi))

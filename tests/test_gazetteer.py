@@ -1,0 +1,78 @@
+"""Country and organisation names, aliases, metonyms and inflected Russian forms -> codes."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from parsers.errors import ConfigError
+from parsers.extract import load_extractor
+from parsers.gazetteer import load_gazetteer
+from parsers.morph import Inflector
+from parsers.text import tokenize
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GAZ = load_extractor(ROOT / "config").gazetteer
+
+
+def codes(text: str) -> list[str]:
+    return [c for m in GAZ.find(tokenize(text), text) for c in m.codes]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Britain", ["GB"]), ("the Czech Republic", ["CZ"]), ("Czechia", ["CZ"]), ("the Netherlands", ["NL"]),
+    ("French", ["FR"]), ("Russian", ["RU"]), ("Moscow", ["RU"]), ("the Kremlin", ["RU"]),
+    ("Washington", ["US"]), ("Pyongyang", ["KP"]), ("Seoul", ["KR"]), ("U.S.", ["US"]), ("Türkiye", ["TR"]),
+    ("South Korea", ["KR"]), ("North Korea", ["KP"]), ("Germany", ["DE"]), ("India's", ["IN"]),
+    ("São Tomé and Príncipe", ["ST"]), ("the two Koreas", ["KR", "KP"]),
+])
+def test_english_names(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("российско-индийский", ["RU", "IN"]), ("Бамако", ["ML"]), ("Минобороны России", ["RU"]),
+    ("с Германией", ["DE"]), ("Германии", ["DE"]), ("во Франции", ["FR"]), ("с Белоруссией", ["BY"]),
+    ("Республикой Беларусь", ["BY"]), ("Соединенными Штатами", ["US"]), ("с Южной Кореей", ["KR"]),
+    ("Сан-Томе и Принсипи", ["ST"]), ("Королевства Дания", ["DK"]), ("с Того", ["TG"]),
+    ("российской", ["RU"]), ("Москвой", ["RU"]), ("Кремлю", ["RU"]), ("Великобританией", ["GB"]),
+])
+def test_russian_inflected_forms(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NATO", ["NATO"]), ("the European Union", ["EU"]), ("EU", ["EU"]), ("ОДКБ", ["CSTO"]), ("СНГ", ["CIS"]),
+    ("Совета Европы", ["CoE"]), ("PACE", ["CoE"]), ("Евросоюзом", ["EU"]),
+])
+def test_organisations(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["us", "того", "turkey sandwich", "chad fumes", "who knows", "china plates"])
+def test_case_guards_common_words(text: str) -> None:
+    assert codes(text) == []
+
+
+def test_bodies_are_recognised_without_codes() -> None:
+    text = "the Economic Community of West African States (ECOWAS) and ОБСЕ"
+    mentions = GAZ.find(tokenize(text), text)
+    assert [m.kind for m in mentions] == ["body", "body", "body"] and all(m.codes == () for m in mentions)
+
+
+def test_groups_are_data() -> None:
+    assert "GB" not in GAZ.groups["EU"] and "NO" not in GAZ.groups["EU"] and "BG" in GAZ.groups["EU"]
+
+
+def test_longest_match_wins() -> None:
+    text = "the Democratic People's Republic of Korea"
+    assert [(m.codes, m.start) for m in GAZ.find(tokenize(text), text)] == [(("KP",), 1)]
+
+
+@pytest.mark.parametrize("content", ["names: [GB]", "- a\n- b", "bodies: {x: 1}", "spaceships: {}"])
+def test_bad_gazetteer_raises_config_error(tmp_path: pathlib.Path, content: str) -> None:
+    path = tmp_path / "gazetteer.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match="gazetteer.yaml"):
+        load_gazetteer(path, Inflector())
