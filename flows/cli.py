@@ -87,5 +87,22 @@ def query(
         _fail(exc)
 
 
+@app.command()
+def sources(
+    sources_file: Annotated[Optional[Path], typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")] = None,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+) -> None:
+    """Show every source's state: last success, failures (score), items, next attempt, last error."""
+    from flows.settings import load_settings
+    from flows.sources_cli import print_sources, source_rows
+    from parsers.sources import load_sources
+
+    settings = load_settings(sources=sources_file, db=db)
+    try:
+        print_sources(source_rows(load_sources(settings.sources_file), settings.db_path), Console())
+    except TreatywatchError as exc:
+        _fail(exc)
+
+
 if __name__ == "__main__":
     app()

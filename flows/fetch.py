@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import mimetypes
 import pathlib
+import random
+import threading
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -34,6 +38,57 @@ class FetchPolicy:
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     user_agent: str = "treatywatch/0.1 (+https://github.com/treatywatch/treatywatch)"
+
+
+@dataclass
+class HostLimiter:
+    """At most `per_host` requests in flight to one host (host:port) across all threads of a run.
+
+    Built per run and passed in (no module state), so chunks of one host in different tasks still
+    share the limit.
+    """
+
+    per_host: int = 4
+    _locks: dict[str, threading.BoundedSemaphore] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _semaphore(self, host: str) -> threading.BoundedSemaphore:
+        with self._guard:
+            if host not in self._locks:
+                self._locks[host] = threading.BoundedSemaphore(max(1, self.per_host))
+            return self._locks[host]
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        """Hold one of the host's slots for the duration of a request (local files are not limited)."""
+        host = host_of(url)
+        if not host:
+            yield
+            return
+        with self._semaphore(host):
+            yield
+
+
+def host_of(url: str) -> str:
+    """host[:port] of an http(s) URL, "" otherwise: the unit of politeness and of task chunking."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            return ""
+        return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        return ""
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float, jitter: float = 0.25,
+                  retry_after: float | None = None, rng: random.Random | None = None) -> float:
+    """Seconds before attempt `attempt + 1`: exponential, capped, jittered, never below Retry-After.
+
+    Jitter spreads many failing sources over time so they do not all come back in the same second.
+    """
+    raw = min(cap, base * (2 ** max(attempt - 1, 0)))
+    spread = (rng or random.Random()).uniform(1 - jitter, 1 + jitter)
+    return max(raw * spread, retry_after or 0.0)
 
 
 class _Abort(Exception):
@@ -279,6 +334,7 @@ def fetch(
     last_modified: str | None = None,
     base_dir: pathlib.Path | None = None,
     allow_local: bool = False,
+    limiter: HostLimiter | None = None,
 ) -> FetchedDocument:
     """Fetch one URL; never raises for network, HTTP or content trouble (see FetchedDocument.error).
 
@@ -290,7 +346,10 @@ def fetch(
     except ValueError:
         return _refused(url, "unparseable URL")
     if scheme in ("http", "https"):
-        return _fetch_http(client, url, policy, etag, last_modified)
+        if limiter is None:
+            return _fetch_http(client, url, policy, etag, last_modified)
+        with limiter.slot(url):
+            return _fetch_http(client, url, policy, etag, last_modified)
     if allow_local and (scheme in ("", "file")):
         return _fetch_local(url, policy, base_dir, last_modified)
     label = f"{scheme}:" if scheme else "local path"

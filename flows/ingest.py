@@ -1,125 +1,151 @@
-"""Prefect tasks that fetch sources and article pages: thin typed shells over flows.fetch + parsers.
+"""Ingestion for the monitor flow: due sources -> new or changed items with full text, plus health.
 
-Only transient failures (timeouts, 5xx, 429) raise, so Prefect retries them; every other outcome
-comes back as data and ends as a classified failure of that one source.
+The monitor flow calls `ingest()` and gets everything the run must store about sources: the fetch
+log rows, the new items (and the hash of each one's feed version), which of them are history that
+must not alert, and the source-health rows and transitions to write in the run's transaction.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-from dataclasses import dataclass
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
-from prefect import task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_run_logger
 
-from flows.fetch import FetchPolicy, fetch
-from flows.storage import FetchRecord, SourceState
-from parsers.errors import TreatywatchError
-from parsers.feeds import parse_feed
-from parsers.html_text import extract_article
-from parsers.models import FetchedDocument, Item, Source
+from flows import db, health, storage
+from flows.collect import FetchContext, SourceFetch
+from flows.fetch import FetchPolicy, HostLimiter, host_of, make_client
+from flows.fetch_tasks import complete_texts, fetch_all
+from flows.settings import Settings
+from parsers.models import Item, Source
 
-
-class TransientFetchError(TreatywatchError):
-    """A failure worth retrying now; carries the document so the last attempt can be logged."""
-
-    def __init__(self, doc: FetchedDocument) -> None:
-        assert doc.error is not None
-        super().__init__(f"{doc.error.kind}: {doc.error.message}")
-        self.doc = doc
+__all__ = ["Ingested", "SourceFetch", "ingest", "policy_of"]
+HORIZON_EXEMPT_GROUPS = frozenset({"seed"})  # the offline seed must alert on every fresh `make run`
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFetch:
-    """A source's document and the items parsed from it (empty when unchanged or failed)."""
+@dataclass(slots=True)
+class Ingested:
+    """What one run learned from its sources, ready for extraction and `storage.write_run`."""
 
-    source: Source
-    record: FetchRecord
-    items: tuple[Item, ...] = ()
-    warnings: tuple[str, ...] = ()
+    fetches: list[SourceFetch] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)  # new or changed, page text filled in where fetched
+    feed_hashes: dict[str, str] = field(default_factory=dict)  # item id -> hash of its feed version
+    quiet_item_ids: frozenset[str] = frozenset()  # history on a first run: stored, never alerted
+    skipped: list[tuple[Source, str]] = field(default_factory=list)  # backing off or disabled
+    health_rows: list[tuple] = field(default_factory=list)
+    transitions: list[health.HealthEvent] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[storage.FetchRecord]:
+        return [f.record for f in self.fetches]
+
+    @property
+    def stored_items(self) -> list[storage.StoredItem]:
+        return [storage.StoredItem(i, self.feed_hashes[i.id]) for i in self.items]
 
 
-def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
-    try:
-        state.result()
-    except TransientFetchError:
-        return True
-    except Exception:
+def policy_of(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                       total_timeout=settings.total_timeout, max_bytes=settings.max_bytes)
+
+
+def health_policy_of(settings: Settings) -> health.HealthPolicy:
+    return health.HealthPolicy(failing_at=settings.health_failing_at, disable_at=settings.health_disable_at,
+                               backoff_after=settings.health_backoff_after)
+
+
+def new_or_changed(fetches: Sequence[SourceFetch], db_path: Path) -> tuple[list[Item], dict[str, int]]:
+    """Items never stored, or stored with other content; plus the count of new items per source."""
+    candidates = {i.id: i for f in fetches for i in f.items}  # one id seen twice in a run is one item
+    with db.connect(db_path) as con:
+        known = storage.known_content_hashes(con, candidates)
+    fresh = [i for i in candidates.values() if known.get(i.id) != i.content_hash]
+    per_source: dict[str, int] = {}
+    for i in fresh:
+        per_source[i.source_id] = per_source.get(i.source_id, 0) + 1
+    return fresh, per_source
+
+
+def horizon_exempt(source: Source) -> bool:
+    """Group `seed` and local files (only our own config can name them) have no backlog to flood with."""
+    return source.group in HORIZON_EXEMPT_GROUPS or host_of(source.url) == "" and source.kind != "pravo"
+
+
+def is_history(item: Item, source: Source, was: health.SourceHealth, default_days: int | None, now: datetime) -> bool:
+    """Dated before the horizon on the source's first successful run.
+
+    Undated items are not history: we would rather alert once too often than hide a new act.
+    """
+    days = source.horizon_days if source.horizon_days is not None else default_days
+    if horizon_exempt(source) or days is None or not was.first_run or item.published is None:
         return False
-    return False
+    return item.published < now - timedelta(days=days)
 
 
-def fetch_record(source: Source, doc: FetchedDocument, *, items: int = 0, error_kind: str | None = None,
-                 error: str | None = None) -> FetchRecord:
-    """The fetch-log row for one attempt; the document's own error wins over a parse error."""
-    if doc.error is not None:
-        error_kind, error = doc.error.kind, doc.error.message
-    return FetchRecord(
-        source_id=source.id, url=source.url, started_at=doc.fetched_at, status=doc.status,
-        latency_ms=doc.elapsed_ms, bytes=len(doc.body), items=items, new_items=0,
-        error_kind=error_kind, error=error,
-        etag=doc.etag if error_kind is None else None,
-        last_modified=doc.last_modified if error_kind is None else None,
-        body_hash=hashlib.sha256(doc.body).hexdigest()[:32] if error_kind is None and doc.body else None,
-    )
+def _empty_is_failure(f: SourceFetch, was: health.SourceHealth) -> SourceFetch:
+    """A feed that used to have entries and now parses to none: a soft `empty` failure."""
+    if not f.record.ok or f.unchanged or not health.went_empty(was, len(f.items)):
+        return f
+    record = dataclasses.replace(f.record, error_kind="empty",
+                                 error=f"feed parsed to 0 entries; it had {was.last_items} last time")
+    return dataclasses.replace(f, record=record)
 
 
-@task(name="fetch-source", cache_policy=NO_CACHE, retry_condition_fn=_retry_transient, task_run_name="fetch-{source.id}")
-def fetch_source(source: Source, state: SourceState, client: httpx.Client, policy: FetchPolicy, base_dir: Path) -> SourceFetch:
-    doc = fetch(client, source.url, policy, etag=state.etag, last_modified=state.last_modified,
-                base_dir=base_dir, allow_local=True)
-    if doc.error is not None and doc.error.transient:
-        raise TransientFetchError(doc)
-    return parse_source(source, state, doc)
+def _assess(fetches: Sequence[SourceFetch], before: dict[str, health.SourceHealth], settings: Settings,
+            run_id: str, now: datetime) -> tuple[list[health.SourceHealth], list[health.HealthEvent]]:
+    """Health after this run for every fetched source, and the transitions to record."""
+    policy, rng = health_policy_of(settings), random.Random()
+    after, events = [], []
+    for f in fetches:
+        outcome = health.Outcome(f.record.error_kind, f.record.status,
+                                 None if f.unchanged else len(f.items), f.retry_after)
+        state, changed = health.assess(before[f.source.id], outcome, now=now, run_id=run_id, policy=policy, rng=rng)
+        after.append(state)
+        events += changed
+    return after, events
 
 
-def parse_source(source: Source, state: SourceState, doc: FetchedDocument) -> SourceFetch:
-    """Turn a fetched document into items, skipping the parse when the body is provably unchanged."""
-    if doc.error is not None:
-        return SourceFetch(source, fetch_record(source, doc))
-    record = fetch_record(source, doc)
-    if doc.status == 304 or (state.body_hash and record.body_hash == state.body_hash):
-        return SourceFetch(source, record)
-    parsed = parse_feed(doc, source)
-    if parsed.error is not None:
-        return SourceFetch(source, fetch_record(source, doc, error_kind=parsed.error.kind, error=parsed.error.message),
-                           warnings=parsed.warnings)
-    return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
+def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: datetime | None = None) -> Ingested:
+    """Fetch every due source, keep new or changed items, fill in page texts, assess health."""
+    now = now or db.utcnow()
+    with db.connect(settings.db_path) as con:
+        states = storage.load_source_states(con)
+        before = health.load_health(con)
+    before = {s.id: before.get(s.id) or health.SourceHealth(s.id) for s in sources}
+    due = [s for s in sources if health.is_due(before[s.id], now)]
+    out = Ingested(skipped=[(s, f"{before[s.id].state} until {before[s.id].next_attempt_at:%Y-%m-%d %H:%M}Z")
+                            for s in sources if s not in due])
+    policy = policy_of(settings)
+    with make_client(policy) as client:
+        ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
+                           HostLimiter(settings.fetch_per_host), now)
+        fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)]
+        fresh, per_source = new_or_changed(fetches, settings.db_path)
+        out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
+        by_id = {s.id: s for s in sources}
+        out.quiet_item_ids = frozenset(
+            i.id for i in fresh
+            if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now))
+        out.items = complete_texts(fresh, by_id, settings, ctx)
+    out.fetches = [dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
+                   for f in fetches]
+    after, out.transitions = _assess(out.fetches, before, settings, run_id, now)
+    out.health_rows = health.health_rows(after, out.transitions, now)
+    _log(out)
+    return out
 
 
-def failed_fetch(source: Source, exc: BaseException) -> SourceFetch:
-    """A source whose task failed for good (retries used up, or a bug): log it, do not stop the run."""
-    if isinstance(exc, TransientFetchError):
-        return SourceFetch(source, fetch_record(source, exc.doc))
-    from flows.db import utcnow
-
-    record = FetchRecord(source_id=source.id, url=source.url, started_at=utcnow(), status=0, latency_ms=0, bytes=0,
-                         items=0, new_items=0, error_kind="internal", error=f"{type(exc).__name__}: {exc}"[:500])
-    return SourceFetch(source, record)
-
-
-def charset_of(content_type: str) -> str | None:
-    """The charset a server declared, so pages without a <meta charset> decode right."""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip('"\' ')
-    return None
-
-
-@task(name="fetch-full-text", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2,
-      retry_condition_fn=_retry_transient, task_run_name="page-{item.source_id}")
-def fetch_full_text(item: Item, source: Source, client: httpx.Client, policy: FetchPolicy) -> Item:
-    """Replace a summary with the article body; on any failure keep the summary (never lose the item)."""
-    doc = fetch(client, item.url, policy, allow_local=False)
-    if doc.error is not None:
-        if doc.error.transient:
-            raise TransientFetchError(doc)
-        return item
-    body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))
-    if len(body) <= len(item.text):
-        return item
-    return dataclasses.replace(item, text=body, summary=item.summary or item.text, needs_full_text=False)
+def _log(out: Ingested) -> None:
+    """Say what was skipped and what changed health, in the flow run's log."""
+    try:
+        logger = get_run_logger()
+    except Exception:  # called outside a flow run (tests, scripts)
+        return
+    for source, why in out.skipped:
+        logger.info("source %s skipped: %s", source.id, why)
+    for event in out.transitions:
+        logger.warning("health: %s", event.message)

@@ -90,6 +90,8 @@ class RunRecord:
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)
+    # (table, columns, rows, insert mode) from flows.health: source health and its transitions.
+    health: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]], str]] = ()
 
 
 def short_hash(*parts: str) -> str:
@@ -134,6 +136,8 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         _write_fetches(con, run)
         _upsert_items(con, run.items)
         _insert_events(con, run.events)
+        for table, columns, rows, mode in run.health:
+            insert_rows(con, table, columns, rows, or_mode=mode)
         insert_rows(
             con,
             "alerts",

@@ -73,7 +73,7 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     return None
 
 
-def _safe_link(link: str | None) -> tuple[str, str | None]:
+def safe_link(link: str | None) -> tuple[str, str | None]:
     """Keep only http(s) links: a feed must not point us at file:, javascript: or data: URLs."""
     link = (link or "").strip()
     if not link:
@@ -105,7 +105,7 @@ def _texts(entry: Any) -> tuple[str, str, bool]:
     return text, summary, bool(contents)
 
 
-def _needs_full_text(source: Source, url: str, text: str, has_content: bool) -> bool:
+def needs_full_text(source: Source, url: str, text: str, has_content: bool) -> bool:
     """Whether the page must be fetched for the body (never without a safe URL)."""
     if not url or source.full_text == "never":
         return False
@@ -116,7 +116,7 @@ def _needs_full_text(source: Source, url: str, text: str, has_content: bool) -> 
 
 def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | None:
     """One feedparser entry -> Item, or None (with a warning) when nothing identifies it."""
-    url, warning = _safe_link(entry.get("link"))
+    url, warning = safe_link(entry.get("link"))
     if warning:
         warnings.append(warning)
     title = _title(entry)
@@ -139,7 +139,7 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
         summary=summary,
         published=published,
         lang=source.lang or detect_lang(f"{title}\n{text}"),
-        needs_full_text=_needs_full_text(source, url, text, has_content),
+        needs_full_text=needs_full_text(source, url, text, has_content),
     )
 
 

@@ -10,14 +10,21 @@ from urllib.parse import urlsplit
 import soupsieve
 import yaml
 
-from parsers.errors import ConfigError
-from parsers.models import Source
+from parsers.yamlio import load_yaml
 
-# Kinds a source may declare; only IMPLEMENTED_KINDS have a parser today, the rest are reserved.
+from parsers.errors import ConfigError
+from parsers.listing import validate_spec
+from parsers.models import Source
+from parsers.pravo import BLOCKS, DOCUMENTS_PAGE_SIZES, RSS_PAGE_SIZES
+
+# Kinds a source may declare; IMPLEMENTED_KINDS have a parser (all of them now).
 KNOWN_KINDS = frozenset({"rss", "pravo", "html"})
-IMPLEMENTED_KINDS = frozenset({"rss"})
+IMPLEMENTED_KINDS = frozenset({"rss", "pravo", "html"})
 FULL_TEXT_MODES = frozenset({"auto", "always", "never"})
-FIELDS = frozenset({"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text"})
+FIELDS = frozenset(
+    {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo"}
+)
+PRAVO_FIELDS = frozenset({"block", "mode", "document_types", "days", "page_size", "max_pages"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 DROP_PREFIX = "!"  # same convention as parsers.html_text: "!sel" removes elements before extraction
@@ -30,7 +37,7 @@ def _read_yaml(path: pathlib.Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read sources file: {exc}") from exc
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
 
@@ -105,6 +112,61 @@ class _Checker:
                 raise self.fail("body_selectors", f"bad CSS selector {sel!r}: {exc}") from exc
         return tuple(s.strip() for s in value)
 
+    def horizon(self) -> int | None:
+        """Days of history a first run stores without alerting; a whole number >= 0."""
+        value = self.raw.get("horizon_days")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise self.fail("horizon_days", f"must be a whole number of days >= 0, got {value!r}")
+        return value
+
+    def listing(self, kind: str) -> tuple[tuple[str, str], ...]:
+        """`listing:` selectors, required for kind html and compiled now."""
+        raw = self.raw.get("listing")
+        if kind != "html":
+            if raw is not None:
+                raise self.fail("listing", "only sources of kind 'html' take listing selectors")
+            return ()
+        problems = validate_spec(raw)
+        if problems:
+            raise self.fail("listing", "; ".join(problems))
+        for key, sel in raw.items():
+            if sel.strip() != ":scope":
+                try:
+                    soupsieve.compile(sel.strip())
+                except soupsieve.SelectorSyntaxError as exc:
+                    raise self.fail("listing", f"key {key!r}: bad CSS selector {sel!r}: {exc}") from exc
+        return tuple(sorted((k, v.strip()) for k, v in raw.items()))
+
+    def pravo(self, kind: str) -> tuple[tuple[str, object], ...]:
+        """`pravo:` query (block, mode, document_types, days, page_size, max_pages), required for kind pravo."""
+        raw = self.raw.get("pravo")
+        if kind != "pravo":
+            if raw is not None:
+                raise self.fail("pravo", "only sources of kind 'pravo' take a pravo query")
+            return ()
+        if not isinstance(raw, dict):
+            raise self.fail("pravo", f"must be a mapping with at least 'block', got {raw!r}")
+        unknown = sorted(set(map(str, raw)) - PRAVO_FIELDS)
+        if unknown:
+            raise self.fail("pravo", f"unknown key {unknown[0]!r} (allowed: {sorted(PRAVO_FIELDS)})")
+        if raw.get("block") not in BLOCKS:
+            raise self.fail("pravo", f"key 'block' must be one of {sorted(BLOCKS)}, got {raw.get('block')!r}")
+        mode = raw.get("mode", "documents")
+        if mode not in ("documents", "rss"):
+            raise self.fail("pravo", f"key 'mode' must be 'documents' or 'rss', got {mode!r}")
+        sizes = RSS_PAGE_SIZES if mode == "rss" else DOCUMENTS_PAGE_SIZES
+        if raw.get("page_size", 100) not in sizes:
+            raise self.fail("pravo", f"key 'page_size' must be one of {sorted(sizes)} in mode {mode}")
+        for key, low in (("days", 1), ("max_pages", 1)):
+            value = raw.get(key, low)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise self.fail("pravo", f"key {key!r} must be a whole number >= {low}, got {value!r}")
+        types = raw.get("document_types", [])
+        if not isinstance(types, list) or not all(isinstance(t, str) and t.strip() for t in types):
+            raise self.fail("pravo", f"key 'document_types' must be a list of type names, got {types!r}")
+        query = {**raw, "mode": mode, "document_types": tuple(t.strip() for t in types)}
+        return tuple(sorted(query.items()))
+
 
 def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
     """Validate one entry and build its Source."""
@@ -114,15 +176,21 @@ def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
     unknown = sorted(set(map(str, raw)) - FIELDS)
     if unknown:
         raise check.fail(unknown[0], f"unknown field (allowed: {sorted(FIELDS)})")
+    kind = check.choice("kind", KNOWN_KINDS)
+    options = tuple(
+        (key, value) for key, value in (("listing", check.listing(kind)), ("pravo", check.pravo(kind))) if value
+    )
     return Source(
         id=check.pattern("id", ID_PATTERN, required=True) or "",
-        kind=check.choice("kind", KNOWN_KINDS),
+        kind=kind,
         url=check.url(),
         lang=check.pattern("lang", LANG_PATTERN),
         group=check.text("group", "news") or "news",
         enabled=check.flag("enabled", True),
         body_selectors=check.selectors(),
         full_text=check.choice("full_text", FULL_TEXT_MODES, "auto"),
+        horizon_days=check.horizon(),
+        options=options,
     )
 
 

@@ -79,6 +79,24 @@ OK = "id: a, kind: rss, url: 'https://a.example/f'"
         (f"- {{{OK}, grup: legal}}", "source 'a'", "grup"),
         (f"- {{{OK}}}\n  - {{{OK}}}", "source 'a'", "id"),  # duplicate
         (f"- {{{OK}}}\n  - just-a-string", "source #2", ""),
+        (f"- {{{OK}, horizon_days: -1}}", "source 'a'", "horizon_days"),
+        (f"- {{{OK}, horizon_days: 'week'}}", "source 'a'", "horizon_days"),
+        (f"- {{{OK}, listing: {{item: li}}}}", "source 'a'", "listing"),  # rss takes no listing
+        ("- {id: a, kind: html, url: 'https://a.example/'}", "source 'a'", "listing"),
+        ("- {id: a, kind: html, url: 'https://a.example/', listing: {item: 'li[['}}", "source 'a'", "listing"),
+        ("- {id: a, kind: html, url: 'https://a.example/', listing: {item: li, colour: red}}", "source 'a'", "listing"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api'}", "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: kremlin}}", "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, page_size: 50}}",
+         "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, mode: rss, page_size: 30}}",
+         "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, days: 0}}",
+         "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, document_types: x}}",
+         "source 'a'", "pravo"),
+        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, sort: 6}}",
+         "source 'a'", "pravo"),
     ],
 )
 def test_bad_entries_name_file_source_and_field(
@@ -105,3 +123,25 @@ def test_bad_files(tmp_path: pathlib.Path, text: str) -> None:
 def test_missing_file_is_config_error(tmp_path: pathlib.Path) -> None:
     with pytest.raises(TreatywatchError, match=r"nope\.yaml"):
         load_sources(tmp_path / "nope.yaml")
+
+
+def test_html_and_pravo_options_load(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, """
+sources:
+  - {id: h, kind: html, url: 'https://h.example/', horizon_days: 0, listing: {item: li.story, date: time}}
+  - {id: p, kind: pravo, url: 'http://p.example/api', pravo: {block: international, document_types: [Указ]}}
+""")
+    html, pravo_ = load_sources(path)
+    assert html.horizon_days == 0 and html.option("listing") == (("date", "time"), ("item", "li.story"))
+    from parsers.pravo import PravoQuery
+
+    assert PravoQuery.of(pravo_) == PravoQuery(block="international", document_types=("Указ",))
+    assert pravo_.horizon_days is None and pravo_.option("listing") is None
+
+
+def test_default_config_has_pravo_api_sources() -> None:
+    from parsers.pravo import PravoQuery
+
+    pravo_ = [s for s in load_sources(DEFAULT) if s.kind == "pravo"]
+    assert {PravoQuery.of(s).block for s in pravo_} >= {"government", "president", "international"}
+    assert all(s.url == "http://publication.pravo.gov.ru/api" for s in pravo_)
