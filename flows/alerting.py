@@ -1,76 +1,147 @@
-"""From new events to ledger rows, and from pending ledger rows to apprise deliveries.
+"""From new events to promised alerts (the ledger), and from due ledger rows to apprise deliveries.
 
-Routing happens when events are stored (the ledger row is the promise to alert); delivery happens
-afterwards and for every pending row, so alerts that failed on an earlier run go out now.
+`plan` runs inside the run's write transaction: it clusters the new mentions with recent ones,
+asks each touched cluster whether it owes an alert (first report, new parties, later stage,
+official confirmation), applies each tag's filters and queues one row per destination. `deliver`
+runs afterwards and sends everything due, including what earlier runs could not send.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from rich.console import Console
+from flows import clusters as cluster_store
+from flows.alerts.destinations import HEALTH_TAG, Destination, routes
+from flows.ledger import LedgerRow
+from flows.storage import StoredEvent
+from parsers import cluster
+from parsers.routing import AlertPolicy
 
-from flows import db, ledger
-from flows.alerts.deliver import send
-from flows.alerts.destinations import Destination, routes
-from flows.alerts.render import AlertView, render
-from flows.storage import LedgerEntry, StoredEvent, alert_id
+
+@dataclass(frozen=True, slots=True)
+class ItemMeta:
+    """Where and when an item was seen: clustering needs the source group and the time."""
+
+    source_id: str
+    group: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HealthNotice:
+    """Something about treatywatch itself worth a `health` alert; `unique` makes it idempotent."""
+
+    subject: str
+    reason: str
+    title: str
+    message: str
+    unique: str
 
 
 @dataclass(slots=True)
-class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    given_up: int = 0
-    still_pending: int = 0
-    errors: list[str] = field(default_factory=list)
-    unroutable: list[str] = field(default_factory=list)
+class PlanReport:
+    rows: list[LedgerRow] = field(default_factory=list)
+    clusters_touched: int = 0
+    clusters_new: int = 0
 
 
-def ledger_entries(events: Sequence[StoredEvent], destinations: Sequence[Destination], *, min_confidence: float) -> list[LedgerEntry]:
-    """One pending row per (new event, destination whose tags take the event's family)."""
-    out = []
-    for se in events:
-        if se.event.confidence < min_confidence:
+def row_id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], destinations: Sequence[Destination],
+         policy: AlertPolicy, *, now: datetime, quiet_items: frozenset[str] = frozenset()) -> PlanReport:
+    """Cluster new mentions, queue the alerts they cause; call inside the run's write transaction."""
+    report = PlanReport()
+    mentions = [cluster.Mention(e.event_id, meta[e.item_id].source_id, meta[e.item_id].group,
+                                min(meta[e.item_id].seen_at, now), e.event) for e in events]
+    if not mentions:
+        return report
+    cpolicy = cluster.ClusterPolicy(window=policy.cluster_window)
+    since = min(m.seen_at for m in mentions) - policy.cluster_window
+    existing = cluster_store.load_open(con, {m.event.family for m in mentions}, since)
+    assignments, touched = cluster.assign(mentions, existing, cpolicy)
+    known = {c.cluster_id for c in existing}
+    trigger = {a.cluster_id: a.mention for a in assignments}  # the newest mention of each cluster
+    loud = {a.cluster_id for a in assignments if a.mention.event_id not in _quiet_events(events, quiet_items)}
+    for cid, c in list(touched.items()):
+        change = cluster.pending_change(c, policy.min_confidence)
+        if change is None:
             continue
-        for dest in routes(destinations, se.event.family):
-            out.append(LedgerEntry(alert_id(se.event_id, dest.key), se.event_id, dest.key, dest.display, se.event.family))
-    return out
+        if cid in loud:
+            report.rows += _rows_for(c, change, trigger[cid].event_id, destinations, policy, now)
+        touched[cid] = cluster.mark_alerted(c)  # quiet (historic) clusters are settled silently
+    cluster_store.save(con, list(touched.values()), assignments)
+    report.clusters_touched, report.clusters_new = len(touched), len(set(touched) - known)
+    return report
 
 
-def view_of(p: ledger.PendingAlert, db_hint: str) -> AlertView:
-    return AlertView(
-        event_id=p.event_id, family=p.family, type=p.type, actor=p.actor, counterparts=p.counterparts,
-        domain=p.domain, evidence=p.evidence, confidence=p.confidence, rule=p.rule, flags=p.flags, stage=p.stage,
-        officials=p.officials, item_title=p.item_title, item_url=p.item_url, source_id=p.source_id,
-        published=p.published, detected_at=p.detected_at, db_hint=db_hint,
+def _quiet_events(events: Sequence[StoredEvent], quiet_items: frozenset[str]) -> set[str]:
+    return {e.event_id for e in events if e.item_id in quiet_items}
+
+
+def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destinations: Sequence[Destination],
+              policy: AlertPolicy, now: datetime) -> list[LedgerRow]:
+    tag = policy.tag(c.family)
+    if not tag.accepts(confidence=c.confidence, domain=c.domain, parties=c.parties):
+        return []
+    if tag.mode == "digest":
+        not_before = policy.next_digest(now)
+    else:
+        not_before = now + tag.debounce if tag.debounce else None
+    return [
+        LedgerRow(alert_id=row_id(c.cluster_id, change.key, ",".join(sorted(c.parties)), d.key), kind=change.kind,
+                  subject_id=c.cluster_id, change=change.reason, destination_key=d.key, destination=d.display,
+                  tag=c.family, mode=tag.mode, event_id=event_id, not_before=not_before)
+        for d in routes(destinations, c.family)
+    ]
+
+
+def health_rows(notices: Sequence[HealthNotice], destinations: Sequence[Destination]) -> list[LedgerRow]:
+    """One `health` row per notice and destination that takes the `health` tag."""
+    return [
+        LedgerRow(alert_id=row_id("health", n.subject, n.reason, n.unique, d.key), kind="health", subject_id=n.subject,
+                  change=n.reason, destination_key=d.key, destination=d.display, tag=HEALTH_TAG,
+                  payload={"title": n.title, "message": n.message})
+        for n in notices for d in routes(destinations, HEALTH_TAG)
+    ]
+
+
+def heartbeat_notice(last_success: datetime | None, now: datetime, max_silence: timedelta) -> HealthNotice | None:
+    """The dead man's switch: no successful run for longer than `max_silence` before this one."""
+    if last_success is None or now - last_success <= max_silence:
+        return None
+    hours = (now - last_success).total_seconds() / 3600
+    return HealthNotice(
+        subject="runs", reason="silent",
+        title=f"treatywatch was silent for {hours:.1f} h",
+        message=(f"No successful monitor run between {last_success:%Y-%m-%d %H:%M} UTC and {now:%Y-%m-%d %H:%M} UTC "
+                 f"(limit {max_silence.total_seconds() / 3600:g} h). Events published meanwhile are picked up now "
+                 "if the feeds still list them; check the scheduler or worker."),
+        unique=last_success.isoformat(),
     )
 
 
-def deliver_pending(db_path: Path, destinations: Sequence[Destination], *, max_attempts: int,
-                    console: Console | None = None) -> DeliveryReport:
-    """Send every pending alert; mark each one right after its own send, in its own short write."""
-    report = DeliveryReport()
-    by_key = {d.key: d for d in destinations}
-    with db.connect(db_path) as con:
-        pending = ledger.pending_alerts(con)
-        report.unroutable = ledger.orphan_destinations(con, set(by_key))
-    for p in pending:
-        dest = by_key.get(p.destination_key)
-        if dest is None:
-            report.still_pending += 1
-            continue
-        outcome = send(dest, render(view_of(p, str(db_path)), dest.channel), console=console)
-        with db.connect(db_path) as con:
-            if outcome.ok:
-                ledger.mark_sent(con, p.alert_id)
-                report.sent += 1
-                continue
-            status = ledger.mark_failed(con, p.alert_id, outcome.error or "unknown error", max_attempts=max_attempts)
-        report.failed += 1
-        report.given_up += status == "given_up"
-        report.still_pending += status == "pending"
-        report.errors.append(f"{dest.display}: {outcome.error}")
-    return report
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+@dataclass
+class Pacer:
+    """At most one send per `interval` seconds per destination (Slack allows about one a second)."""
+
+    interval: float
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+    last: dict[str, float] = field(default_factory=dict)
+
+    def wait(self, key: str) -> None:
+        if key in self.last:
+            gap = self.interval - (self.clock() - self.last[key])
+            if gap > 0:
+                self.sleep(gap)
+        self.last[key] = self.clock()

@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
 
-from flows import db, storage
-from flows.alerting import DeliveryReport, deliver_pending, ledger_entries
+from flows import db, ledger, runlock, storage
+from flows.alerting import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
+from flows.artifacts import publish_run_artifacts
+from flows.delivery import DeliveryReport, deliver
+from flows.health import HealthEvent
 from flows.ingest import Ingested, SourceFetch, ingest
-from flows.settings import Settings, load_settings
+from flows.settings import load_settings
 from parsers.extract import Extractor, load_extractor
 from parsers.models import ExtractionInput, Item, Source
+from parsers.routing import load_policy
 from parsers.sources import IMPLEMENTED_KINDS, load_sources
 
 
@@ -31,8 +35,10 @@ class RunSummary:
     new_items: int = 0
     new_events: list[storage.StoredEvent] = field(default_factory=list)
     alerts_queued: int = 0
+    plan: PlanReport = field(default_factory=PlanReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     ingested: Ingested = field(default_factory=Ingested)
+    skipped: str = ""  # why the run did not happen (another run held the database), else ""
 
     @property
     def failed_sources(self) -> list[SourceFetch]:
@@ -45,6 +51,11 @@ def runnable_sources(sources: Sequence[Source]) -> tuple[list[Source], list[Sour
     return [s for s in enabled if s.kind in IMPLEMENTED_KINDS], [s for s in enabled if s.kind not in IMPLEMENTED_KINDS]
 
 
+def in_groups(sources: Sequence[Source], groups: Sequence[str] | None) -> list[Source]:
+    """The sources of the given groups (one schedule per group); all of them when `groups` is empty."""
+    return [s for s in sources if not groups or s.group in groups]
+
+
 def extract_all(items: Sequence[Item], extractor: Extractor) -> list[storage.StoredEvent]:
     out = []
     for item in items:
@@ -55,40 +66,60 @@ def extract_all(items: Sequence[Item], extractor: Extractor) -> list[storage.Sto
 
 
 @flow(name="monitor", log_prints=False, validate_parameters=False)
+@runlock.exclusive(on_skip=lambda why: RunSummary(run_id="", skipped=why))
 def monitor(sources: str | None = None, alerts: str | None = None, db_path: str | None = None,
-            config_dir: str | None = None) -> RunSummary:
+            config_dir: str | None = None, groups: list[str] | None = None) -> RunSummary:
     """One pass over every configured source; secrets are read from the environment, not parameters."""
     settings = load_settings(sources=sources, alerts=alerts, db=db_path, config_dir=config_dir)
     logger = get_run_logger()
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list, skipped = runnable_sources(load_sources(settings.sources_file))
+    source_list, skipped = runnable_sources(in_groups(load_sources(settings.sources_file), groups))
     for s in skipped:
         logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
     extractor = load_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
+    policy = load_policy(settings.routing_file)
+    with db.connect(settings.db_path) as con:
+        last_success = storage.last_successful_run(con)
+
     got = ingest(source_list, settings, run_id=run.run_id)
     summary.fetches, summary.ingested = got.fetches, got
-    fresh = got.items
-    events = extract_all(fresh, extractor)
-
+    events = extract_all(got.items, extractor)
     with db.connect(settings.db_path) as con:
         known_events = storage.existing_event_ids(con, (e.event_id for e in events))
     summary.new_events = [e for e in events if e.event_id not in known_events]
+
     run.sources = source_list
     run.fetches, run.items, run.health = got.records, got.stored_items, got.health_rows
     run.events = events
-    alertable = [e for e in summary.new_events if e.item_id not in got.quiet_item_ids]  # no history flood
-    run.ledger = ledger_entries(alertable, destinations, min_confidence=settings.min_alert_confidence)
+    group_of = {s.id: s.group for s in source_list}
+    meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
+    notices = [health_notice(t) for t in got.transitions]
+    if beat := heartbeat_notice(last_success, run.started_at, policy.max_silence):
+        notices.append(beat)
+
+    def queue_alerts(con) -> None:
+        summary.plan = plan(con, summary.new_events, meta, destinations, policy, now=run.started_at,
+                            quiet_items=got.quiet_item_ids)
+        summary.alerts_queued = ledger.insert(con, summary.plan.rows + health_rows(notices, destinations))
+
     with db.connect(settings.db_path) as con:
-        storage.write_run(con, run)
-    summary.new_items, summary.alerts_queued = len(fresh), len(run.ledger)
+        storage.write_run(con, run, within=queue_alerts)
+    summary.new_items = len(got.items)
     for f in summary.failed_sources:
         logger.warning("source %s failed: %s: %s", f.source.id, f.record.error_kind, f.record.error)
 
-    summary.delivery = deliver_pending(settings.db_path, destinations, max_attempts=settings.max_alert_attempts)
+    summary.delivery = deliver(settings.db_path, destinations, policy)
     with db.connect(settings.db_path) as con:
         con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
                     [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
+    publish_run_artifacts(summary)
     return summary
+
+
+def health_notice(t: HealthEvent) -> HealthNotice:
+    """A source's health transition (failing, disabled, recovered) as a `health` alert."""
+    return HealthNotice(subject=t.source_id, reason=t.kind, title=f"treatywatch source {t.source_id}: {t.kind}",
+                        message=t.message, unique=t.health_event_id)

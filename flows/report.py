@@ -9,6 +9,9 @@ from flows.monitor import RunSummary
 
 
 def print_summary(summary: RunSummary, console: Console) -> None:
+    if getattr(summary, "skipped", ""):
+        console.print(f"[yellow]run skipped:[/] {summary.skipped}", highlight=False)
+        return
     table = Table(title=f"treatywatch run {summary.run_id[:8]}", title_justify="left")
     for col in ("source", "status", "items", "new", "ms", "problem"):
         table.add_column(col, no_wrap=col != "problem", overflow="fold")
@@ -24,7 +27,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     failed = len(summary.failed_sources)
     console.print(
         f"sources: {len(summary.fetches) - failed} ok, {failed} failed | new items: {summary.new_items} | "
-        f"new events: {len(summary.new_events)} | alerts: {d.sent} sent, {d.failed} failed, {d.still_pending} pending",
+        f"new events: {len(summary.new_events)} | alerts: {d.sent} sent, {d.failed} failed, {d.still_pending} pending"
+        + (f", {d.uncertain} uncertain" if d.uncertain else "") + (f", {d.given_up} given up" if d.given_up else ""),
         highlight=False,
     )
     for line in d.errors:

@@ -27,9 +27,8 @@ class Settings:
     sources_file: Path
     alerts_file: Path | None
     db_path: Path
+    routing_file: Path | None = None
     apprise_urls: str | None = field(default=None, repr=False)
-    min_alert_confidence: float = 0.5
-    max_alert_attempts: int = 10
     fetch_workers: int = 8
     fetch_retries: int = 2
     fetch_retry_delays: tuple[float, ...] = (2.0, 8.0)
@@ -73,9 +72,8 @@ def load_settings(
         sources_file=_path(sources or env.get(ENV_PREFIX + "SOURCES"), cfg / "sources.yaml"),
         alerts_file=alerts_path if alerts_path.exists() or alerts else None,
         db_path=_path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb"),
+        routing_file=_path(env.get(ENV_PREFIX + "ROUTING"), cfg / "routing.yaml"),
         apprise_urls=env.get(ENV_PREFIX + "APPRISE_URLS") or None,
-        min_alert_confidence=float(env.get(ENV_PREFIX + "MIN_ALERT_CONFIDENCE", 0.5)),
-        max_alert_attempts=int(env.get(ENV_PREFIX + "MAX_ALERT_ATTEMPTS", 10)),
         fetch_retries=int(env.get(ENV_PREFIX + "FETCH_RETRIES", 2)),
         fetch_retry_delays=tuple(float(x) for x in env.get(ENV_PREFIX + "FETCH_RETRY_DELAYS", "2,8").split(",")),
         alert_horizon_days=_horizon(env.get(ENV_PREFIX + "ALERT_HORIZON_DAYS", "30")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,15 +70,6 @@ class StoredEvent:
     event: Event
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    alert_id: str
-    event_id: str
-    destination_key: str
-    destination: str
-    tag: str
-
-
 @dataclass(slots=True)
 class RunRecord:
     """Everything one run wants to write; handed to `write_run` as a unit."""
@@ -89,7 +80,6 @@ class RunRecord:
     fetches: list[FetchRecord] = field(default_factory=list)
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
-    ledger: list[LedgerEntry] = field(default_factory=list)
     # (table, columns, rows, insert mode) from flows.health: source health and its transitions.
     health: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]], str]] = ()
 
@@ -101,10 +91,6 @@ def short_hash(*parts: str) -> str:
 def event_id(item_id: str, event: Event) -> str:
     """Same item + same type + same parties = same event, so re-extraction never re-alerts."""
     return short_hash(item_id, event.type, event.actor, ",".join(sorted(event.counterparts)))
-
-
-def alert_id(event_id_: str, destination_key: str) -> str:
-    return short_hash(event_id_, destination_key)
 
 
 def body_hash(doc: FetchedDocument) -> str:
@@ -128,8 +114,10 @@ def known_content_hashes(con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]
     return dict(rows)
 
 
-def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: datetime | None = None) -> None:
-    """Write a run's results atomically: all tables or none."""
+def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: datetime | None = None,
+              within: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> None:
+    """Write a run's results atomically: all tables or none. `within` runs in the same transaction
+    (the alert planner), so an event is never committed without the alerts it causes."""
     con.execute("BEGIN TRANSACTION")
     try:
         _upsert_sources(con, run.sources)
@@ -138,13 +126,8 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         _insert_events(con, run.events)
         for table, columns, rows, mode in run.health:
             insert_rows(con, table, columns, rows, or_mode=mode)
-        insert_rows(
-            con,
-            "alerts",
-            ["alert_id", "event_id", "destination_key", "destination", "tag", "status", "attempts", "created_at"],
-            [(e.alert_id, e.event_id, e.destination_key, e.destination, e.tag, "pending", 0, utcnow()) for e in run.ledger],
-            or_mode="OR IGNORE",
-        )
+        if within is not None:
+            within(con)
         ok = sum(f.ok for f in run.fetches)
         con.execute(
             "INSERT OR REPLACE INTO runs (run_id, started_at, finished_at, sources_ok, sources_failed, new_items, new_events)"
@@ -251,3 +234,8 @@ def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> se
     if not ids:
         return set()
     return {r[0] for r in con.execute("SELECT event_id FROM events WHERE event_id IN (SELECT UNNEST($1))", [ids]).fetchall()}
+
+
+def last_successful_run(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the last run that reached at least one source finished (the dead man's switch reads it)."""
+    return con.execute("SELECT max(finished_at) FROM runs WHERE sources_ok > 0").fetchone()[0]

@@ -52,9 +52,17 @@ def write_alerts(tmp: Path, *urls_and_tags: tuple[str, str]) -> Path:
     return path
 
 
-def run(tmp: Path, sources: Path, alerts: Path, monkeypatch: pytest.MonkeyPatch):
+FAST_ROUTING = """
+delivery: {backoff_seconds: [0], min_interval_seconds: 0}
+"""
+
+
+def run(tmp: Path, sources: Path, alerts: Path, monkeypatch: pytest.MonkeyPatch, routing: str = FAST_ROUTING):
     from flows.monitor import monitor
 
+    (tmp / "routing.yaml").write_text(routing, encoding="utf-8")
+    monkeypatch.setenv("TREATYWATCH_ROUTING", str(tmp / "routing.yaml"))
+    monkeypatch.setenv("TREATYWATCH_ALERT_HORIZON_DAYS", "off")  # fixture items have fixed dates
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
     return monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp / "tw.duckdb"),

@@ -36,6 +36,7 @@ from flows.alerts.destinations import Destination, scrub, url_secrets
 from flows.alerts.render import RenderedAlert
 
 ERROR_MAX = 300
+ALERT_ID_HEADER = "X-Treatywatch-Alert-Id"
 _FORMATS = {"html": "html", "markdown": "markdown", "text": "text"}
 
 
@@ -45,8 +46,10 @@ class DeliveryOutcome:
     error: str | None = None  # short reason, safe to store (no secrets)
 
 
-def send(destination: Destination, alert: RenderedAlert, *, console: Console | None = None) -> DeliveryOutcome:
-    """Deliver to this one destination; failures come back as ok=False with a scrubbed reason."""
+def send(destination: Destination, alert: RenderedAlert, *, console: Console | None = None,
+         alert_id: str | None = None) -> DeliveryOutcome:
+    """Deliver to this one destination; failures come back as ok=False with a scrubbed reason.
+    `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable."""
     if destination.channel == "console":
         return _print(alert, console or Console(file=sys.stdout))
     secrets = url_secrets(destination.url, keep=destination.display)
@@ -54,6 +57,8 @@ def send(destination: Destination, alert: RenderedAlert, *, console: Console | N
         service = _service(destination)
         if service is None:
             return DeliveryOutcome(False, f"apprise could not load {destination.display}")
+        if alert_id and destination.channel == "email":
+            service.headers[ALERT_ID_HEADER] = alert_id
         result = apprise.Apprise(service).notify(
             body=alert.body, title=alert.title, notify_type=alert.notify_type,
             body_format=_body_format(destination, alert))

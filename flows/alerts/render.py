@@ -18,6 +18,7 @@ What apprise 2.0.1 does with each body (read from its source, checked in tests):
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 from collections.abc import Callable
@@ -78,6 +79,16 @@ class RenderError(TreatywatchError):
 
 
 @dataclass(frozen=True)
+class MentionRef:
+    """One report of the event: where it was seen."""
+
+    source_id: str
+    title: str
+    url: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
 class AlertView:
     """Everything a template may show; built by the flow from DB rows."""
 
@@ -99,6 +110,10 @@ class AlertView:
     published: datetime | None
     detected_at: datetime
     db_hint: str = "data/treatywatch.duckdb"
+    cluster_id: str = ""
+    change: str = ""  # empty for a first alert; e.g. "parties:+HR,BE", "stage:ratified", "official"
+    mentions: tuple[MentionRef, ...] = ()  # every report of this event, oldest first
+    official: bool = False  # confirmed by an official legal portal
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,18 @@ def render(view: AlertView, channel: str) -> RenderedAlert:
     limits = {"evidence_max": 500, "parties_max": 30, "title_max": 200} if channel == "console" else {}
     body = _env().get_template(name).render(**context(view, title_for(view, TITLE_MAX), **limits))
     return RenderedAlert(title_for(view, TITLE_MAX), body.strip() + "\n", body_format, notify_type)
+
+
+def change_label(change: str) -> str:
+    """Human words for a cluster change key ("parties:+HR,BE" -> "new parties: Croatia (HR), Belgium (BE)")."""
+    kind, _, rest = clean(change).partition(":")
+    if kind == "parties":
+        return "new parties: " + ", ".join(party_label(c) for c in rest.lstrip("+").split(",") if c)
+    if kind == "stage":
+        return f"now {rest.replace('_', ' ')}"
+    if kind == "official":
+        return "confirmed by an official legal portal"
+    return clean(change)
 
 
 # --- text helpers -------------------------------------------------------------------------------
@@ -218,6 +245,8 @@ def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
 
 def _title_text(view: AlertView, shown: list[str], more: int) -> str:
     label, verb = TYPE_LABELS.get(view.type, (clean(view.type).replace("_", " ").capitalize() or "Event", ""))
+    if view.change:
+        label = f"Update – {label}"
     actor = party_label(view.actor)
     others = ", ".join(shown) + (f" … (+{more})" if more else "")
     domain = clean(view.domain)
@@ -230,10 +259,13 @@ def _title_text(view: AlertView, shown: list[str], more: int) -> str:
 # --- context and templates ----------------------------------------------------------------------
 
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
-            title_max: int = 500) -> dict[str, Any]:
+            title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
     parties = [party(c) for c in view.counterparts]
-    sql = "SELECT * FROM v_events WHERE event_id = '{}';".format(clean(view.event_id).replace("'", "''"))
+    if view.cluster_id:
+        sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
+    else:
+        sql = "SELECT * FROM v_events WHERE event_id = '{}';".format(clean(view.event_id).replace("'", "''"))
     return {
         "title": title,
         "type_label": TYPE_LABELS.get(view.type, (clean(view.type),))[0],
@@ -259,6 +291,14 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "event_id": clean(view.event_id),
         "sql": sql,
         "cli": _cli_hint(sql, view.db_hint),
+        "change": change_label(view.change) if view.change else "",
+        "official": view.official,
+        "mentions": [
+            {"source_id": clean(m.source_id), "title": shorten(clean(m.title), 160) or "(untitled)",
+             "url": clean(m.url), "link": web_url(m.url), "published": _when(m.published)}
+            for m in view.mentions[:mentions_max]
+        ],
+        "more_mentions": max(len(view.mentions) - mentions_max, 0),
     }
 
 
@@ -288,9 +328,12 @@ def _slack_body(view: AlertView) -> str:
     """Slack mrkdwn under SLACK_MAX: shrink evidence and party lists until it fits."""
     template = _env().get_template(CHANNELS["slack"][0])
     body = ""
-    for evidence_max, parties_max, title_max in ((1500, 40, 300), (700, 15, 200), (300, 6, 120), (120, 2, 80)):
+    for evidence_max, parties_max, title_max, mentions_max in (
+        (1500, 40, 300, 8), (700, 15, 200, 4), (300, 6, 120, 2), (120, 2, 80, 0)
+    ):
         ctx = context(view, title_for(view, SLACK_TITLE_MAX), evidence_max=evidence_max,
-                      parties_max=parties_max, title_max=title_max)
+                      parties_max=parties_max, title_max=title_max, mentions_max=mentions_max)
+        ctx["mention_links"] = [slack_link(m["url"] if len(m["url"]) <= 800 else None, m["title"]) for m in ctx["mentions"]]
         ctx["officials"] = [shorten(o, 120) for o in ctx["officials"][:5]]
         ctx["flags"] = [shorten(f, 60) for f in ctx["flags"][:10]]
         ctx["source_id"] = shorten(ctx["source_id"], 80)
@@ -319,3 +362,61 @@ def _env() -> Environment:
                                               "md": md_escape, "md_link": md_link}
     env.filters.update(filters)
     return env
+
+
+# --- health notices and digests -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """A message about treatywatch itself (a failing source, a silent scheduler); text is untrusted too."""
+
+    title: str
+    message: str
+
+
+def render_notice(notice: Notice, channel: str) -> RenderedAlert:
+    """Health notices: short, escaped per channel, marked as warnings."""
+    title = shorten(clean(notice.title), SLACK_TITLE_MAX if channel == "slack" else TITLE_MAX)
+    message = shorten(clean(notice.message), 2000)
+    if channel == "email":
+        body = f"<h2>{_html(title)}</h2>\n<p>{_html(message)}</p>\n"
+        return RenderedAlert(title, body, "html", "warning")
+    if channel == "slack":
+        return RenderedAlert(title, f"*{slack_escape(title)}*\n{slack_escape(message)}\n", "markdown", "warning")
+    if channel == "console":
+        return RenderedAlert(title, message + "\n", "text", "warning")
+    return RenderedAlert(title, md_escape(message) + "\n", "markdown", "warning")
+
+
+def render_digest(views: list[AlertView], channel: str) -> RenderedAlert:
+    """Many events in one message (e.g. a daily partnership email): one line each, newest last."""
+    if channel not in CHANNELS:
+        raise RenderError(f"no template for channel {channel!r}; expected one of {sorted(CHANNELS)}")
+    families = sorted({v.family for v in views})
+    title = f"treatywatch digest: {len(views)} event{'s' if len(views) != 1 else ''} ({', '.join(families)})"
+    lines = []
+    for v in views:
+        head = _title_text(v, [party_label(c) for c in v.counterparts[:6]],
+                                                                max(len(v.counterparts) - 6, 0))
+        if v.change:
+            head += f" [{change_label(v.change)}]"
+        lines.append((shorten(head, 300), v.item_url, shorten(clean(v.item_title), 160), f"{v.confidence:.2f}"))
+    if channel == "email":
+        items = "".join(
+            f"<li>{_html(h)} (confidence {c})<br>"
+            + (f'<a href="{_html(web_url(u))}">{_html(t)}</a> {_html(web_url(u))}' if web_url(u) else _html(t))
+            + "</li>" for h, u, t, c in lines)
+        return RenderedAlert(title, f"<h2>{_html(title)}</h2>\n<ul>{items}</ul>\n", "html", "info")
+    if channel == "slack":
+        body = "\n".join(f"• {slack_escape(h)} ({c}) {slack_link(u, t)}" for h, u, t, c in lines)
+        if len(body) > SLACK_MAX:
+            body = body[: body.rfind("\n", 0, SLACK_MAX)] + "\n…"
+        return RenderedAlert(shorten(title, SLACK_TITLE_MAX), body + "\n", "markdown", "info")
+    if channel == "console":
+        return RenderedAlert(title, "\n".join(f"- {h} ({c})\n  {u}" for h, u, t, c in lines) + "\n", "text", "info")
+    return RenderedAlert(title, "\n".join(f"- {md_escape(h)} ({c}) {md_link(u, t)}" for h, u, t, c in lines) + "\n",
+                         "markdown", "info")
+
+
+def _html(text: str | None) -> str:
+    return html.escape(text or "", quote=True)

@@ -78,7 +78,8 @@ CREATE TABLE events (
     dates             DATE[],
     lang              VARCHAR,
     extractor_version VARCHAR,
-    detected_at       TIMESTAMPTZ NOT NULL
+    detected_at       TIMESTAMPTZ NOT NULL,
+    cluster_id        VARCHAR              -- the real-world event this mention belongs to
 );
 
 CREATE TABLE event_parties (
@@ -88,31 +89,63 @@ CREATE TABLE event_parties (
     PRIMARY KEY (event_id, party, role)
 );
 
--- The alert ledger: one row per (event, destination), written BEFORE sending.
+-- One real-world event, reported by one or more mentions (events rows) across outlets, languages
+-- and days. Alerts are about clusters, so five outlets give one alert.
+CREATE TABLE clusters (
+    cluster_id       VARCHAR PRIMARY KEY,
+    family           VARCHAR NOT NULL,
+    type             VARCHAR NOT NULL,     -- the most specific type seen
+    actor            VARCHAR NOT NULL,
+    parties          VARCHAR[] NOT NULL,   -- sorted union of actor and counterparts over all mentions
+    domain           VARCHAR NOT NULL,
+    stage            VARCHAR NOT NULL,     -- furthest lifecycle stage seen
+    official         BOOLEAN NOT NULL,     -- confirmed by an official legal portal (source group `legal`)
+    confidence       DOUBLE NOT NULL,      -- rises with independent sources and official confirmation
+    mentions         INTEGER NOT NULL,
+    sources          VARCHAR[] NOT NULL,   -- distinct source ids
+    first_seen_at    TIMESTAMPTZ NOT NULL,
+    last_seen_at     TIMESTAMPTZ NOT NULL,
+    alerted_parties  VARCHAR[],            -- the state last promised to alerts (NULL: never alerted)
+    alerted_stage    VARCHAR,
+    alerted_official BOOLEAN
+);
+
+-- The alert ledger: one row per (subject, change, destination), written BEFORE sending.
 CREATE TABLE alerts (
     alert_id        VARCHAR PRIMARY KEY,
-    event_id        VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL,      -- event | update | health | digest
+    subject_id      VARCHAR NOT NULL,      -- cluster_id (event, update), source id or 'runs' (health)
+    event_id        VARCHAR,               -- the mention that caused it (event, update)
+    change          VARCHAR NOT NULL,      -- new | parties:+XX,YY | stage:ratified | official | a health reason
+    payload         JSON,                  -- health: {title, message}
     destination_key VARCHAR NOT NULL,      -- hash of the apprise URL; the URL itself is never stored
     destination     VARCHAR NOT NULL,      -- privacy-masked URL, safe to show
-    tag             VARCHAR NOT NULL,      -- the apprise tag that routed it (termination | partnership)
-    status          VARCHAR NOT NULL,      -- pending | sent | given_up
+    tag             VARCHAR NOT NULL,      -- the apprise tag that routed it (termination, partnership, health)
+    mode            VARCHAR NOT NULL DEFAULT 'immediate',  -- immediate | digest
+    status          VARCHAR NOT NULL,      -- pending | sending | sent | uncertain | superseded | given_up
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      VARCHAR,
     created_at      TIMESTAMPTZ NOT NULL,
+    not_before      TIMESTAMPTZ,           -- debounce, digest schedule or retry backoff
     last_attempt_at TIMESTAMPTZ,
-    sent_at         TIMESTAMPTZ
+    sent_at         TIMESTAMPTZ,
+    digest_id       VARCHAR                -- the digest message that carried it
 );
 
 CREATE VIEW v_events AS
-SELECT e.event_id, e.family, e.type, e.actor, e.counterparts, e.domain, e.stage, e.confidence,
+SELECT e.event_id, e.cluster_id, e.family, e.type, e.actor, e.counterparts, e.domain, e.stage, e.confidence,
        e.flags, e.evidence, e.rule, e.officials, e.dates, e.lang, e.detected_at,
        i.item_id, i.source_id, i.title AS item_title, i.url AS item_url, i.published
 FROM events e JOIN items i USING (item_id);
 
+CREATE VIEW v_clusters AS
+SELECT c.*, (SELECT list(e.event_id ORDER BY e.detected_at) FROM events e WHERE e.cluster_id = c.cluster_id) AS event_ids
+FROM clusters c;
+
 CREATE VIEW v_alerts AS
-SELECT a.alert_id, a.status, a.attempts, a.destination, a.tag, a.last_error, a.created_at, a.sent_at,
-       e.event_id, e.type, e.actor, e.counterparts
-FROM alerts a JOIN events e USING (event_id);
+SELECT a.alert_id, a.kind, a.change, a.status, a.mode, a.attempts, a.destination, a.tag, a.last_error,
+       a.created_at, a.not_before, a.sent_at, a.subject_id, c.type, c.actor, c.parties
+FROM alerts a LEFT JOIN clusters c ON c.cluster_id = a.subject_id;
 
 CREATE VIEW v_source_health AS
 SELECT s.source_id, s.kind, s.source_group, s.url, s.last_success_at, s.last_attempt_at,
