@@ -214,7 +214,9 @@ def _exception_error(exc: Exception, url: str) -> FetchError:
     if isinstance(exc, httpx.TimeoutException):
         return FetchError("timeout", msg, True)
     if isinstance(exc, httpx.ConnectError):
-        return FetchError("connect", msg, True)
+        # DNS failure or refused connection: retrying seconds later rarely helps; the source's
+        # health backoff and the next scheduled run deal with it (no in-run retries).
+        return FetchError("connect", _connect_words(str(exc), url) or msg, False)
     if isinstance(exc, httpx.TooManyRedirects):
         return FetchError("redirects", msg, False)
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
@@ -222,6 +224,16 @@ def _exception_error(exc: Exception, url: str) -> FetchError:
     if isinstance(exc, (httpx.TransportError, httpx.DecodingError, zlib.error)):
         return FetchError("io", msg, True)
     return FetchError("io", msg, False)
+
+
+def _connect_words(text: str, url: str) -> str | None:
+    """Plain words for the two connect failures people meet most (offline, server down)."""
+    host = host_of(url)
+    if "Name or service not known" in text or "nodename nor servname" in text or "Temporary failure in name" in text:
+        return f"cannot resolve host {host} (offline, or the name is wrong)"
+    if "Connection refused" in text:
+        return f"connection refused by {host}"
+    return None
 
 
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 
 from flows import db, storage
@@ -45,6 +46,13 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's
     except Exception:
         return False
     return False
+
+
+def _last_attempt() -> bool:
+    """True on a task's final try: then a transient failure is returned as data, not raised, so
+    Prefect does not log an ERROR traceback for what the run summary already reports."""
+    ctx = TaskRunContext.get()
+    return ctx is None or ctx.task_run.run_count > (ctx.task.retries or 0)
 
 
 def internal_failure(source: Source, exc: BaseException) -> SourceFetch:
@@ -85,8 +93,8 @@ def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext
     if wait_s > 0:
         time.sleep(wait_s)  # pacing the server asked for (capped by max_retry_after), not a test wait
     result = collect_source(source, state, ctx)
-    if result.transient:
-        retryable = (result.retry_after or 0.0) <= max_retry_after
+    retryable = (result.retry_after or 0.0) <= max_retry_after
+    if result.transient and retryable and not _last_attempt():
         raise TransientFetchError(result, f"{result.record.error_kind}: {result.record.error}", retryable)
     return result
 
@@ -103,7 +111,7 @@ def complete_chunk(label: str, items: list[Item], sources: dict[str, Source], ct
 def fetch_full_text(item: Item, source: Source, ctx: FetchContext) -> Item:
     """A page that failed transiently in its chunk gets one declared retry."""
     completed, error = complete_item(item, source, ctx)
-    if error is not None and error.transient:
+    if error is not None and error.transient and not _last_attempt():
         raise TransientFetchError(completed, f"{error.kind}: {error.message}")
     return completed
 

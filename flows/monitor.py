@@ -108,8 +108,9 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     with db.connect(settings.db_path) as con:
         storage.write_run(con, run, within=queue_alerts)
     summary.new_items = len(got.items)
-    for f in summary.failed_sources:
-        logger.warning("source %s failed: %s: %s", f.source.id, f.record.error_kind, f.record.error)
+    if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
+        logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
+                       ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
 
     summary.delivery = deliver(settings.db_path, destinations, policy)
     with db.connect(settings.db_path) as con:

@@ -202,7 +202,7 @@ def test_connection_refused(client: httpx.Client) -> None:
     with socket.create_server(("127.0.0.1", 0)) as s:
         port = s.getsockname()[1]
     doc = fetch(client, f"http://127.0.0.1:{port}/feed.xml", POLICY)
-    assert doc.error is not None and (doc.error.kind, doc.error.transient) == ("connect", True)
+    assert doc.error is not None and (doc.error.kind, doc.error.transient) == ("connect", False)
 
 
 def _chunks(total: int) -> Iterator[bytes]:
