@@ -7,6 +7,7 @@ Writes predictions as {"id", "events": [...]} lines, then runs ../shared/eval/sc
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import pathlib
 import subprocess
@@ -16,10 +17,11 @@ from datetime import datetime
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.extract import load_extractor  # noqa: E402
+from parsers.extract import Extractor, load_extractor  # noqa: E402
 from parsers.models import ExtractionInput  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
+CALIBRATION_FLOOR = 0.3
 
 
 def _published(item: dict) -> datetime | None:
@@ -38,6 +40,10 @@ def main() -> int:
         sys.exit(f"eval_dev: {gold} or {scorer} not found; the labelled set lives in ../shared/eval "
                  "next to the repository (it is not part of the repo).")
     extractor = load_extractor(ROOT / "config")
+    # the same rules with a low threshold: shows what the 0.5 cut removes (calibration only)
+    probe = Extractor(extractor.rules, extractor.gazetteer, extractor.version, threshold=CALIBRATION_FLOOR)
+    scored: list[tuple[float, bool]] = []
+    matcher = _scorer_module(scorer)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with gold.open(encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
@@ -51,7 +57,41 @@ def main() -> int:
             dst.write(json.dumps({"id": item["id"], "events": events}, ensure_ascii=False) + "\n")
             if args.show:
                 _show(item, events)
-    return subprocess.run([sys.executable, str(scorer), str(gold), str(out)]).returncode
+            scored.extend(_judge(matcher, item, [e.to_json() for e in probe.extract(doc)]))
+    code = subprocess.run([sys.executable, str(scorer), str(gold), str(out)]).returncode
+    _print_calibration(scored, extractor.threshold)
+    return code
+
+
+def _scorer_module(path: pathlib.Path):  # noqa: ANN202 - a module object
+    """score.py's own `matches`, so calibration judges events exactly as the scorer does."""
+    spec = importlib.util.spec_from_file_location("treatywatch_eval_score", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _judge(scorer, item: dict, events: list[dict]) -> list[tuple[float, bool]]:  # noqa: ANN001
+    """(confidence, lenient-correct) per predicted event; gold events are used once, best confidence first."""
+    free = list(item["events"])
+    out = []
+    for e in sorted(events, key=lambda e: -e["confidence"]):
+        hit = next((g for g in free if scorer.matches(g, e, False)), None)
+        if hit is not None:
+            free.remove(hit)
+        out.append((e["confidence"], hit is not None))
+    return out
+
+
+def _print_calibration(scored: list[tuple[float, bool]], threshold: float) -> None:
+    """Precision per confidence bucket: does a higher score really mean a likelier event?"""
+    print(f"precision per confidence bucket (lenient; events below {threshold} are not emitted):")
+    edges = [CALIBRATION_FLOOR + 0.1 * i for i in range(7)] + [1.01]
+    for lo, hi in zip(edges, edges[1:]):
+        inside = [ok for c, ok in scored if lo <= c < hi]
+        prec = f"{sum(inside) / len(inside):.3f}" if inside else "  -  "
+        label = f"[{lo:.1f},{min(hi, 1.0):.1f}{']' if hi > 1 else ')'}"
+        print(f"  {label:11} n={len(inside):3d}  correct={sum(inside):3d}  precision={prec}")
 
 
 def _show(item: dict, events: list[dict]) -> None:

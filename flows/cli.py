@@ -41,7 +41,9 @@ def run(
         summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
     except TreatywatchError as exc:
         _fail(exc)
-    print_summary(summary, Console())
+    if summary.skipped:  # another run held the database (flows/runlock.py)
+        _fail(TreatywatchError(summary.skipped), code=3)
+    print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
 
 
 def _s(p: Path | None) -> str | None:
@@ -101,6 +103,72 @@ def sources(
     try:
         print_sources(source_rows(load_sources(settings.sources_file), settings.db_path), Console())
     except TreatywatchError as exc:
+        _fail(exc)
+
+
+@app.command()
+def serve(
+    schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path("config/schedules.yaml"),
+    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server (when PREFECT_API_URL is unset).")] = 4200,
+    ui: Annotated[bool, typer.Option(help="Serve the Prefect UI from the local server.")] = True,
+) -> None:
+    """Run the monitor flow on schedules (per source group) until Ctrl-C; starts a local Prefect server if needed."""
+    from flows.serve import ServeOptions
+    from flows.serve import serve as serve_flows
+    from flows.settings import load_settings
+
+    settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui,
+                        server_home=settings.db_path.resolve().parent / "prefect-server")
+    try:
+        serve_flows(opts, say=lambda line: err.print(line, highlight=False, soft_wrap=True))
+    except TreatywatchError as exc:
+        _fail(exc)
+
+
+@app.command()
+def check(
+    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    schedules: Annotated[Path, typer.Option(help="Schedules YAML.")] = Path("config/schedules.yaml"),
+) -> None:
+    """Validate the configuration (sources, rules, alerts, apprise URLs, schedules) and that the DB opens."""
+    from flows.check import print_checks, run_checks
+    from flows.settings import load_settings
+
+    settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    results = run_checks(settings, schedules)
+    print_checks(results, Console())
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def replay(
+    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) on or after this ISO date.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+) -> None:
+    """Re-run the current rules over stored items; show events that would appear or disappear."""
+    from datetime import datetime, timezone
+
+    from flows.replay import replay as run_replay
+    from flows.settings import load_settings
+
+    settings = load_settings(db=db, config_dir=config_dir)
+    try:
+        start = datetime.fromisoformat(since) if since else None
+        if start is not None and start.tzinfo is None:
+            start = start.replace(tzinfo=timezone.utc)
+        run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console())
+    except (TreatywatchError, ValueError) as exc:
         _fail(exc)
 
 

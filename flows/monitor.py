@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
 
-from flows import db, ledger, runlock, storage
+from flows import db, ledger, replay, runlock, storage
 from flows.alerting import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
 from flows.artifacts import publish_run_artifacts
@@ -101,7 +101,12 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         notices.append(beat)
 
     def queue_alerts(con) -> None:
-        summary.plan = plan(con, summary.new_events, meta, destinations, policy, now=run.started_at,
+        # Every stored event never planned: this run's new ones plus any written by `replay --apply`.
+        unplanned = replay.unplanned_events(con)
+        missing = {e.item_id for e in unplanned} - set(meta)
+        for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
+            meta[item_id] = ItemMeta(source_id, group, seen)
+        summary.plan = plan(con, unplanned, meta, destinations, policy, now=run.started_at,
                             quiet_items=got.quiet_item_ids)
         summary.alerts_queued = ledger.insert(con, summary.plan.rows + health_rows(notices, destinations))
 

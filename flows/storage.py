@@ -239,3 +239,15 @@ def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> se
 def last_successful_run(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the last run that reached at least one source finished (the dead man's switch reads it)."""
     return con.execute("SELECT max(finished_at) FROM runs WHERE sources_ok > 0").fetchone()[0]
+
+
+def item_origins(con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]) -> dict[str, tuple[str, str, datetime | None]]:
+    """(source id, source group, published or first seen) per stored item, for clustering stored events."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT i.item_id, i.source_id, coalesce(s.source_group, ''), coalesce(i.published, i.first_seen_at)"
+        " FROM items i LEFT JOIN sources s USING (source_id) WHERE i.item_id IN (SELECT UNNEST($1))", [ids]
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}

@@ -13,7 +13,7 @@ from parsers.parties import find_parties
 from parsers.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
-PENALTY = {"hedge": 0.45, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
+PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
 _PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
@@ -99,6 +99,9 @@ class CandidateFinder:
         end = min(inner, default=end)  # "put the treaty with Norway on hold": parties sit inside the phrase
         if rule.at_start and start > 1:
             return []
+        if rule.yields_to and any(self.rules.rules[h.tag[5:]].family in rule.yields_to
+                                  for h in sent.by_tag_prefix("trig:")):
+            return []
         req = self._requirement(sent, hit, rule)
         if rule.requires and req is None:
             return []
@@ -116,11 +119,13 @@ class CandidateFinder:
         if ref_year is None and sent.years():
             ref_year = doc.max_year  # no date given: the latest year the text mentions
         for name, test in (("hedge", cues.hedged(sent, start)),
+                           ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
                            ("historical", rule.family == "partnership" and (
                                history or cues.historical(sent, start, end, ref_year)
                                or cues.dated_background(sent, start, clause[0], ref_year))),
                            ("background", sent.has("background", max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
+                           ("past", sent.has("past_time", end, region_hi)),
                            ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0]))):
             if test:
@@ -175,6 +180,9 @@ class CandidateFinder:
         """Several separate instruments ("two agreements", "memorandums with A and B")."""
         if req is None:
             return False
+        heads = {h.start: h.end for h in sent.by_tag.get("agreement", ())}
+        while heads.get(req, req) in heads:  # "defence cooperation agreements": the last noun decides
+            req = heads[req]
         word = sent.tokens[req].text
         before = [t.text for t in sent.tokens[max(0, req - 3):req]]
         if set(before) & _PLURAL_NUM:

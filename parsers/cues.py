@@ -13,6 +13,7 @@ from parsers.text import Token, tokenize
 
 _YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_DATELINE_NEXT = frozenset({"-", ",", "("})
 _YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
 
 
@@ -38,7 +39,14 @@ class Sentence:
         return [h for h in self.by_tag.get(tag, ()) if lo <= h.start < hi]
 
     def by_tag_prefix(self, prefix: str) -> list[Hit]:
+        if prefix == "trig:":
+            return self.triggers
         return [h for h in self.hits if h.tag.startswith(prefix)]
+
+    @functools.cached_property
+    def triggers(self) -> list[Hit]:
+        """Trigger hits, asked for several times per candidate."""
+        return [h for h in self.hits if h.tag.startswith("trig:")]
 
     def has(self, tag: str, lo: int, hi: int) -> bool:
         return any(lo <= h.start < hi for h in self.by_tag.get(tag, ()))
@@ -56,6 +64,7 @@ class Doc:
         self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
         self._matcher, self._gazetteer = matcher, gazetteer
         self._cache: dict[int, Sentence] = {}
+        self._scanned: dict[int, tuple[list[Token], list[Hit]]] = {}
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -63,10 +72,24 @@ class Doc:
     def get(self, i: int) -> Sentence:
         sent = self._cache.get(i)
         if sent is None:
-            sent = analyse(self.raw, self.folded, self.spans[i], i, self._matcher, self._gazetteer,
-                           self.titled and i == 0)
+            tokens, hits = self._scan(i)
+            mentions = self._gazetteer.find(tokens, self.raw)
+            if mentions and _dateline(mentions[0], tokens, self.raw):
+                mentions = mentions[1:]
+            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0)
             self._cache[i] = sent
         return sent
+
+    def has_trigger(self, i: int) -> bool:
+        """Cheap first pass: tokens and lexicon hits only; the gazetteer runs only where a rule fired."""
+        return any(h.tag.startswith("trig:") for h in self._scan(i)[1])
+
+    def _scan(self, i: int) -> tuple[list[Token], list[Hit]]:
+        got = self._scanned.get(i)
+        if got is None:
+            tokens = tokenize(self.raw, *self.spans[i], self.folded)
+            got = self._scanned[i] = (tokens, self._matcher.scan(tokens))
+        return got
 
     def index_at(self, pos: int) -> int:
         """Index of the sentence containing character `pos` (or the one before a gap)."""
@@ -97,9 +120,17 @@ class Doc:
 
 def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
             gazetteer: Gazetteer, is_title: bool) -> Sentence:
-    """Tokenise one sentence span and run the lexicon matcher and the gazetteer over it."""
-    tokens = tokenize(raw, span[0], span[1], folded)
-    return Sentence(idx, span[0], span[1], tokens, gazetteer.find(tokens, raw), matcher.scan(tokens), is_title)
+    """One sentence on its own (debugging, tests): tokens, lexicon hits and gazetteer mentions."""
+    sent = Doc(raw, folded, [span], matcher, gazetteer, is_title).get(0)
+    sent.idx = idx
+    return sent
+
+
+def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
+    """"STOCKHOLM — ..." / "MOSCOW, Dec 20 -": where the story was filed, not a party to it."""
+    if m.start != 0 or m.kind != "metonym" or m.end >= len(tokens) or tokens[m.end].text not in _DATELINE_NEXT:
+        return False
+    return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
 
 
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
@@ -154,7 +185,8 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
 def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
     """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
     limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
-    return sent.has("exclusion", end, limit) or sent.has("exclusion", max(0, start - 2), start)
+    before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
+    return sent.has("exclusion", end, limit) or before  # "an order terminating...": the order is the instrument
 
 
 def nonstate(sent: Sentence, lo: int, hi: int) -> bool:

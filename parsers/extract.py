@@ -18,6 +18,7 @@ import functools
 import hashlib
 from datetime import date
 import pathlib
+from collections.abc import Callable
 from dataclasses import replace
 
 from parsers.candidates import Candidate, CandidateFinder
@@ -31,6 +32,7 @@ from parsers.rules import Matcher, RuleSet, load_rules
 from parsers.text import fold, split_sentences, words_regex
 
 THRESHOLD = 0.5
+TYPE_MARGIN = 0.2
 TYPE_PRIORITY = {"suspension": 3, "withdrawal": 2, "termination": 1, "partnership_signed": 2,
                  "partnership_strengthened": 1}
 
@@ -76,7 +78,7 @@ class Extractor:
         raw, lang, sents, cands = self._analyse(doc)
         if sents is None or not cands:
             return []
-        groups = _merge(cands, self._finder.default_actor(sents), self.threshold)
+        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
         out = [self._event(g, raw, sents, lang, doc) for g in groups]
         return [e for e in out if e is not None]
 
@@ -98,7 +100,7 @@ class Extractor:
         spans = ([(0, len(doc.title))] if titled else []) + \
             split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
         sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
-        wanted = sorted({sents.index_at(p) for p in positions})
+        wanted = [i for i in sorted({sents.index_at(p) for p in positions}) if sents.has_trigger(i)]
         return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
 
     def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> Event | None:
@@ -106,7 +108,9 @@ class Extractor:
         strong = [c for c in group.cands if c.confidence >= self.threshold and c.can_create] or [best]
         if best.confidence < self.threshold or not group.actor:
             return None
-        etype = max(strong, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
+        # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
+        typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        etype = max(typed, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
         counterparts = [c for c in group.counterparts if c != group.actor]
         states = [c for c in counterparts if c not in self.gazetteer.groups and c != "CoE"]
         descriptors = set().union(*(c.descriptors for c in group.cands))
@@ -127,7 +131,7 @@ class Extractor:
         bonus = min(0.1, 0.03 * (len(strong) - 1))
         return Event(
             family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
-            domain=best.domain, evidence=raw[best.sent.start:best.sent.end], span=(best.sent.start, best.sent.end),
+            domain=_domain(best, strong), evidence=raw[best.sent.start:best.sent.end], span=(best.sent.start, best.sent.end),
             confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
             stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
             extractor_version=self.version, date_precision=tuple(precision))
@@ -167,6 +171,13 @@ class Extractor:
         return flags
 
 
+def _domain(best: Candidate, strong: list[Candidate]) -> str:
+    """The best candidate's domain; a headline without a cue borrows the body's ("sign pact" -> defence)."""
+    if best.domain != "other":
+        return best.domain
+    return next((c.domain for c in sorted(strong, key=lambda c: c.sent.idx) if c.domain != "other"), "other")
+
+
 def _lexicon_forms(matcher: Matcher, tag: str) -> set[str]:
     """Word forms that start an entry of one lexicon in a compiled matcher."""
     out = {form for form, tags in matcher.words.items() if tag in tags}
@@ -183,8 +194,11 @@ def _matches(group: _Group, cand: Candidate) -> bool:
     return parties <= group.parties or group.parties <= parties
 
 
-def _merge(cands: list[Candidate], default_actor: str | None, threshold: float = THRESHOLD) -> list[_Group]:
-    """Fold candidates into events: same family + overlapping parties; context-only ones join the latest."""
+def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD) -> list[_Group]:
+    """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
+
+    `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
+    """
     groups: list[_Group] = []
     for cand in cands:
         if cand.actor is None:
@@ -195,6 +209,7 @@ def _merge(cands: list[Candidate], default_actor: str | None, threshold: float =
             if fit:
                 fit[-1].add(cand, threshold)
                 continue
+            default_actor = lead_actor()
             if default_actor is None or default_actor in cand.counterparts:
                 continue
             cand = replace(cand, actor=default_actor)

@@ -114,6 +114,21 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) -> list[Mention]:
+    """States after the subject and before the trigger that follow with/between ("pact with Oman")."""
+    markers = {h.start for h in sent.by_tag.get("with_marker", ())}
+    out: list[Mention] = []
+    for m in states[after + 1:]:
+        if m.end > start:
+            break
+        j = m.start - 1
+        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+            j -= 1
+        if j in markers or (out and all(t.text in _COORD for t in sent.tokens[out[-1].end:m.start])):
+            out.append(m)
+    return out
+
+
 def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]:
     """"between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
     pairs = [m for m in states if m.start < hi and m.kind != "org"]
@@ -145,6 +160,8 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi])
     objects = [c for c in _codes(right) if c not in subjects]
+    if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
+        objects = [c for c in _codes(_marked_left(sent, states, pick[-1], start)) if c not in subjects]
     if not subjects:
         pair = _pair(sent, states, hi, end)
         if pair:

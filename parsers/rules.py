@@ -10,7 +10,7 @@ import hashlib
 import pathlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -23,8 +23,9 @@ from parsers.text import Token, words_regex
 
 RULE_FIELDS = {
     "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
-    "at_start", "multilateral_type", "bilateral_type", "stage", "direction",
+    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to",
 }
+FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
 GAP_MAX = 6
 
@@ -43,6 +44,8 @@ class Rule:
     bilateral_type: str | None = None
     stage: str | None = None
     direction: str = "both"  # where the required noun may stand: both | after (the trigger)
+    # families whose trigger in the same sentence cancels this rule ("the exit took effect")
+    yields_to: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -52,8 +55,9 @@ class Rule:
         return FAMILY_OF[self.type]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """One lexicon or trigger match in token coordinates (a tuple: thousands are made per second)."""
+
     tag: str  # "trig:<rule id>" or a lexicon name
     start: int
     end: int
@@ -67,26 +71,42 @@ class Matcher:
     phrases: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
 
     def add(self, pattern: tuple, tag: str) -> None:
+        self.__dict__.pop("_index", None)
         if len(pattern) == 1:
             for form in pattern[0]:
-                self.words.setdefault(form, []).append(tag)
+                tags = self.words.setdefault(form, [])
+                if tag not in tags:  # "sign" and "=signed" share a form: one hit, not two
+                    tags.append(tag)
             return
         for form in pattern[0]:
-            self.phrases.setdefault(form, []).append((pattern[1:], tag))
+            entries = self.phrases.setdefault(form, [])
+            if (pattern[1:], tag) not in entries:
+                entries.append((pattern[1:], tag))
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
-        """All hits in a token list, in token order."""
+        """All hits in a token list, in token order (one dict lookup per token)."""
         hits: list[Hit] = []
-        words, phrases = self.words, self.phrases
+        index = self.__dict__.get("_index") or self._build_index()
+        get = index.get
         for i, tok in enumerate(tokens):
-            text = tok.text
-            for tag in words.get(text, ()):
+            entry = get(tok[0])
+            if entry is None:
+                continue
+            tags, phrases = entry
+            for tag in tags:
                 hits.append(Hit(tag, i, i + 1))
-            for rest, tag in phrases.get(text, ()):
+            for rest, tag in phrases:
                 end = _match_rest(tokens, i + 1, rest)
                 if end:
                     hits.append(Hit(tag, i, end))
         return hits
+
+    def _build_index(self) -> dict[str, tuple[tuple[str, ...], tuple[tuple[tuple, str], ...]]]:
+        """words + phrases merged by first form; built once (a benign race: every thread builds the same)."""
+        index = {form: (tuple(self.words.get(form, ())), tuple(self.phrases.get(form, ())))
+                 for form in {*self.words, *self.phrases}}
+        self.__dict__["_index"] = index
+        return index
 
 
 def _match_rest(tokens: list[Token], j: int, rest: tuple) -> int:
@@ -154,13 +174,17 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
         raise _fail(path, rid, "stage", f"must be one of {STAGES}")
     if raw.get("direction", "both") not in ("both", "after"):
         raise _fail(path, rid, "direction", "must be 'both' or 'after'")
+    yields_to = raw.get("yields_to", [])
+    if not isinstance(yields_to, list) or any(f not in FAMILIES for f in yields_to):
+        raise _fail(path, rid, "yields_to", f"must list families from {FAMILIES}")
     ex = raw.get("examples") or {}
     if not isinstance(ex, dict) or set(ex) - {"match", "no_match"} or not _str_list(ex.get("match", [])) \
             or not _str_list(ex.get("no_match", [])):
         raise _fail(path, rid, "examples", "must be {match: [str], no_match: [str]}")
     return Rule(rid, raw["type"], lang, tuple(raw["triggers"]), tuple(requires), window, float(conf),
                 bool(raw.get("at_start", False)), raw.get("multilateral_type"), raw.get("bilateral_type"),
-                raw.get("stage"), raw.get("direction", "both"), tuple(ex.get("match", [])), tuple(ex.get("no_match", [])), path.name)
+                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), tuple(ex.get("match", [])),
+                tuple(ex.get("no_match", [])), path.name)
 
 
 def _load_yaml(path: pathlib.Path) -> Any:

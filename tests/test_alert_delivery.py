@@ -242,3 +242,26 @@ def test_crash_between_send_and_mark(world, smtp_server, httpserver, monkeypatch
         assert statuses == {"event": "uncertain", "health": "sent"}
         notes = [json.loads(r.get_data()) for r, _ in httpserver.log if r.path == "/health"]
         assert "may not have been delivered" in notes[0]["title"]
+
+
+def test_events_written_by_replay_are_alerted_by_the_next_run_once(world, smtp_server):
+    from rich.console import Console
+
+    from flows.replay import replay
+
+    world.serve("wire-a.xml")
+    world.configure([(smtp_server.url(), "termination")])
+    world.run()
+    assert len(smtp_server.messages) == 1
+    con = duckdb.connect(str(world.db))  # as if older rules had missed the event entirely
+    for table in ("alerts", "clusters", "event_parties", "events"):
+        con.execute(f"DELETE FROM {table}")
+    con.close()
+
+    replay(world.db, REPO / "config", world.tmp / "routing.yaml", None, True, Console(file=open(os.devnull, "w")))
+    assert world.rows("SELECT count(*) FROM events WHERE cluster_id IS NULL") == [(1,)]
+
+    world.run()
+    world.run()
+    assert len(smtp_server.messages) == 2  # the original alert, and one for the replayed event
+    assert world.rows("SELECT count(*) FROM events WHERE cluster_id IS NULL") == [(0,)]

@@ -13,7 +13,9 @@ from parsers.models import ExtractionInput
 from parsers.yamlio import load_yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CASES = load_yaml((ROOT / "tests" / "fixtures" / "extract" / "cases.yaml").read_text("utf-8"))
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "extract").glob("*.yaml"))
+CASES = [case for path in FIXTURES for case in load_yaml(path.read_text("utf-8"))]
+WITH_ATTRS = [c for c in CASES if c.get("attrs")]
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,22 @@ def extractor():
 
 
 def _doc(case: dict) -> ExtractionInput:
-    return ExtractionInput(text=case["text"], title=case.get("title", ""), lang=case.get("lang"))
+    published = datetime.fromisoformat(case["published"]) if case.get("published") else None
+    return ExtractionInput(text=case["text"], title=case.get("title", ""), lang=case.get("lang"), published=published)
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("case", WITH_ATTRS, ids=[c["id"] for c in WITH_ATTRS])
+def test_case_attributes(extractor, case: dict) -> None:
+    """Lifecycle stage, domain, dates resolved against `published`, and officials of the one event."""
+    (event,) = extractor.extract(_doc(case))
+    got = {"stage": event.stage, "domain": event.domain, "dates": [d.isoformat() for d in event.dates],
+           "officials": [o.name for o in event.officials]}
+    assert {k: got[k] for k in case["attrs"]} == case["attrs"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -25,6 +25,8 @@ def codes(text: str) -> list[str]:
     ("French", ["FR"]), ("Russian", ["RU"]), ("Moscow", ["RU"]), ("the Kremlin", ["RU"]),
     ("Washington", ["US"]), ("Pyongyang", ["KP"]), ("Seoul", ["KR"]), ("U.S.", ["US"]), ("Türkiye", ["TR"]),
     ("South Korea", ["KR"]), ("North Korea", ["KP"]), ("Germany", ["DE"]), ("India's", ["IN"]),
+    ("Manila", ["PH"]), ("Hanoi", ["VN"]), ("Tashkent", ["UZ"]), ("Chadian", ["TD"]), ("Omani", ["OM"]),
+    ("the Organization of American States", []),
     ("São Tomé and Príncipe", ["ST"]), ("the two Koreas", ["KR", "KP"]),
 ])
 def test_english_names(text: str, expected: list[str]) -> None:
@@ -37,6 +39,7 @@ def test_english_names(text: str, expected: list[str]) -> None:
     ("Республикой Беларусь", ["BY"]), ("Соединенными Штатами", ["US"]), ("с Южной Кореей", ["KR"]),
     ("Сан-Томе и Принсипи", ["ST"]), ("Королевства Дания", ["DK"]), ("с Того", ["TG"]),
     ("российской", ["RU"]), ("Москвой", ["RU"]), ("Кремлю", ["RU"]), ("Великобританией", ["GB"]),
+    ("в Ташкенте", ["UZ"]), ("Манилой", ["PH"]), ("узбекско-российский", ["UZ", "RU"]), ("эмиратский", ["AE"]),
 ])
 def test_russian_inflected_forms(text: str, expected: list[str]) -> None:
     assert codes(text) == expected
