@@ -141,22 +141,27 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
 
 
 def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> None:
-    now = utcnow()
+    """Insert new sources and refresh config fields of known ones, in two statements."""
+    if not sources:
+        return
     insert_rows(
         con,
         "sources",
         ["source_id", "kind", "url", "lang", "source_group", "first_seen_at"],
-        [(s.id, s.kind, s.url, s.lang, s.group, now) for s in sources],
+        [(s.id, s.kind, s.url, s.lang, s.group, utcnow()) for s in sources],
         or_mode="OR IGNORE",
     )
-    for s in sources:  # config may change a source's URL or group; a handful of rows, no batching needed
-        con.execute(
-            "UPDATE sources SET kind = ?, url = ?, lang = ?, source_group = ? WHERE source_id = ?",
-            [s.kind, s.url, s.lang, s.group, s.id],
-        )
+    con.execute(
+        "UPDATE sources SET kind = c.kind, url = c.url, lang = c.lang, source_group = c.grp FROM ("
+        " SELECT UNNEST($1) AS id, UNNEST($2) AS kind, UNNEST($3) AS url, UNNEST($4) AS lang, UNNEST($5) AS grp) c"
+        " WHERE sources.source_id = c.id",
+        [[s.id for s in sources], [s.kind for s in sources], [s.url for s in sources],
+         [s.lang for s in sources], [s.group for s in sources]],
+    )
 
 
 def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+    """The fetch log, then each source's validators and failure counter, batched (500 feeds: 3 statements)."""
     insert_rows(
         con,
         "fetches",
@@ -166,21 +171,26 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             for f in run.fetches
         ],
     )
-    for f in run.fetches:
-        if f.ok:
-            con.execute(
-                "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, consecutive_failures = 0,"
-                " last_error_kind = NULL, last_error = NULL,"
-                " etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), body_hash = coalesce(?, body_hash)"
-                " WHERE source_id = ?",
-                [f.started_at, f.started_at, f.etag, f.last_modified, f.body_hash, f.source_id],
-            )
-        else:
-            con.execute(
-                "UPDATE sources SET last_attempt_at = ?, consecutive_failures = consecutive_failures + 1,"
-                " last_error_kind = ?, last_error = ? WHERE source_id = ?",
-                [f.started_at, f.error_kind, f.error, f.source_id],
-            )
+    ok = [f for f in run.fetches if f.ok]
+    if ok:
+        con.execute(
+            "UPDATE sources SET last_attempt_at = f.at, last_success_at = f.at, consecutive_failures = 0,"
+            " last_error_kind = NULL, last_error = NULL, etag = coalesce(f.etag, sources.etag),"
+            " last_modified = coalesce(f.lm, sources.last_modified), body_hash = coalesce(f.bh, sources.body_hash)"
+            " FROM (SELECT UNNEST($1) AS id, UNNEST($2) AS at, UNNEST($3) AS etag, UNNEST($4) AS lm,"
+            " UNNEST($5) AS bh) f WHERE sources.source_id = f.id",
+            [[f.source_id for f in ok], [f.started_at for f in ok], [f.etag for f in ok],
+             [f.last_modified for f in ok], [f.body_hash for f in ok]],
+        )
+    bad = [f for f in run.fetches if not f.ok]
+    if bad:
+        con.execute(
+            "UPDATE sources SET last_attempt_at = f.at, consecutive_failures = consecutive_failures + 1,"
+            " last_error_kind = f.kind, last_error = f.err"
+            " FROM (SELECT UNNEST($1) AS id, UNNEST($2) AS at, UNNEST($3) AS kind, UNNEST($4) AS err) f"
+            " WHERE sources.source_id = f.id",
+            [[f.source_id for f in bad], [f.started_at for f in bad], [f.error_kind for f in bad], [f.error for f in bad]],
+        )
 
 
 def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) -> None:
