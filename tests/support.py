@@ -59,3 +59,14 @@ def start_smtp(port: int) -> tuple[SmtpSink, object]:
     controller = Controller(_Handler(sink), hostname="127.0.0.1", port=port)
     controller.start()
     return sink, controller
+
+
+def db_rows(db: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` from a DuckDB file, read-only and closed at once (a run may open it next)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -16,7 +16,7 @@ import pytest
 from apprise.plugins.slack import NotifySlack
 from werkzeug import Response
 
-from tests.support import FIXTURES, REPO
+from tests.support import FIXTURES, REPO, db_rows
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -59,11 +59,7 @@ class World:
                 "TREATYWATCH_FETCH_RETRIES": "0"}
 
     def rows(self, sql: str) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
+        return db_rows(self.db, sql)
 
 
 def _merge(a: dict, b: dict) -> dict:

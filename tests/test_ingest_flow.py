@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.support import FIXTURES, REPO, free_port
+from tests.support import db_rows as rows, FIXTURES, REPO, free_port
 from tests.test_fetch import RawServer, never_answer, slow_drip
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
@@ -116,14 +116,6 @@ def write_sources(tmp: Path, server: HTTPServer, silent: str, drip: str) -> Path
     path = tmp / "sources.yaml"
     path.write_text("sources:\n" + "".join(f"  - {line}\n" for line in lines), encoding="utf-8")
     return path
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.support import FIXTURES, REPO, free_port, start_smtp
+from tests.support import db_rows as rows, FIXTURES, REPO, free_port, start_smtp
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -67,14 +67,6 @@ def run(tmp: Path, sources: Path, alerts: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
     return monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp / "tw.duckdb"),
                    config_dir=str(REPO / "config"))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_end_to_end_alerts_once_and_isolates_failing_sources(tmp_path, httpserver, smtp_server, monkeypatch):
