@@ -107,6 +107,29 @@ def sources(
 
 
 @app.command()
+def alerts(
+    status: Annotated[Optional[str], typer.Option(help="Only this status: pending, sending, sent, uncertain, superseded, given_up.")] = None,
+    resend: Annotated[Optional[list[str]], typer.Option("--resend", help="Queue this uncertain/given-up alert again (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+) -> None:
+    """Show the alert ledger; --resend ID queues an uncertain or given-up alert for the next run."""
+    from flows.alerts_cli import list_alerts
+    from flows.alerts_cli import resend as resend_alerts
+    from flows.settings import load_settings
+
+    settings = load_settings(db=db)
+    try:
+        if resend:
+            done = resend_alerts(settings.db_path, resend)
+            err.print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
+            return
+        list_alerts(settings.db_path, status, limit, Console(width=None if sys.stdout.isatty() else 160))
+    except TreatywatchError as exc:
+        _fail(exc)
+
+
+@app.command()
 def serve(
     schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path("config/schedules.yaml"),
     sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
