@@ -129,9 +129,10 @@ class Extractor:
             stage = max_stage(stage, c.stage)
         people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
         bonus = min(0.1, 0.03 * (len(strong) - 1))
+        proof = _evidence(strong, best, raw, sents)
         return Event(
             family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
-            domain=_domain(best, strong), evidence=raw[best.sent.start:best.sent.end], span=(best.sent.start, best.sent.end),
+            domain=_domain(best, strong), evidence=raw[proof.sent.start:proof.sent.end], span=(proof.sent.start, proof.sent.end),
             confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
             stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
             extractor_version=self.version, date_precision=tuple(precision))
@@ -192,6 +193,19 @@ def _matches(group: _Group, cand: Candidate) -> bool:
                                               or bool(set(cand.counterparts) & set(group.counterparts)))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
+
+
+def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) -> Candidate:
+    """The sentence to show an analyst: the best full sentence of the body, the headline only if
+    nothing else supports the event (a headline is a claim, the body sentence says who did what)."""
+    def headline(c: Candidate) -> bool:
+        return (sents.titled and c.sent.idx == 0) or not raw[c.sent.start:c.sent.end].rstrip().endswith(_FULL_STOP)
+
+    body = [c for c in strong if not headline(c)]
+    return max(body, key=lambda c: (c.confidence, -c.sent.idx)) if body else best
+
+
+_FULL_STOP = (".", "!", "?", "…", "»", '"', "”", ")")
 
 
 def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD) -> list[_Group]:
