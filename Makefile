@@ -9,18 +9,26 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: install run test eval bench bench-ingest clean
+.PHONY: install run serve check test eval bench bench-ingest clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	@touch $(STAMP)
 
 run: install
 	$(BIN)/treatywatch run
+
+# The monitor flow on config/schedules.yaml until Ctrl-C (starts a local Prefect server if
+# PREFECT_API_URL is unset; UI at http://127.0.0.1:4200).
+serve: install
+	$(BIN)/treatywatch serve
+
+check: install
+	$(BIN)/treatywatch check
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -29,9 +37,11 @@ test: install
 eval: install
 	$(BIN)/python bench/eval_dev.py
 
+# Every bench (extract, ingest, prefect overhead + floors, 0 vs 1M stored items, Dask backlog) in
+# one run, one table (bench/bench_all.py; full outputs in bench/out/). Single benches: bench-ingest, or
+# $(BIN)/python bench/bench_extract.py etc.
 bench: install
-	$(BIN)/python bench/bench_extract.py
-	$(MAKE) --no-print-directory bench-ingest
+	$(BIN)/python bench/bench_all.py
 
 # 500 local feeds through the real monitor flow: cold items/s, warm (all 304) seconds, feedparser floor.
 bench-ingest: install

@@ -1,0 +1,154 @@
+"""Every benchmark in one run, side by side in one table (`make bench`). Figures, not tests.
+
+usage: python bench/bench_all.py [--quick] [--skip NAME ...]
+Runs each bench as its own process (so one's memory and Prefect state do not colour another's),
+one after the other (the machine has 2 cores), keeps each one's full output under bench/out/, and
+reads its figures from its output: bench_extract.py and bench_ingest.py print text lines, the
+others end with `RESULT {json}`. Peak RSS is each bench process's (os.wait4, which also counts its
+waited-for children, e.g. Prefect's ephemeral server, by the largest one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+
+@dataclass
+class Bench:
+    name: str
+    args: list[str]
+    quick: list[str] = field(default_factory=list)
+    output: str = ""
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+    code: int | None = None
+
+    def result(self) -> dict:
+        lines = [ln for ln in self.output.splitlines() if ln.startswith("RESULT ")]
+        return json.loads(lines[-1][7:]) if lines else {}
+
+    def find(self, pattern: str, group: int = 1) -> float | None:
+        m = re.search(pattern, self.output)
+        return float(m.group(group)) if m else None
+
+
+def run(bench: Bench, quick: bool) -> None:
+    """Run one bench as a child, output to bench/out/<name>.txt, rusage from wait4."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = OUT / f"{bench.name}.txt"
+    cmd = [sys.executable, str(ROOT / "bench" / f"bench_{bench.name}.py"), *bench.args, *(bench.quick if quick else [])]
+    print(f"-- {bench.name}: {' '.join(cmd[1:])}", flush=True)
+    t0 = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    bench.seconds = time.perf_counter() - t0
+    bench.code = proc.returncode
+    bench.peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    bench.output = log.read_text(errors="replace")
+    if bench.code != 0:
+        print(f"   exit {bench.code}; see {log}", flush=True)
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
+    """(measure, value, target or floor, verdict) rows."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(measure: str, value: str, ref: str = "", ok: bool | None = None) -> None:
+        rows.append((measure, value, ref, "" if ok is None else ("ok" if ok else "MISSED")))
+
+    if b := benches.get("extract"):
+        docs_s = b.find(r"(\d+) docs/s on one core")
+        add("extraction (one core, 4 KB docs)", f"{fmt(docs_s, '.0f')} docs/s")
+    if b := benches.get("ingest"):
+        cold = b.find(r"cold run.*?(\d+) items/s")
+        warm = b.find(r"warm run[^:]*:\s*([\d.]+) s")
+        n304 = b.find(r"(\d+)/\d+ not modified")
+        floor = b.find(r"feedparser floor.*?(\d+) items/s")
+        add("cold ingest, 500 local feeds", f"{fmt(cold, '.0f')} items/s", ">= 300 items/s",
+            None if cold is None else cold >= 300)
+        add("warm 500-feed run (all 304)", f"{fmt(warm, '.2f')} s ({fmt(n304, '.0f')} x 304)", "<= 10 s",
+            None if warm is None else warm <= 10)
+        add("  floor: bare feedparser, same bodies", f"{fmt(floor, '.0f')} items/s")
+    if (b := benches.get("prefect")) and (r := b.result()):
+        add("  floor: raw lxml, same bodies", f"{r['lxml_items_s']:.0f} items/s")
+        add("Prefect: empty flow run", f"{r['empty_flow_s']:.2f} s")
+        add(f"Prefect overhead, cold {r['feeds']} feeds", f"{r['flow_cold_s'] - r['bare_cold_s']:+.2f} s",
+            f"bare {r['bare_cold_s']:.2f} s vs flow {r['flow_cold_s']:.2f} s")
+        add(f"Prefect overhead, warm {r['feeds']} feeds", f"{r['flow_warm_s'] - r['bare_warm_s']:+.2f} s",
+            f"bare {r['bare_warm_s']:.2f} s vs flow {r['flow_warm_s']:.2f} s")
+    if (b := benches.get("scale")) and (r := b.result()):
+        add(f"run time, 0 vs {r['stored']:,} stored items", f"{r['ratio']:.2f}x",
+            f"<= 1.2x ({r['cold_empty_s']:.2f} s vs {r['cold_big_s']:.2f} s; {r['db_mb']:.0f} MB file)",
+            r["ratio"] <= 1.2)
+    if (b := benches.get("backlog")) and (r := b.result()):
+        serial = r["docs"] / r["serial_s"]
+        add("backlog extraction, one core", f"{serial:.0f} docs/s")
+        add("backlog, Prefect thread pool", f"{r['docs'] / r['threads_s']:.0f} docs/s")
+        add(f"backlog, Dask LocalCluster ({r['dask_workers']} procs)", f"{r['docs'] / r['dask_s']:.0f} docs/s",
+            f"{r['serial_s'] / r['dask_s']:.2f}x one core, incl. cluster start")
+    if benches:
+        peak = max(benches.values(), key=lambda b: b.peak_mb)
+        ingest = benches.get("ingest")
+        if ingest:
+            add("peak RSS, 500-feed monitor run", f"{ingest.peak_mb:.0f} MB", "<= 400 MB", ingest.peak_mb <= 400)
+        add(f"peak RSS, largest bench ({peak.name})", f"{peak.peak_mb:.0f} MB")
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, str, str]], benches: dict[str, Bench]) -> None:
+    heads = ("measure", "value", "target / reference", "")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    line = "  ".join("-" * w for w in widths)
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths)))
+    print(line)
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(line)
+    print("bench wall time: " + ", ".join(f"{b.name} {b.seconds:.0f} s" + ("" if b.code == 0 else f" (exit {b.code})")
+                                          for b in benches.values()))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, to check the harness (figures not comparable)")
+    ap.add_argument("--skip", nargs="*", default=[], help="bench names to leave out")
+    args = ap.parse_args()
+    plan = [
+        Bench("extract", [], ["--docs", "200", "--repeat", "1"]),
+        Bench("ingest", [], ["--feeds", "50"]),
+        Bench("prefect", [], ["--feeds", "50"]),
+        Bench("scale", [], ["--stored", "100000", "--feeds", "30"]),
+        Bench("backlog", ["--docs", "6000", "--chunk", "500"], ["--docs", "300", "--chunk", "100"]),
+    ]
+    try:
+        import prefect_dask  # noqa: F401
+    except ImportError:
+        print("-- backlog skipped: the dask extra is not installed (pip install -e '.[dask]')")
+        args.skip.append("backlog")
+    benches = {b.name: b for b in plan if b.name not in args.skip}
+    for b in benches.values():
+        run(b, args.quick)
+    print_table(table(benches), benches)
+    return 0 if all(b.code == 0 for b in benches.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
