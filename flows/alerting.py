@@ -67,7 +67,8 @@ def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], desti
     assignments, touched = cluster.assign(mentions, existing, cpolicy)
     known = {c.cluster_id for c in existing}
     trigger = {a.cluster_id: a.mention for a in assignments}  # the newest mention of each cluster
-    loud = {a.cluster_id for a in assignments if a.mention.event_id not in _quiet_events(events, quiet_items)}
+    quiet = {e.event_id for e in events if e.item_id in quiet_items}
+    loud = {a.cluster_id for a in assignments if a.mention.event_id not in quiet}
     for cid, c in list(touched.items()):
         change = cluster.pending_change(c, policy.min_confidence)
         if change is None:
@@ -78,10 +79,6 @@ def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], desti
     cluster_store.save(con, list(touched.values()), assignments)
     report.clusters_touched, report.clusters_new = len(touched), len(set(touched) - known)
     return report
-
-
-def _quiet_events(events: Sequence[StoredEvent], quiet_items: frozenset[str]) -> set[str]:
-    return {e.event_id for e in events if e.item_id in quiet_items}
 
 
 def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destinations: Sequence[Destination],
