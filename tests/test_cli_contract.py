@@ -1,0 +1,80 @@
+"""The stable command-line contracts other tools depend on: `extract` and `query`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows import db, storage
+from flows.cli import app
+from tests.support import REPO
+
+SEED = REPO / "seeds" / "russia-terminates-military-agreements.txt"
+GOLDEN = json.loads((REPO / "seeds" / "russia-terminates-military-agreements.golden.json").read_text())
+FIELDS = ("family", "type", "actor", "counterparts", "domain", "evidence", "span", "confidence", "rule", "flags")
+
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def test_extract_file_prints_the_seed_events_as_json():
+    result = invoke("extract", str(SEED), "--config-dir", str(REPO / "config"))
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)
+    assert [(e["type"], e["actor"], sorted(e["counterparts"])) for e in events] == \
+        [(g["type"], g["actor"], sorted(g["counterparts"])) for g in GOLDEN["events"]]
+    assert all(set(FIELDS) <= set(e) for e in events)
+    text = SEED.read_text(encoding="utf-8")
+    assert all(text[e["span"][0]:e["span"][1]] == e["evidence"] for e in events)
+
+
+def test_extract_jsonl_writes_one_line_per_input_in_order(tmp_path):
+    lines = [
+        {"id": "a", "text": "Norway has terminated its agreement on military cooperation with Russia, the ministry said."},
+        {"id": "b", "text": "The club signed a new sponsorship deal with a regional airline."},
+        {"id": 7, "title": "Россия и Индия подписали соглашение о военном сотрудничестве",
+         "text": "Соглашение подписали в Москве министры обороны двух стран.", "lang": "ru", "published": "2026-02-10T09:00:00Z"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines[:2]) + "\n\n" + json.dumps(lines[2], ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    result = invoke("extract", "--jsonl", str(path), "--config-dir", str(REPO / "config"))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b", 7]
+    assert [(e["type"], e["actor"], e["counterparts"]) for e in out[0]["events"]] == [("termination", "NO", ["RU"])]
+    assert out[1]["events"] == []
+    assert {e["actor"] for e in out[2]["events"]} | {c for e in out[2]["events"] for c in e["counterparts"]} == {"RU", "IN"}
+
+
+@pytest.mark.parametrize("content,message", [("{not json}\n", "line 1: not JSON"), ('{"id": 1}\n', "line 1: expected an object"),
+                                             ('{"id": 1, "text": "x", "published": "yesterday"}\n', "bad 'published'")])
+def test_extract_jsonl_errors_name_the_line(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = invoke("extract", "--jsonl", str(path), "--config-dir", str(REPO / "config"))
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_extract_needs_exactly_one_input(tmp_path):
+    assert invoke("extract").exit_code == 2
+    assert invoke("extract", str(SEED), "--jsonl", str(SEED)).exit_code == 2
+
+
+@pytest.fixture
+def filled_db(tmp_path):
+    path = tmp_path / "q.duckdb"
+    with db.connect(path) as con:
+        storage.write_run(con, storage.RunRecord(run_id="r1", started_at=db.utcnow()))
+    return path
+
+
+def test_query_reads_and_refuses_writes_with_a_clear_error(filled_db):
+    ok = invoke("query", "SELECT count(*) AS runs FROM runs", "--db", str(filled_db), "--format", "json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout) == {"runs": 1}
+    refused = invoke("query", "DELETE FROM runs", "--db", str(filled_db))
+    assert refused.exit_code == 2 and "read-only" in refused.output
+    assert invoke("query", "SELECT 1", "--db", str(filled_db), "--format", "xml").exit_code == 2
