@@ -32,7 +32,10 @@ def run(
     """Run the monitor flow once: fetch, extract, store, alert; then print a run summary."""
     from flows.settings import apply_prefect_defaults, load_settings
 
-    settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    try:
+        settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    except TreatywatchError as exc:  # e.g. a health threshold in the environment that is not a number
+        _fail(exc)
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
     from flows.monitor import monitor  # imported late: Prefect reads its settings on import
     from flows.report import print_summary
@@ -93,15 +96,31 @@ def query(
 def sources(
     sources_file: Annotated[Optional[Path], typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")] = None,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    enable: Annotated[Optional[list[str]], typer.Option("--enable", metavar="ID", help="Re-enable this source now: health reset to ok, fetched next run (repeatable).")] = None,
+    disable: Annotated[Optional[list[str]], typer.Option("--disable", metavar="ID", help="Disable this source by hand: never fetched, not even probed, until --enable (repeatable).")] = None,
 ) -> None:
-    """Show every source's state: last success, failures (score), items, next attempt, last error."""
+    """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand."""
+    from flows.runlock import RunLockedError, wait_seconds
     from flows.settings import load_settings
+    from flows.source_control import config_notes, set_by_hand
     from flows.sources_cli import print_sources, source_rows
     from parsers.sources import load_sources
 
-    settings = load_settings(sources=sources_file, db=db)
+    if enable and disable:
+        _fail(ValueError("give --enable or --disable, not both"))
     try:
-        print_sources(source_rows(load_sources(settings.sources_file), settings.db_path), Console())
+        settings = load_settings(sources=sources_file, db=db)
+        configured = load_sources(settings.sources_file)
+        if enable or disable:
+            ids = list(enable or disable or [])
+            events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
+                                 wait_s=wait_seconds())
+            for line in [e.message for e in events] + config_notes(ids, configured):
+                err.print(line, highlight=False, markup=False)
+            return
+        print_sources(source_rows(configured, settings.db_path), Console())
+    except RunLockedError as exc:
+        _fail(exc, code=3)
     except TreatywatchError as exc:
         _fail(exc)
 

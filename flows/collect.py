@@ -159,15 +159,34 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
-def complete_item(item: Item, source: Source, ctx: FetchContext) -> tuple[Item, FetchError | None]:
-    """Replace a summary with the page's article body; on failure keep the summary and say why.
+@dataclass(frozen=True, slots=True)
+class PageFetch:
+    """An item after its page fetch; `failure` is the `fetches` row (kind 'page') when the page failed."""
+
+    item: Item
+    failure: FetchRecord | None = None
+    transient: bool = False  # the page failed in a way a retry now could fix
+
+
+def page_failure(item: Item, error: FetchError, doc: FetchedDocument | None = None) -> FetchRecord:
+    """The fetch-log row of a failed article page: the item's source and id, kind 'page'."""
+    return FetchRecord(
+        source_id=item.source_id, url=(doc.url if doc else "") or item.url,
+        started_at=(doc.fetched_at if doc else None) or utcnow(), status=doc.status if doc else 0,
+        latency_ms=doc.elapsed_ms if doc else 0, bytes=len(doc.body) if doc else 0, items=0, new_items=0,
+        error_kind=error.kind, error=error.message, kind="page", item_id=item.id,
+    )
+
+
+def complete_item(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
+    """Replace a summary with the page's article body; on failure keep the summary and log why.
 
     Page links come from remote feeds, so only http(s) is fetched (never local files).
     """
     doc = _get(ctx, item.url)
     if doc.error is not None:
-        return item, doc.error
+        return PageFetch(item, page_failure(item, doc.error, doc), doc.error.transient)
     body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))
     if len(body) <= len(item.text):
-        return item, None
-    return dataclasses.replace(item, text=body, summary=item.summary or item.text, needs_full_text=False), None
+        return PageFetch(item)
+    return PageFetch(dataclasses.replace(item, text=body, summary=item.summary or item.text, needs_full_text=False))

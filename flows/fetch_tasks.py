@@ -20,7 +20,8 @@ from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 
 from flows import db, storage
-from flows.collect import FetchContext, SourceFetch, collect_source, complete_item, fetch_record
+from flows.collect import (FetchContext, PageFetch, SourceFetch, collect_source, complete_item, fetch_record,
+                           page_failure)
 from flows.fetch import host_of
 from flows.settings import Settings
 from parsers.errors import TreatywatchError
@@ -101,19 +102,33 @@ def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext
 
 @task(name="fetch-pages", cache_policy=NO_CACHE, task_run_name="pages-{label}")
 def complete_chunk(label: str, items: list[Item], sources: dict[str, Source], ctx: FetchContext,
-                   threads: int) -> list[tuple[Item, FetchError | None]]:
+                   threads: int) -> list[PageFetch]:
     """Article pages of one host's items; a summary is kept wherever a page fails."""
-    return _pool_map(lambda i: complete_item(i, sources[i.source_id], ctx), items, threads)
+    return _pool_map(lambda i: _guarded_page(i, sources[i.source_id], ctx), items, threads)
+
+
+def _guarded_page(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
+    try:
+        return complete_item(item, source, ctx)
+    except Exception as exc:  # an extractor bug must cost one page (logged), not the chunk
+        return internal_page_failure(item, exc)
+
+
+def internal_page_failure(item: Item, exc: BaseException) -> PageFetch:
+    """A crash while completing one page: keep the summary and log the crash as that page's failure."""
+    if isinstance(exc, TransientFetchError) and isinstance(exc.result, PageFetch):
+        return exc.result
+    return PageFetch(item, page_failure(item, FetchError("internal", f"{type(exc).__name__}: {exc}"[:500])))
 
 
 @task(name="fetch-full-text", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, retry_jitter_factor=0.25,
       retry_condition_fn=_retry_transient, task_run_name="page-{item.source_id}")
-def fetch_full_text(item: Item, source: Source, ctx: FetchContext) -> Item:
+def fetch_full_text(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
     """A page that failed transiently in its chunk gets one declared retry."""
-    completed, error = complete_item(item, source, ctx)
-    if error is not None and error.transient and not _last_attempt():
-        raise TransientFetchError(completed, f"{error.kind}: {error.message}")
-    return completed
+    page = complete_item(item, source, ctx)
+    if page.transient and not _last_attempt():
+        raise TransientFetchError(page, f"{page.failure.error_kind}: {page.failure.error}")
+    return page
 
 
 def chunks(values: Iterable[T], key: Callable[[T], str], size: int) -> list[tuple[str, list[T]]]:
@@ -166,20 +181,26 @@ def fetch_all(sources: Sequence[Source], states: dict[str, storage.SourceState],
 
 
 def complete_texts(items: Sequence[Item], sources: dict[str, Source], settings: Settings,
-                   ctx: FetchContext) -> list[Item]:
-    """Article bodies for summary-only items, chunked per host; a failing page keeps its summary."""
+                   ctx: FetchContext) -> tuple[list[Item], list[storage.FetchRecord]]:
+    """Article bodies for summary-only items, chunked per host; a failing page keeps its summary.
+
+    Also returns one `fetches` row (kind 'page') per page still failed after the in-run retry, like
+    feed rows: one per page and run, the final outcome.
+    """
     wanted = [i for i in items if i.needs_full_text and i.url]
     threads = max(1, settings.fetch_per_host)
     futures = [(part, complete_chunk.submit(label, part, sources, ctx, threads))
                for label, part in chunks(wanted, lambda i: host_of(i.url), settings.fetch_chunk_size)]
-    done: dict[str, Item] = {}
-    retry: list[Item] = []
+    done: dict[str, PageFetch] = {}
     for part, fut in futures:
-        for item, error in resolve(fut, lambda exc, part=part: [(i, None) for i in part]):
-            done[item.id] = item
-            if error is not None and error.transient and settings.fetch_retries > 0:
-                retry.append(item)
-    again = [(i, fetch_full_text.submit(i, sources[i.source_id], ctx)) for i in retry]
+        for page in resolve(fut, lambda exc, part=part: [internal_page_failure(i, exc) for i in part]):
+            done[page.item.id] = page
+    retry = [p.item for p in done.values() if p.transient and settings.fetch_retries > 0]
+    # its declared retry waits the first in-run delay (TREATYWATCH_FETCH_RETRY_DELAYS), as feeds do
+    delay = settings.fetch_retry_delays[0] if settings.fetch_retry_delays else 0
+    again = [(i, fetch_full_text.with_options(retry_delay_seconds=delay).submit(i, sources[i.source_id], ctx))
+             for i in retry]
     for item, fut in again:
-        done[item.id] = resolve(fut, lambda exc, i=item: i)
-    return [done.get(i.id, i) for i in items]
+        done[item.id] = resolve(fut, lambda exc, i=item: internal_page_failure(i, exc))
+    failures = [p.failure for p in done.values() if p.failure is not None]
+    return [done[i.id].item if i.id in done else i for i in items], failures

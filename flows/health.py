@@ -23,7 +23,8 @@ from flows.fetch import backoff_delay
 HARD, SOFT = 1.0, 0.5
 SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty"})
 SOFT_STATUSES = frozenset({401, 403, 429})
-TRANSITIONS = ("failing", "disabled", "recovered")
+TRANSITIONS = ("failing", "disabled", "recovered", "enabled")
+HAND_DISABLED = "disabled_by_hand"  # `treatywatch sources --disable`: never fetched, not even the daily probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class SourceHealth:
     """What health remembers of one source between runs (a `source_health` row)."""
 
     source_id: str
-    state: str = "new"  # new | ok | failing | disabled
+    state: str = "new"  # new | ok | failing | disabled | disabled_by_hand
     score: float = 0.0
     next_attempt_at: datetime | None = None
     last_items: int | None = None
@@ -73,10 +74,10 @@ class HealthEvent:
 
     health_event_id: str
     source_id: str
-    kind: str  # failing | disabled | recovered
+    kind: str  # failing | disabled | recovered; enabled (only by hand)
     message: str
     score: float
-    run_id: str
+    run_id: str | None  # None for a change made by hand
     created_at: datetime
 
 
@@ -90,7 +91,9 @@ def failure_weight(error_kind: str | None, status: int = 0) -> float:
 
 
 def is_due(health: SourceHealth, now: datetime) -> bool:
-    """Whether the source may be fetched in a run starting at `now`."""
+    """Whether the source may be fetched in a run starting at `now` (never while disabled by hand)."""
+    if health.state == HAND_DISABLED:
+        return False
     return health.next_attempt_at is None or health.next_attempt_at <= now
 
 
@@ -139,6 +142,25 @@ def assess(prev: SourceHealth, outcome: Outcome, *, now: datetime, run_id: str, 
                    f"last {outcome.error_kind}" + (f" (HTTP {outcome.status})" if outcome.status else ""))
         return after, [_event(prev, state, message, score, run_id, now)]
     return after, []
+
+
+def by_hand(prev: SourceHealth, *, enable: bool, now: datetime) -> tuple[SourceHealth, HealthEvent]:
+    """An operator's enable (a fresh start: ok, score 0, fetched next run) or disable (never fetched).
+
+    Disabling keeps the score and counters as the record of why; the event says it was done by hand
+    so nobody mistakes it for the automatic disable.
+    """
+    if enable:
+        after = replace(prev, state="ok", score=0.0, next_attempt_at=None, consecutive_failures=0)
+        message = (f"source {prev.source_id} enabled by hand (was {prev.state}, score {prev.score:g}); "
+                   "it is fetched on the next run")
+    else:
+        after = replace(prev, state=HAND_DISABLED, next_attempt_at=None)
+        message = (f"source {prev.source_id} disabled by hand (was {prev.state}, score {prev.score:g}); "
+                   f"not fetched until `treatywatch sources --enable {prev.source_id}`")
+    kind = "enabled" if enable else "disabled"
+    key = hashlib.sha256(f"{prev.source_id}\x1f{kind}\x1fby-hand\x1f{now.isoformat()}".encode()).hexdigest()[:24]
+    return after, HealthEvent(key, prev.source_id, kind, message, after.score, None, now)
 
 
 def load_health(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:

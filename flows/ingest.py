@@ -11,7 +11,7 @@ import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import get_run_logger
@@ -23,8 +23,28 @@ from flows.fetch_tasks import complete_texts, fetch_all
 from flows.settings import Settings
 from parsers.models import Item, Source
 
-__all__ = ["Ingested", "SourceFetch", "ingest", "policy_of"]
+__all__ = ["Ingested", "Skipped", "SourceFetch", "ingest", "policy_of"]
 HORIZON_EXEMPT_GROUPS = frozenset({"seed"})  # the offline seed must alert on every fresh `make run`
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source that health held back this run, and when it is tried next (None: not until enabled by hand)."""
+
+    source: Source
+    state: str
+    next_attempt_at: datetime | None
+
+    @property
+    def why(self) -> str:
+        """One line for the log and the run summary."""
+        if self.state == health.HAND_DISABLED:
+            return f"disabled by hand; not fetched until `treatywatch sources --enable {self.source.id}`"
+        at = self.next_attempt_at
+        when = "-" if at is None else f"{at.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z"
+        if self.state == "disabled":
+            return f"auto-disabled; next probe {when}"
+        return f"{self.state}, backing off until {when}"
 
 
 @dataclass(slots=True)
@@ -35,13 +55,15 @@ class Ingested:
     items: list[Item] = field(default_factory=list)  # new or changed, page text filled in where fetched
     feed_hashes: dict[str, str] = field(default_factory=dict)  # item id -> hash of its feed version
     quiet_item_ids: frozenset[str] = frozenset()  # history on a first run: stored, never alerted
-    skipped: list[tuple[Source, str]] = field(default_factory=list)  # backing off or disabled
+    skipped: list[Skipped] = field(default_factory=list)  # backing off, disabled, disabled by hand
+    page_failures: list[storage.FetchRecord] = field(default_factory=list)  # article pages that failed (kind 'page')
     health_rows: list[tuple] = field(default_factory=list)
     transitions: list[health.HealthEvent] = field(default_factory=list)
 
     @property
     def records(self) -> list[storage.FetchRecord]:
-        return [f.record for f in self.fetches]
+        """Every `fetches` row of the run: one per fetched source, then one per failed article page."""
+        return [f.record for f in self.fetches] + self.page_failures
 
     @property
     def stored_items(self) -> list[storage.StoredItem]:
@@ -117,7 +139,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
         before = health.load_health(con)
     before = {s.id: before.get(s.id) or health.SourceHealth(s.id) for s in sources}
     due = [s for s in sources if health.is_due(before[s.id], now)]
-    out = Ingested(skipped=[(s, f"{before[s.id].state} until {before[s.id].next_attempt_at:%Y-%m-%d %H:%M}Z")
+    out = Ingested(skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at)
                             for s in sources if s not in due])
     policy = policy_of(settings)
     with make_client(policy) as client:
@@ -130,9 +152,11 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
         out.quiet_item_ids = frozenset(
             i.id for i in fresh
             if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now))
-        out.items = complete_texts(fresh, by_id, settings, ctx)
+        out.items, out.page_failures = complete_texts(fresh, by_id, settings, ctx)
     out.fetches = [dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
                    for f in fetches]
+    # Health is assessed on feed fetches only: a failed article page (out.page_failures) is logged in
+    # `fetches` but never scores against its source; one bad article link must not disable a feed.
     after, out.transitions = _assess(out.fetches, before, settings, run_id, now)
     out.health_rows = health.health_rows(after, out.transitions, now)
     _log(out)
@@ -145,7 +169,9 @@ def _log(out: Ingested) -> None:
         logger = get_run_logger()
     except Exception:  # called outside a flow run (tests, scripts)
         return
-    for source, why in out.skipped:
-        logger.info("source %s skipped: %s", source.id, why)
+    for skip in out.skipped:
+        logger.info("source %s skipped: %s", skip.source.id, skip.why)
+    for page in out.page_failures:
+        logger.info("page of item %s (%s) failed: %s; its summary is kept", page.item_id, page.url, page.error_kind)
     for event in out.transitions:
         logger.warning("health: %s", event.message)

@@ -9,6 +9,7 @@ from flows.monitor import RunSummary
 
 
 def print_summary(summary: RunSummary, console: Console) -> None:
+    """Per-source table, totals, sources held back by health, failed pages and undelivered alerts."""
     if getattr(summary, "skipped", ""):
         console.print(f"[yellow]run skipped:[/] {summary.skipped}", highlight=False)
         return
@@ -31,7 +32,26 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         + (f", {d.uncertain} uncertain" if d.uncertain else "") + (f", {d.given_up} given up" if d.given_up else ""),
         highlight=False,
     )
+    print_held_back(summary, console)
     for line in d.errors:
         console.print(f"[yellow]alert not delivered[/] {line}", highlight=False)
     for dest in d.unroutable:
         console.print(f"[yellow]pending alerts for a destination no longer configured:[/] {dest}", highlight=False)
+
+
+def print_held_back(summary: RunSummary, console: Console) -> None:
+    """Sources not fetched this run (backing off, disabled, disabled by hand) with their next attempt,
+    and article pages that failed (their items keep the feed summary): neither is in the table above."""
+    skipped = summary.ingested.skipped
+    if skipped:
+        console.print(f"[yellow]not fetched this run ({len(skipped)}):[/]", highlight=False)
+        for s in skipped:
+            console.print(f"  {s.source.id}: {s.why}", highlight=False, markup=False)
+    pages = summary.ingested.page_failures
+    if pages:
+        console.print(f"[yellow]article pages failed ({len(pages)}), summaries kept:[/]", highlight=False)
+        for r in pages[:20]:
+            console.print(f"  {r.source_id}: {r.url} ({r.error_kind})", highlight=False, markup=False, soft_wrap=True)
+        if len(pages) > 20:
+            console.print(f"  ... {len(pages) - 20} more: SELECT * FROM fetches WHERE kind = 'page'", highlight=False,
+                          markup=False)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from parsers.errors import TreatywatchError
 
 ENV_PREFIX = "TREATYWATCH_"
 
@@ -41,9 +43,14 @@ class Settings:
     fetch_per_host: int = 4  # requests in flight to one host
     fetch_chunk_size: int = 100  # sources per Prefect task (one task per source costs ~30 ms of API calls)
     max_in_run_retry_after: float = 30.0  # a longer Retry-After is honoured by the next run, not by waiting
-    health_failing_at: float = 3.0
-    health_disable_at: float = 10.0
-    health_backoff_after: float = 2.0
+    # Source health thresholds in score points (a hard failure counts 1, a soft one 0.5): see flows/health.py.
+    health_failing_at: float = 3.0  # `failing` + health alert
+    health_disable_at: float = 10.0  # auto-disabled, then probed once a day
+    health_backoff_after: float = 2.0  # from this score on, wait (growing) between attempts
+
+
+class SettingsError(TreatywatchError):
+    """An environment variable with a value we cannot use; names the variable."""
 
 
 def _path(value: str | os.PathLike[str] | None, fallback: Path) -> Path:
@@ -53,6 +60,22 @@ def _path(value: str | os.PathLike[str] | None, fallback: Path) -> Path:
 def _horizon(value: str) -> int | None:
     """A whole number of days, or off/none for no horizon (every first-run item alerts)."""
     return None if value.strip().lower() in ("off", "none", "") else int(value)
+
+
+def _score(env: Mapping[str, str], name: str, field_name: str) -> float:
+    """A health threshold from TREATYWATCH_<name>: a positive number of score points."""
+    default = next(f.default for f in fields(Settings) if f.name == field_name)
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r}: expected a positive number of score points "
+                            f"(a hard failure counts 1, a soft one 0.5; default {default:g})")
+    return value
 
 
 def load_settings(
@@ -82,6 +105,9 @@ def load_settings(
         read_timeout=float(env.get(ENV_PREFIX + "READ_TIMEOUT", 10)),
         total_timeout=float(env.get(ENV_PREFIX + "TOTAL_TIMEOUT", 30)),
         max_bytes=int(env.get(ENV_PREFIX + "MAX_BYTES", 10_000_000)),
+        health_failing_at=_score(env, "HEALTH_FAILING_AT", "health_failing_at"),
+        health_disable_at=_score(env, "HEALTH_DISABLE_AT", "health_disable_at"),
+        health_backoff_after=_score(env, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
     )
 
 

@@ -1,8 +1,9 @@
 """`treatywatch sources`: every configured source with its health, so an operator sees what is dead.
 
-Read-only: the configured list (so a source never fetched still shows) joined with what the DuckDB
-file knows (last success, failure count and score, items, next attempt). Works before the first
-run and on a schema-v1 file (health columns then show as unknown).
+Read-only (changes by hand live in flows/source_control.py): the configured list (so a source never
+fetched still shows) joined with what the DuckDB file knows (last success, failure count and score,
+items, next attempt). Works before the first run and on a schema-v1 file (health columns then show
+as unknown).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-STATE_STYLE = {"ok": "green", "new": "cyan", "failing": "yellow", "disabled": "red", "removed": "dim"}
+STATE_STYLE = {"ok": "green", "new": "cyan", "failing": "yellow", "disabled": "red", "disabled_by_hand": "magenta",
+               "removed": "dim"}
 
 
 def print_sources(rows: list[SourceRow], console: Console) -> None:
@@ -90,6 +92,8 @@ def print_sources(rows: list[SourceRow], console: Console) -> None:
         style = STATE_STYLE.get(r.state, "white")
         failures = str(r.failures) + (f" ({r.score:g})" if r.score else "")
         next_attempt = _when(r.next_attempt) if r.next_attempt else ("every run" if r.enabled else "-")
+        if r.state == "disabled_by_hand":
+            next_attempt = "after --enable"
         table.add_row(r.source_id, r.kind, r.group, f"[{style}]{state}[/]", _when(r.last_success), failures,
                       str(r.items), next_attempt, r.last_error[:120])
     console.print(table)

@@ -47,6 +47,8 @@ class FetchRecord:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    kind: str = "feed"  # feed | page (an article page whose full-text fetch failed)
+    item_id: str | None = None  # page rows: the item whose page it was
 
     @property
     def ok(self) -> bool:
@@ -77,6 +79,8 @@ class RunRecord:
     run_id: str
     started_at: datetime
     sources: Sequence[Source] = ()
+    # Feed fetches, plus failed article pages (kind 'page'): those are logged in `fetches` but never
+    # count as the source's success or failure (`sources` counters, `runs.sources_*`, health score).
     fetches: list[FetchRecord] = field(default_factory=list)
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
@@ -120,7 +124,7 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
     (the alert planner), so an event is never committed without the alerts it causes."""
     con.execute("BEGIN TRANSACTION")
     try:
-        _upsert_sources(con, run.sources)
+        upsert_sources(con, run.sources)
         _write_fetches(con, run)
         _upsert_items(con, run.items)
         _insert_events(con, run.events)
@@ -128,11 +132,12 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
             insert_rows(con, table, columns, rows, or_mode=mode)
         if within is not None:
             within(con)
-        ok = sum(f.ok for f in run.fetches)
+        feeds = feed_fetches(run.fetches)
+        ok = sum(f.ok for f in feeds)
         con.execute(
             "INSERT OR REPLACE INTO runs (run_id, started_at, finished_at, sources_ok, sources_failed, new_items, new_events)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run.run_id, run.started_at, finished_at or utcnow(), ok, len(run.fetches) - ok, len(run.items), len(run.events)],
+            [run.run_id, run.started_at, finished_at or utcnow(), ok, len(feeds) - ok, len(run.items), len(run.events)],
         )
         con.execute("COMMIT")
     except Exception:
@@ -140,7 +145,12 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         raise
 
 
-def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> None:
+def feed_fetches(records: Iterable[FetchRecord]) -> list[FetchRecord]:
+    """The feed attempts only: a failed article page says nothing about whether the source works."""
+    return [f for f in records if f.kind == "feed"]
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> None:
     """Insert new sources and refresh config fields of known ones, in two statements."""
     if not sources:
         return
@@ -161,17 +171,21 @@ def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -
 
 
 def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
-    """The fetch log, then each source's validators and failure counter, batched (500 feeds: 3 statements)."""
+    """The fetch log (feeds and failed pages), then each source's validators and failure counter from
+    its feed fetch only, batched (500 feeds: 3 statements)."""
     insert_rows(
         con,
         "fetches",
-        ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind", "error"],
+        ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
+         "error", "kind", "item_id"],
         [
-            (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind, f.error)
+            (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
+             f.error, f.kind, f.item_id)
             for f in run.fetches
         ],
     )
-    ok = [f for f in run.fetches if f.ok]
+    feeds = feed_fetches(run.fetches)
+    ok = [f for f in feeds if f.ok]
     if ok:
         con.execute(
             "UPDATE sources SET last_attempt_at = f.at, last_success_at = f.at, consecutive_failures = 0,"
@@ -182,7 +196,7 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             [[f.source_id for f in ok], [f.started_at for f in ok], [f.etag for f in ok],
              [f.last_modified for f in ok], [f.body_hash for f in ok]],
         )
-    bad = [f for f in run.fetches if not f.ok]
+    bad = [f for f in feeds if not f.ok]
     if bad:
         con.execute(
             "UPDATE sources SET last_attempt_at = f.at, consecutive_failures = consecutive_failures + 1,"

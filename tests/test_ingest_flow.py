@@ -141,8 +141,12 @@ def test_fault_matrix_through_the_flow(tmp_path: Path, httpserver: HTTPServer, f
         first = monitor(sources=str(sources), alerts=str(alerts), db_path=str(db), config_dir=str(REPO / "config"))
 
     # every fault is a classified failure of its own source; every good source succeeded
-    logged = {s: (k, st) for s, k, st in rows(db, "SELECT source_id, error_kind, status FROM fetches")}
+    feeds = "SELECT source_id, error_kind, status FROM fetches WHERE kind = 'feed'"
+    logged = {s: (k, st) for s, k, st in rows(db, feeds)}
     assert logged == EXPECTED
+    # listing pages the server does not know (500) are logged as page failures, not as the source's
+    pages = rows(db, "SELECT DISTINCT source_id, error_kind FROM fetches WHERE kind = 'page'")
+    assert pages == [("listing", "http_status")]
     assert {f.source.id: f.record.error_kind for f in first.fetches} == {k: v[0] for k, v in EXPECTED.items()}
     assert all(err for (err,) in rows(db, "SELECT error FROM fetches WHERE error_kind IS NOT NULL"))
     # transient faults were retried once in the run; a long Retry-After and hard faults were not
@@ -182,7 +186,7 @@ def test_fault_matrix_through_the_flow(tmp_path: Path, httpserver: HTTPServer, f
     again = {f.source.id: (f.record.error_kind, f.record.status) for f in second.fetches}
     assert again["good"] == (None, 304) and again["flips-empty"][0] == "empty"
     assert "e429" not in again and calls["/e429"] == 1
-    assert [s.id for s, _ in second.ingested.skipped] == ["e429"]
+    assert [s.source.id for s in second.ingested.skipped] == ["e429"]
     assert second.new_items == 0 or all(item_source.get(i.id) is None for i in second.ingested.items)
     scores = dict(rows(db, "SELECT source_id, score FROM source_health"))
     assert scores["flips-empty"] == 0.5 and scores["e404"] == 2.0 and scores["e403"] == 1.0 and scores["good"] == 0

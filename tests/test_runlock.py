@@ -93,3 +93,26 @@ def test_monitor_run_is_skipped_not_failed_while_another_run_holds_the_db(held, 
     summary = state.result()
     assert f"pid {proc.pid}" in summary.skipped and summary.fetches == []
     assert not Path(db).exists()  # the skipped run never touched the database
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_cli_run_exits_3_with_the_holder_while_another_run_holds_the_db(held, tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    db, proc = held
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n", encoding="utf-8")
+    env = {"TREATYWATCH_RUN_LOCK_WAIT": "0.2", "COLUMNS": "300",
+           # given, so `run` (apply_prefect_defaults) sets nothing in os.environ that outlives the test
+           "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect")}
+    result = CliRunner().invoke(app, ["run", "--sources", str(sources), "--db", str(db),
+                                      "--config-dir", str(REPO / "config")], env=env)
+
+    assert result.exit_code == 3, result.output
+    assert f"error: another treatywatch run (pid {proc.pid} since" in result.output
+    assert "this run is skipped" in result.output
+    assert "new items:" not in result.output  # no run summary is printed for a skipped run
+    assert not Path(db).exists()
