@@ -6,6 +6,8 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
 
 from parsers.gazetteer import Gazetteer, Mention
 from parsers.rules import Hit, Matcher
@@ -14,6 +16,7 @@ from parsers.text import Token, tokenize
 _YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _DATELINE_NEXT = frozenset({"-", ",", "("})
+_TEXT = itemgetter(0)  # a Token's folded text
 _YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
 
 
@@ -31,29 +34,43 @@ class Sentence:
     by_tag: dict[str, list[Hit]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        by_tag = self.by_tag
+        # trigger hits and years are asked for several times per candidate: computed once here
+        self.triggers: list[Hit] = []
+        self._years: list[tuple[int, int]] | None = None
         for hit in self.hits:
-            self.by_tag.setdefault(hit.tag, []).append(hit)
+            tag = hit[0]
+            got = by_tag.get(tag)
+            if got is None:
+                by_tag[tag] = [hit]
+            else:
+                got.append(hit)
+            if tag[:5] == "trig:":
+                self.triggers.append(hit)
 
     def tagged(self, tag: str, lo: int, hi: int) -> list[Hit]:
         """Hits of a lexicon that start within token range [lo, hi)."""
-        return [h for h in self.by_tag.get(tag, ()) if lo <= h.start < hi]
+        return [h for h in self.by_tag.get(tag, ()) if lo <= h[1] < hi]
 
     def by_tag_prefix(self, prefix: str) -> list[Hit]:
         if prefix == "trig:":
             return self.triggers
         return [h for h in self.hits if h.tag.startswith(prefix)]
 
-    @functools.cached_property
-    def triggers(self) -> list[Hit]:
-        """Trigger hits, asked for several times per candidate."""
-        return [h for h in self.hits if h.tag.startswith("trig:")]
-
     def has(self, tag: str, lo: int, hi: int) -> bool:
-        return any(lo <= h.start < hi for h in self.by_tag.get(tag, ()))
+        """A hit of `tag` starting in [lo, hi); a plain loop: called ~100 times per document."""
+        for h in self.by_tag.get(tag, ()):
+            if lo <= h[1] < hi:
+                return True
+        return False
 
     def years(self) -> list[tuple[int, int]]:
-        """(token index, year) for four-digit years."""
-        return [(i, int(t.text)) for i, t in enumerate(self.tokens) if _YEAR.match(t.text)]
+        """(token index, year) for four-digit years (computed once; callers only read it)."""
+        if self._years is None:
+            toks = self.tokens
+            # the year tokens are picked in C (map/compress); most sentences have none
+            self._years = [(i, int(toks[i][0])) for i in compress(count(), map(_YEAR.match, map(_TEXT, toks)))]
+        return self._years
 
 
 class Doc:

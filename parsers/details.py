@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from itertools import compress, count
+from operator import itemgetter
 
 from parsers.cues import Sentence
 from parsers.models import Official
@@ -82,7 +84,9 @@ def dates_of(sent: Sentence, raw: str, months: dict[str, int], published: dateti
              lang: str) -> list[tuple[date, str]]:
     """Month (and day, year) mentions resolved against `published`; (date, precision)."""
     toks, out = sent.tokens, []
-    for i, tok in enumerate(toks):
+    # only month words need the Python loop; they are picked in C (map/compress)
+    for i in compress(count(), map(months.__contains__, map(itemgetter(0), toks))):
+        tok = toks[i]
         month = months.get(tok.text)
         if not month or (lang == "en" and not raw[tok.start].isupper()):
             continue

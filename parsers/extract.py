@@ -29,7 +29,7 @@ from parsers.lang import detect_lang
 from parsers.models import Event, ExtractionInput, Official
 from parsers.morph import Inflector
 from parsers.rules import Matcher, RuleSet, load_rules
-from parsers.text import fold, split_sentences, words_regex
+from parsers.text import fold, split_sentences, word_starts, words_regex
 
 THRESHOLD = 0.5
 TYPE_MARGIN = 0.2
@@ -93,14 +93,16 @@ class Extractor:
         if matcher is None or trigger_re is None or not raw.strip():
             return raw, lang, None, []
         folded = fold(raw)
-        positions = [m.start() for m in trigger_re.finditer(folded)]
+        positions = word_starts(trigger_re, self.rules.trigger_fast.get(lang), folded)
         if not positions:  # most items: no trigger word at all, nothing else to do
             return raw, lang, None, []
         titled = bool(doc.title.strip())
         spans = ([(0, len(doc.title))] if titled else []) + \
             split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
         sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
-        wanted = [i for i in sorted({sents.index_at(p) for p in positions}) if sents.has_trigger(i)]
+        could = self.rules.trigger_filters.get(lang)
+        wanted = [i for i in sorted({sents.index_at(p) for p in positions})
+                  if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
         return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
 
     def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> Event | None:

@@ -11,6 +11,8 @@ import gettext
 import pathlib
 import re
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import yaml
@@ -24,6 +26,7 @@ from parsers.text import Token
 KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
 STATE_KINDS = frozenset({"name", "metonym", "demonym", "leader", "multi"})
 _END = "\0"
+_TEXT = itemgetter(0)  # a Token's folded text
 
 
 class Mention(NamedTuple):
@@ -108,6 +111,13 @@ class Gazetteer:
                     raise ConfigError(f"{source}: {kind}.{key} must be a list")
                 for name in values:
                     self._add(str(name), (str(key),), kind.rstrip("s") if kind != "names" else "name")
+        # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
+        # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
+        self._starts: dict[str, list[dict[str, Any]]] = {}
+        for form, ks in self._keys.items():
+            roots = [self._trie[k] for k in ks if k in self._trie]
+            if roots:
+                self._starts[form] = roots
 
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
@@ -123,34 +133,36 @@ class Gazetteer:
         node[_END] = entry  # later (config) entries override pycountry ones
 
     def find(self, tokens: list[Token], raw: str) -> list[Mention]:
-        """Longest non-overlapping mentions, left to right."""
+        """Longest non-overlapping mentions, left to right.
+
+        Only tokens that can open a name ("the", "chile", not "of" or ",") start a trie walk; they
+        are picked in C (map/compress), so the Python loop skips the rest of the sentence.
+        """
         out: list[Mention] = []
-        i, n = 0, len(tokens)
+        n = len(tokens)
         keys = self._keys
-        trie = self._trie
-        while i < n:
-            first = keys.get(tokens[i].text)
-            if first is None:
-                i += 1
+        starts = self._starts
+        i = 0  # the first token not yet covered by a mention
+        for i0 in compress(count(), map(starts.__contains__, map(_TEXT, tokens))):
+            if i0 < i:
                 continue
             best = None
-            frontier = [trie[k] for k in first if k in trie]
-            j = i + 1
+            frontier = starts[tokens[i0][0]]
+            j = i0 + 1
             while frontier:
                 for node in frontier:
                     entry = node.get(_END)
-                    if entry is not None and _case_ok(entry.case, raw, tokens[i]):
+                    if entry is not None and _case_ok(entry.case, raw, tokens[i0]):
                         best = (entry, j)
                 if j >= n:
                     break
-                ks = keys.get(tokens[j].text, ())
+                ks = keys.get(tokens[j][0], ())
                 frontier = [node[k] for node in frontier for k in ks if k in node]
                 j += 1
             if best is None:
-                i += 1
                 continue
             entry, end = best
-            out.append(Mention(entry.codes, entry.kind, i, end, entry.label))
+            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
             i = end
         return out
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parsers.cues import Sentence
-from parsers.gazetteer import Mention
+from parsers.gazetteer import STATE_KINDS, Mention
 
 _COORD = frozenset({",", "and", "и", "&", "-", "/"})
 _DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all"})
 _OPEN = frozenset({"(", "["})
 COUNTERPART_SPAN = 30
+_PARTY_KINDS = STATE_KINDS | {"org"}
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
 
 
@@ -49,6 +50,8 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
 def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
     """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of")."""
     group = [mentions[k]]
+    if k == 0:
+        return group
     filler = {i for h in sent.by_tag.get("party_filler", ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
@@ -147,21 +150,33 @@ def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]
     return []
 
 
+def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_start: int) -> int | None:
+    """Index of the subject: the last unblocked state ending before the trigger.
+
+    Mentions are in text order, so the ones inside the trigger's clause are a suffix of the
+    candidates: "the last in the clause, else the last anywhere" is simply the last one, and
+    scanning from the right stops at the first unblocked state instead of testing them all.
+    """
+    for k in range(len(states) - 1, -1, -1):
+        m = states[k]
+        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start):
+            return k
+    return None
+
+
 def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
                  stop: int | None = None) -> Parties:
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
-    states = [m for m in sent.mentions if m.is_state or m.kind == "org"]
-    left = [k for k, m in enumerate(states) if m.end <= start and m.is_state and not _group_blocked(sent, states, k, clause[0])]
-    in_clause = [k for k in left if states[k].start >= clause[0]]
-    pick = in_clause or left
-    subjects = _codes(_coordinated(sent, states, pick[-1])) if pick else []
+    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
+    pick = _subject_index(sent, states, start, clause[0])
+    subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi])
     objects = [c for c in _codes(right) if c not in subjects]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
-        objects = [c for c in _codes(_marked_left(sent, states, pick[-1], start)) if c not in subjects]
+        objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
     if not subjects:
         pair = _pair(sent, states, hi, end)
         if pair:

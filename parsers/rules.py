@@ -10,6 +10,8 @@ import hashlib
 import pathlib
 import re
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import yaml
@@ -19,7 +21,7 @@ from parsers.yamlio import load_yaml
 from parsers.errors import ConfigError
 from parsers.models import FAMILY_OF
 from parsers.morph import Inflector
-from parsers.text import Token, words_regex
+from parsers.text import Token, after_nonword_regex, token_words_regex, words_regex
 
 RULE_FIELDS = {
     "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
@@ -28,6 +30,8 @@ RULE_FIELDS = {
 FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
 GAP_MAX = 6
+_TEXT = itemgetter(0)  # a Token's folded text
+_WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +88,22 @@ class Matcher:
                 entries.append((pattern[1:], tag))
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
-        """All hits in a token list, in token order (one dict lookup per token)."""
+        """All hits in a token list, in token order.
+
+        The tokens that start an entry are picked in C (map/compress), so the Python loop runs only
+        over the lexicon words of a sentence (about a third of its tokens), not over every token.
+        """
         hits: list[Hit] = []
         index = self.__dict__.get("_index") or self._build_index()
-        get = index.get
-        for i, tok in enumerate(tokens):
-            entry = get(tok[0])
-            if entry is None:
-                continue
-            tags, phrases = entry
+        new = tuple.__new__  # Hit(...) goes through a Python-level __new__; this does not
+        for i in compress(count(), map(index.__contains__, map(_TEXT, tokens))):
+            tags, phrases = index[tokens[i][0]]
             for tag in tags:
-                hits.append(Hit(tag, i, i + 1))
+                hits.append(new(Hit, (tag, i, i + 1)))
             for rest, tag in phrases:
                 end = _match_rest(tokens, i + 1, rest)
                 if end:
-                    hits.append(Hit(tag, i, end))
+                    hits.append(new(Hit, (tag, i, end)))
         return hits
 
     def _build_index(self) -> dict[str, tuple[tuple[str, ...], tuple[tuple[tuple, str], ...]]]:
@@ -125,6 +130,48 @@ def _match_rest(tokens: list[Token], j: int, rest: tuple) -> int:
     return 0
 
 
+class TriggerFilter:
+    """Cheap, certain "no" for sentences that cannot hold a trigger, asked before tokenising them.
+
+    A trigger hit needs a token for every word of its pattern. One regex over the sentence finds
+    which trigger words occur as whole tokens; a sentence where no pattern has all its words is
+    skipped ("отказался комментировать" has the anchor of "отказаться от", not "от"). A pass only
+    means "maybe": the sentence is still tokenised and scanned as before.
+    """
+
+    def __init__(self, patterns: list[tuple]) -> None:
+        needs: set[tuple[frozenset[str], ...]] = set()
+        for pattern in patterns:
+            # gaps and punctuation sets are not checked: treating them as present keeps the test safe
+            needs.add(tuple(forms for forms in pattern if forms != "*" and all(map(_WORD.fullmatch, forms))))
+        self._always = () in needs
+        # one-word patterns need one token: a single set test covers them all
+        self._singles = frozenset(f for need in needs if len(need) == 1 for f in need[0])
+        # multi-word patterns, looked up by any of their forms: only those with a word present are tested
+        self._multi: dict[str, list[tuple[frozenset[str], ...]]] = {}
+        for need in needs:
+            if len(need) > 1:
+                for form in {f for forms in need for f in forms}:
+                    self._multi.setdefault(form, []).append(need)
+        self._re = token_words_regex({f for need in needs for forms in need for f in forms})
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        """False only when no trigger pattern can match in text[start:end] (folded)."""
+        if self._always:
+            return True
+        present = set(self._re.findall(text[start:end]))
+        if not present:
+            return False
+        if not present.isdisjoint(self._singles):
+            return True
+        multi = self._multi
+        for form in present:
+            for need in multi.get(form, ()):
+                if all(not present.isdisjoint(forms) for forms in need):
+                    return True
+        return False
+
+
 @dataclass
 class RuleSet:
     rules: dict[str, Rule]
@@ -134,6 +181,8 @@ class RuleSet:
     matchers: dict[str, Matcher]
     version: str
     trigger_res: dict[str, re.Pattern[str]] = field(default_factory=dict)  # any trigger's first word
+    trigger_filters: dict[str, TriggerFilter] = field(default_factory=dict)  # per language, see TriggerFilter
+    trigger_fast: dict[str, re.Pattern[str] | None] = field(default_factory=dict)  # trigger_res' after_nonword twin
 
 
 def _fail(path: pathlib.Path, rule_id: str, fld: str, msg: str) -> ConfigError:
@@ -226,16 +275,20 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
             for entry in entries:
                 matchers.setdefault(lang, Matcher()).add(inflector.phrase(entry), name)
     first_forms: dict[str, set[str]] = {}
+    patterns: dict[str, list[tuple]] = {}
     for rule in rules.values():
         for trig in rule.triggers:
             pattern = inflector.phrase(trig)
+            patterns.setdefault(rule.lang, []).append(pattern)
             matchers.setdefault(rule.lang, Matcher()).add(pattern, "trig:" + rule.id)
             # prefilter on the phrase's most specific word ("hold" in "on hold", not "on")
             anchor = max((p for p in pattern if p != "*"), key=lambda forms: min(map(len, forms)))
             first_forms.setdefault(rule.lang, set()).update(anchor)
     tables = [_word_table(common, key, inflector, common_path) for key in ("numbers", "months")]
     return RuleSet(rules, lexicons, tables[0], tables[1], matchers, "rules-" + digest.hexdigest()[:10],
-                   {lang: words_regex(forms) for lang, forms in first_forms.items()})
+                   {lang: words_regex(forms) for lang, forms in first_forms.items()},
+                   {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
+                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()})
 
 
 def _word_table(common: dict, key: str, inflector: Inflector, path: pathlib.Path) -> dict[str, dict[str, int]]:
