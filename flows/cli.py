@@ -118,7 +118,7 @@ def sources(
             for line in [e.message for e in events] + config_notes(ids, configured):
                 err.print(line, highlight=False, markup=False)
             return
-        print_sources(source_rows(configured, settings.db_path), Console())
+        print_sources(source_rows(configured, settings.db_path), Console(width=None if sys.stdout.isatty() else 160))
     except RunLockedError as exc:
         _fail(exc, code=3)
     except TreatywatchError as exc:
