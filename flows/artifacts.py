@@ -69,6 +69,15 @@ def summary_markdown(summary: SummaryLike) -> str:
         lines += ["", "## Failed sources", ""]
         lines += [f"- **{md_escape(f.source.id)}**: {md_escape(f.record.error_kind)}: {md_escape(f.record.error)}"
                   for f in failed]
+    ingested = getattr(summary, "ingested", None)
+    held = getattr(ingested, "skipped", None) or []
+    if held:
+        lines += ["", "## Not fetched this run (source health)", ""]
+        lines += [f"- **{md_escape(h.source.id)}**: {md_escape(h.why)}" for h in held]
+    pages = getattr(ingested, "page_failures", None) or []
+    if pages:
+        lines += ["", f"## Article pages that failed ({len(pages)}; items keep the feed summary)", ""]
+        lines += [f"- {md_escape(r.source_id)}: {md_escape(r.error_kind)}: {md_escape(r.url, 120)}" for r in pages[:20]]
     return "\n".join(lines) + "\n"
 
 

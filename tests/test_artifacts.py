@@ -62,6 +62,17 @@ def test_summary_counts_and_failed_sources():
     assert r"**b**: timeout: read timed out \| after 10s" in md
 
 
+def test_sources_held_back_and_failed_pages_are_listed():
+    held = SimpleNamespace(source=SimpleNamespace(id="nato"), why="auto-disabled; next probe 2026-11-28 09:00Z")
+    page = SimpleNamespace(source_id="tass-en", error_kind="http_status", url="https://tass.example/a_b")
+    s = Summary(fetches=[fetch("tass-en")])
+    s.ingested = SimpleNamespace(skipped=[held], page_failures=[page])
+    md = summary_markdown(s)
+    assert "## Not fetched this run (source health)" in md and "**nato**: auto-disabled; next probe" in md
+    assert "## Article pages that failed (1;" in md and r"tass-en: http\_status: https://tass.example/a\_b" in md
+    assert "Not fetched" not in summary_markdown(Summary(fetches=[fetch("a")]))
+
+
 def test_skipped_run_says_why():
     md = summary_markdown(Summary(skipped="another treatywatch run (pid 7) is using x"))
     assert md.startswith("# treatywatch run skipped") and "pid 7" in md
