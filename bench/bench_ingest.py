@@ -78,20 +78,28 @@ def serve(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
     return server
 
 
+def quiet_monitor():
+    """The monitor flow with the benches' settings: Prefect state under data/, no apprise URLs.
+    Imported late because Prefect reads its settings on import."""
+    os.environ.setdefault("PREFECT_HOME", str(ROOT / "data" / "prefect"))
+    from flows.settings import apply_prefect_defaults
+
+    apply_prefect_defaults()
+    os.environ["TREATYWATCH_APPRISE_URLS"] = ""
+    from flows.monitor import monitor
+
+    return monitor
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feeds", type=int, default=500)
     ap.add_argument("--items", type=int, default=20)
     args = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-"))
-    os.environ.setdefault("PREFECT_HOME", str(ROOT / "data" / "prefect"))
-    from flows.settings import apply_prefect_defaults
-
-    apply_prefect_defaults()
-    os.environ["TREATYWATCH_APPRISE_URLS"] = ""
     import feedparser
 
-    from flows.monitor import monitor
+    monitor = quiet_monitor()
 
     bodies = {f"/feed/{n}.xml": feed(n, args.items) for n in range(args.feeds)}
     server = serve(bodies)

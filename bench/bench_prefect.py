@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import feed, serve  # noqa: E402 - the ingestion bench's feeds and server
+from bench_ingest import feed, serve, quiet_monitor  # noqa: E402 - the ingestion bench's feeds and server
 
 
 def write_sources(work: pathlib.Path, port: int, feeds: int, name: str = "sources.yaml") -> pathlib.Path:
@@ -103,12 +103,7 @@ def main() -> int:
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=20)
     args = ap.parse_args()
-    os.environ.setdefault("PREFECT_HOME", str(ROOT / "data" / "prefect"))
-    from flows.settings import apply_prefect_defaults
-
-    apply_prefect_defaults()
-    os.environ["TREATYWATCH_APPRISE_URLS"] = ""
-    from flows.monitor import monitor
+    monitor = quiet_monitor()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-prefect-"))
     bodies = {f"/feed/{n}.xml": feed(n, args.items) for n in range(args.feeds)}

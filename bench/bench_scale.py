@@ -22,7 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import feed, serve  # noqa: E402
+from bench_ingest import feed, serve, quiet_monitor  # noqa: E402
 
 BATCH = 100_000
 TEXT = ("The council met on Tuesday to discuss the regional budget, roads, schools and the harbour; "
@@ -52,12 +52,7 @@ def main() -> int:
     ap.add_argument("--feeds", type=int, default=100)
     ap.add_argument("--items", type=int, default=20)
     args = ap.parse_args()
-    os.environ.setdefault("PREFECT_HOME", str(ROOT / "data" / "prefect"))
-    from flows.settings import apply_prefect_defaults
-
-    apply_prefect_defaults()
-    os.environ["TREATYWATCH_APPRISE_URLS"] = ""
-    from flows.monitor import monitor
+    monitor = quiet_monitor()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-scale-"))
     big, small = work / "big.duckdb", work / "small.duckdb"
