@@ -8,7 +8,6 @@ runs afterwards and sends everything due, including what earlier runs could not 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from flows import clusters as cluster_store
 from flows.alerts.destinations import HEALTH_TAG, Destination, routes
 from flows.ledger import LedgerRow
-from flows.storage import StoredEvent
+from flows.storage import StoredEvent, short_hash
 from parsers import cluster
 from parsers.routing import AlertPolicy
 
@@ -47,10 +46,6 @@ class PlanReport:
     rows: list[LedgerRow] = field(default_factory=list)
     clusters_touched: int = 0
     clusters_new: int = 0
-
-
-def row_id(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
 def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], destinations: Sequence[Destination],
@@ -91,7 +86,7 @@ def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destina
     else:
         not_before = now + tag.debounce if tag.debounce else None
     return [
-        LedgerRow(alert_id=row_id(c.cluster_id, change.key, ",".join(sorted(c.parties)), d.key), kind=change.kind,
+        LedgerRow(alert_id=short_hash(c.cluster_id, change.key, ",".join(sorted(c.parties)), d.key), kind=change.kind,
                   subject_id=c.cluster_id, change=change.reason, destination_key=d.key, destination=d.display,
                   tag=c.family, mode=tag.mode, event_id=event_id, not_before=not_before)
         for d in routes(destinations, c.family)
@@ -101,7 +96,7 @@ def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destina
 def health_rows(notices: Sequence[HealthNotice], destinations: Sequence[Destination]) -> list[LedgerRow]:
     """One `health` row per notice and destination that takes the `health` tag."""
     return [
-        LedgerRow(alert_id=row_id("health", n.subject, n.reason, n.unique, d.key), kind="health", subject_id=n.subject,
+        LedgerRow(alert_id=short_hash("health", n.subject, n.reason, n.unique, d.key), kind="health", subject_id=n.subject,
                   change=n.reason, destination_key=d.key, destination=d.display, tag=HEALTH_TAG,
                   payload={"title": n.title, "message": n.message})
         for n in notices for d in routes(destinations, HEALTH_TAG)

@@ -17,7 +17,8 @@ from pathlib import Path
 from rich.console import Console
 
 from flows import db, ledger
-from flows.alerting import HealthNotice, Pacer, health_rows, row_id
+from flows.alerting import HealthNotice, Pacer, health_rows
+from flows.storage import short_hash
 from flows.alerts.deliver import DeliveryOutcome, send
 from flows.alerts.destinations import Destination
 from flows.alerts.render import Notice, RenderedAlert, render, render_digest, render_notice
@@ -110,7 +111,7 @@ def _send(db_path: Path, unit: Unit, rendered: RenderedAlert, console: Console |
     ids = [a.alert_id for a in unit.alerts]
     with db.connect(db_path) as con:
         ledger.mark_sending(con, ids)
-    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else row_id(*ids))
+    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids))
 
 
 def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPolicy, report: DeliveryReport,
@@ -119,7 +120,7 @@ def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPo
     dest = unit.destination
     with db.connect(db_path) as con:
         if outcome.ok:
-            ledger.mark_sent(con, ids, digest_id=row_id(*ids) if len(ids) > 1 else None)
+            ledger.mark_sent(con, ids, digest_id=short_hash(*ids) if len(ids) > 1 else None)
             report.sent += len(ids)
             return
         error = outcome.error or "unknown error"

@@ -147,18 +147,9 @@ def mark_uncertain(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: st
                 " WHERE alert_id IN (SELECT UNNEST($2))", [error[:500], list(ids)])
 
 
-def defer(con: duckdb.DuckDBPyConnection, ids: Sequence[str], until: datetime, reason: str) -> None:
-    """Push rows back without counting an attempt (rate limited before we even tried)."""
-    con.execute("UPDATE alerts SET not_before = $1, last_error = $2 WHERE alert_id IN (SELECT UNNEST($3))"
-                " AND status = 'pending'", [until, reason, list(ids)])
-
-
 def orphan_destinations(con: duckdb.DuckDBPyConnection, known_keys: set[str]) -> list[str]:
     """Pending rows whose destination is no longer configured: they cannot be sent, say so."""
     rows = con.execute("SELECT DISTINCT destination FROM alerts WHERE status = 'pending'"
                        " AND destination_key NOT IN (SELECT UNNEST($1))", [sorted(known_keys)]).fetchall()
     return [r[0] for r in rows]
 
-
-def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return dict(con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from flows.db import insert_rows, utcnow
-from parsers.models import Event, FetchedDocument, Item, Source
+from parsers.models import Event, Item, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,6 @@ def event_id(item_id: str, event: Event) -> str:
     """Same item + same type + same parties = same event, so re-extraction never re-alerts."""
     return short_hash(item_id, event.type, event.actor, ",".join(sorted(event.counterparts)))
 
-
-def body_hash(doc: FetchedDocument) -> str:
-    return hashlib.sha256(doc.body).hexdigest()[:32]
 
 
 def load_source_states(con: duckdb.DuckDBPyConnection) -> dict[str, SourceState]:
