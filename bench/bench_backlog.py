@@ -28,7 +28,7 @@ from flows import local_server  # noqa: E402
 
 
 def store(db_path: pathlib.Path, n: int) -> list[tuple[str, str, str, str]]:
-    from flows import db
+    from flows.store import db
 
     rng = random.Random(11)
     docs = []
@@ -44,7 +44,7 @@ def store(db_path: pathlib.Path, n: int) -> list[tuple[str, str, str, str]]:
 
 
 def reset_events(db_path: pathlib.Path) -> None:
-    from flows import db
+    from flows.store import db
 
     with db.connect(db_path) as con:
         con.execute("DELETE FROM event_parties")

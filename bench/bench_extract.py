@@ -17,7 +17,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.extract import load_extractor  # noqa: E402
+from parsers.extract.engine import load_extractor  # noqa: E402
 from parsers.models import ExtractionInput  # noqa: E402
 
 EN_STATES = ["Chile", "Peru", "Norway", "Japan", "Kenya", "Oman", "Poland", "Vietnam", "Brazil", "Egypt",

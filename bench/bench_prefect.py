@@ -40,14 +40,15 @@ def write_sources(work: pathlib.Path, port: int, feeds: int, name: str = "source
 
 def bare_run(sources_file: pathlib.Path, db_path: pathlib.Path, config_dir: pathlib.Path) -> int:
     """The monitor's work without the engine: returns the number of new items."""
-    from flows import db, storage
-    from flows.collect import FetchContext, collect_source
-    from flows.fetch import HostLimiter, make_client
-    from flows.ingest import new_or_changed, policy_of
+    from flows.store import storage
+    from flows.store import db
+    from flows.ingest.collect import FetchContext, collect_source
+    from flows.ingest.fetch import HostLimiter, make_client
+    from flows.ingest.run import new_or_changed, policy_of
     from flows.monitor import extract_all
     from flows.settings import load_settings
-    from parsers.extract import load_extractor
-    from parsers.sources import load_sources
+    from parsers.extract.engine import load_extractor
+    from parsers.config.sources import load_sources
 
     settings = load_settings(sources=sources_file, db=db_path, config_dir=config_dir, env={})
     sources = load_sources(sources_file)

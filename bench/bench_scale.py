@@ -31,7 +31,7 @@ TEXT = ("The council met on Tuesday to discuss the regional budget, roads, schoo
 
 def fill(db_path: pathlib.Path, n: int) -> float:
     """`n` stored items from 1,000 old sources, like years of history; returns seconds taken."""
-    from flows import db
+    from flows.store import db
 
     t0 = time.perf_counter()
     cols = ["item_id", "source_id", "url", "guid", "title", "text", "lang", "published", "content_hash",

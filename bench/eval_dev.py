@@ -17,7 +17,7 @@ from datetime import datetime
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.extract import Extractor, load_extractor  # noqa: E402
+from parsers.extract.engine import Extractor, load_extractor  # noqa: E402
 from parsers.models import ExtractionInput  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"

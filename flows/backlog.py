@@ -21,7 +21,8 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import db, storage
+from flows.store import storage
+from flows.store import db
 from parsers.models import ExtractionInput
 
 Doc = tuple[str, str, str, str | None]  # item id, title, text, lang
@@ -65,7 +66,7 @@ def _where() -> str:
 
 def extract_docs(docs: Sequence[Doc], config_dir: str) -> list[storage.StoredEvent]:
     """Pure extraction of a chunk; the extractor is built once per process (cached by config content)."""
-    from parsers.extract import load_extractor
+    from parsers.extract.engine import load_extractor
 
     extractor = load_extractor(Path(config_dir))
     out = []

@@ -12,18 +12,22 @@ from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
 
-from flows import db, ledger, replay, runlock, storage
-from flows.alerting import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
+from flows import replay
+from flows.store import runlock
+from flows.store import ledger
+from flows.store import storage
+from flows.store import db
+from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
 from flows.artifacts import publish_run_artifacts
-from flows.delivery import DeliveryReport, deliver
-from flows.health import HealthEvent
-from flows.ingest import Ingested, SourceFetch, ingest
+from flows.alerts.delivery import DeliveryReport, deliver
+from flows.ingest.health import HealthEvent
+from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
-from parsers.extract import Extractor, load_extractor
+from parsers.extract.engine import Extractor, load_extractor
 from parsers.models import ExtractionInput, Item, Source
-from parsers.routing import load_policy
-from parsers.sources import IMPLEMENTED_KINDS, load_sources
+from parsers.config.routing import load_policy
+from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
 
 
 @dataclass(slots=True)

@@ -2,9 +2,9 @@
 
 Rules change; items stay. Replay reads items (optionally only those published, or fetched when no
 date is known, since a date), extracts them again with the rules in the config directory and diffs
-the result against the stored events by event identity (`flows.storage.event_id`: item + type +
+the result against the stored events by event identity (`flows.store.storage.event_id`: item + type +
 parties). Nothing is written unless `--apply` is given; then only the events that appear are
-stored, through `flows.storage.write_run`, in one transaction.
+stored, through `flows.store.storage.write_run`, in one transaction.
 
 Alerts: replay creates no ledger rows itself. `apply(con, diff, within=...)` returns the appeared
 events and runs `within(con)` inside the write transaction, so the alert planner can queue their
@@ -25,10 +25,11 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from flows import db, storage
-from parsers.extract import Extractor, load_extractor
+from flows.store import storage
+from flows.store import db
+from parsers.extract.engine import Extractor, load_extractor
 from parsers.models import Event, ExtractionInput, Item, Official
-from parsers.routing import AlertPolicy, load_policy
+from parsers.config.routing import AlertPolicy, load_policy
 
 _ITEMS_SQL = (
     "SELECT item_id, source_id, url, title, text, lang, published FROM items"

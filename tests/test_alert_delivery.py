@@ -145,8 +145,8 @@ def test_digest_mode_sends_one_message_at_the_digest_time(world, smtp_server):
     assert world.rows("SELECT tag, status, mode FROM alerts ORDER BY tag") == [
         ("partnership", "pending", "digest"), ("termination", "sent", "immediate")]
     from flows.alerts.destinations import load_destinations
-    from flows.delivery import deliver
-    from parsers.routing import load_policy
+    from flows.alerts.delivery import deliver
+    from parsers.config.routing import load_policy
 
     policy = load_policy(world.tmp / "routing.yaml")
     due_at = world.rows("SELECT not_before FROM alerts WHERE mode = 'digest'")[0][0]
@@ -181,10 +181,10 @@ def test_dead_mans_switch_alerts_health_once(world, smtp_server):
 CRASH = """
 import os, sys
 from pathlib import Path
-from flows import ledger
+from flows.store import ledger
 from flows.alerts.destinations import load_destinations
-from flows.delivery import deliver
-from parsers.routing import load_policy
+from flows.alerts.delivery import deliver
+from parsers.config.routing import load_policy
 
 def crash(*args, **kwargs):
     os._exit(97)   # the process dies right after apprise reported success, before the mark

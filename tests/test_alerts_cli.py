@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from flows import db, ledger
-from flows.cli import app
+from flows.store import ledger
+from flows.store import db
+from flows.cli.app import app
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from apprise.plugins.slack import NotifySlack
 from rich.console import Console
 
-from flows.alerts.deliver import DeliveryOutcome, send
+from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import CONSOLE, Destination, load_destinations
 from flows.alerts.render import SLACK_MAX, AlertView, RenderedAlert, render
 from parsers.models import Official

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import db
+from flows.store import db
 from flows.backlog import chunked, extract_docs, read_backlog
 from tests.support import REPO
 
@@ -48,7 +48,7 @@ def test_read_backlog_can_skip_items_that_already_have_events(tmp_path):
     docs = make_db(path, 6)
     events = extract_docs(docs, str(REPO / "config"))
     with db.connect(path) as con:
-        from flows import storage
+        from flows.store import storage
 
         storage._insert_events(con, events[:1])
     assert len(read_backlog(path)) == 6

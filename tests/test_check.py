@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows import db
-from flows.check import ERROR, OK, WARN, check_database, check_prefect_api, run_checks
-from flows.cli import app
+from flows.store import db
+from flows.cli.check import ERROR, OK, WARN, check_database, check_prefect_api, run_checks
+from flows.cli.app import app
 from flows.settings import load_settings
 from tests.support import REPO, free_port
 

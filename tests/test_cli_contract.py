@@ -7,8 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from flows import db, storage
-from flows.cli import app
+from flows.store import storage
+from flows.store import db
+from flows.cli.app import app
 from tests.support import REPO
 
 SEED = REPO / "seeds" / "russia-terminates-military-agreements.txt"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from parsers.cluster import (
+from parsers.policy.cluster import (
     Change, ClusterPolicy, Mention, assign, combined_confidence, mark_alerted, pending_change,
 )
 from parsers.models import Event

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from parsers.extract import load_extractor
+from parsers.extract.engine import load_extractor
 from parsers.models import ExtractionInput
-from parsers.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "extract").glob("*.yaml"))

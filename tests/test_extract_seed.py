@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from parsers.extract import load_extractor
+from parsers.extract.engine import load_extractor
 from parsers.models import ExtractionInput
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

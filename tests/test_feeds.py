@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from parsers.feeds import parse_date, parse_feed
+from parsers.documents.feeds import parse_date, parse_feed
 from parsers.models import FetchedDocument, FetchError, Source
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "feeds"

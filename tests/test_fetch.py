@@ -17,8 +17,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from flows.fetch import FetchPolicy, fetch, make_client, parse_retry_after, redact
-from parsers.feeds import parse_feed
+from flows.ingest.fetch import FetchPolicy, fetch, make_client, parse_retry_after, redact
+from parsers.documents.feeds import parse_feed
 from parsers.models import FetchedDocument, Source
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "feeds"

@@ -7,10 +7,10 @@ import pathlib
 import pytest
 
 from parsers.errors import ConfigError
-from parsers.extract import load_extractor
-from parsers.gazetteer import load_gazetteer
-from parsers.morph import Inflector
-from parsers.text import tokenize
+from parsers.extract.engine import load_extractor
+from parsers.extract.gazetteer import load_gazetteer
+from parsers.extract.morph import Inflector
+from parsers.extract.text import tokenize
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GAZ = load_extractor(ROOT / "config").gazetteer

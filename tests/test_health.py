@@ -1,4 +1,4 @@
-"""flows.health: weighted failure score, backoff, auto-disable and transitions, stored with the run."""
+"""flows.ingest.health: weighted failure score, backoff, auto-disable and transitions, stored with the run."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows import db, health, storage
-from flows.fetch import HostLimiter, backoff_delay, host_of
-from flows.health import HealthPolicy, Outcome, SourceHealth
+from flows.ingest import health
+from flows.store import storage
+from flows.store import db
+from flows.ingest.fetch import HostLimiter, backoff_delay, host_of
+from flows.ingest.health import HealthPolicy, Outcome, SourceHealth
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 POLICY = HealthPolicy(failing_at=3.0, disable_at=6.0, backoff_after=2.0, backoff_base_s=60, backoff_cap_s=600,
@@ -152,7 +154,7 @@ def test_rows_are_written_with_the_run_and_transitions_read_back(tmp_path) -> No
 def test_sources_command_prints_every_source_with_its_health(tmp_path) -> None:  # noqa: ANN001
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.app import app
     from parsers.models import Source
 
     path, cfg = tmp_path / "h.duckdb", tmp_path / "sources.yaml"

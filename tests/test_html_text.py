@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.html_text import extract_article, html_to_text
+from parsers.documents.html_text import extract_article, html_to_text
 
 LONG = "The agreement on defence cooperation was signed in Moscow in 1994 by both ministers. " * 4
 

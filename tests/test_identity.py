@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.identity import canonical_url, item_id, normalise_title
+from parsers.documents.identity import canonical_url, item_id, normalise_title
 
 
 @pytest.mark.parametrize(

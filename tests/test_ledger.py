@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flows import db, ledger
+from flows.store import ledger
+from flows.store import db
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 

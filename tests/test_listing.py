@@ -1,4 +1,4 @@
-"""parsers.listing: an HTML listing page -> Items with config selectors; layout drift is classified."""
+"""parsers.documents.listing: an HTML listing page -> Items with config selectors; layout drift is classified."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from parsers.listing import ListingSpec, parse_listing, validate_spec
+from parsers.documents.listing import ListingSpec, parse_listing, validate_spec
 from parsers.models import FetchedDocument, FetchError, Source
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "listing"

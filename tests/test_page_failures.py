@@ -13,10 +13,10 @@ from pytest_httpserver import HTTPServer
 from rich.console import Console
 from werkzeug import Request, Response
 
-from flows import db
+from flows.store import db
 from tests.support import REPO, db_rows
 
-MIGRATIONS = REPO / "flows" / "migrations"
+MIGRATIONS = REPO / "flows" / "store" / "migrations"
 ARTICLE = "<html><body><article>" + "<p>The whole article, long enough to replace the summary.</p>" * 30 + "</article></body></html>"
 
 
@@ -35,7 +35,7 @@ def feed(base: str) -> bytes:
 def test_failed_pages_are_logged_but_do_not_score_against_the_source(tmp_path: Path, httpserver: HTTPServer,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from flows.monitor import monitor
-    from flows.report import print_summary
+    from flows.cli.summary import print_summary
 
     calls: dict[str, int] = {}
 

@@ -1,4 +1,4 @@
-"""parsers.pravo: URL building and API JSON -> Items, against fixtures written after the documented schema."""
+"""parsers.documents.pravo: URL building and API JSON -> Items, against fixtures written after the documented schema."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from parsers import pravo
+from parsers.documents import pravo
 from parsers.models import FetchedDocument, Source
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"

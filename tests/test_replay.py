@@ -10,11 +10,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from flows import db, replay, storage
-from flows.cli import app
-from parsers.extract import load_extractor
+from flows import replay
+from flows.store import storage
+from flows.store import db
+from flows.cli.app import app
+from parsers.extract.engine import load_extractor
 from parsers.models import Event, Item, Source
-from parsers.routing import AlertPolicy
+from parsers.config.routing import AlertPolicy
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"

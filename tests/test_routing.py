@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from parsers.errors import ConfigError
-from parsers.routing import AlertPolicy, TagPolicy, load_policy
+from parsers.config.routing import AlertPolicy, TagPolicy, load_policy
 from tests.support import REPO
 
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from parsers.errors import ConfigError
-from parsers.extract import THRESHOLD, load_extractor
+from parsers.extract.engine import THRESHOLD, load_extractor
 from parsers.models import FAMILY_OF, ExtractionInput
-from parsers.morph import Inflector
-from parsers.rules import load_rules
+from parsers.extract.morph import Inflector
+from parsers.extract.rules import load_rules
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXTRACTOR = load_extractor(ROOT / "config")

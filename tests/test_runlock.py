@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from flows.runlock import RunLockedError, holder, lock_path, run_lock
+from flows.store.runlock import RunLockedError, holder, lock_path, run_lock
 from tests.support import REPO
 
 HOLDER = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from flows.runlock import run_lock
+from flows.store.runlock import run_lock
 with run_lock(Path({db!r}), wait_s=0):
     print("held", flush=True)
     sys.stdin.readline()  # hold until the test closes our stdin
@@ -100,7 +100,7 @@ def test_monitor_run_is_skipped_not_failed_while_another_run_holds_the_db(held, 
 def test_cli_run_exits_3_with_the_holder_while_another_run_holds_the_db(held, tmp_path):
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.app import app
 
     db, proc = held
     sources = tmp_path / "sources.yaml"

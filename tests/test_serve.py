@@ -15,10 +15,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows import local_server
-from flows.cli import app
-from flows.schedules import Schedule, coverage, load_schedules
-from flows.serve import ServeOptions, flow_parameters
+from flows.serve import local_server
+from flows.cli.app import app
+from flows.serve.schedules import Schedule, coverage, load_schedules
+from flows.serve.service import ServeOptions, flow_parameters
 from parsers.errors import ConfigError
 from tests.support import REPO, free_port, wait_for
 
@@ -32,7 +32,7 @@ def write(tmp: Path, text: str) -> Path:
 
 
 def test_repository_schedules_cover_every_source_group():
-    from parsers.sources import load_sources
+    from parsers.config.sources import load_sources
 
     schedules = load_schedules(REPO / "config" / "schedules.yaml")
     groups = {s.group for s in load_sources(REPO / "config" / "sources.yaml") if s.enabled}
@@ -102,7 +102,7 @@ def test_deployment_parameters_carry_groups_and_absolute_paths(tmp_path, monkeyp
 
 
 def test_deployments_have_one_schedule_each():
-    from flows.serve import build_deployments
+    from flows.serve.service import build_deployments
 
     opts = ServeOptions(REPO / "config" / "schedules.yaml")
     deps = build_deployments(opts, load_schedules(opts.schedules_file))
@@ -159,7 +159,7 @@ def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path)
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--schedules", str(schedules), "--sources", str(sources),
+            [sys.executable, "-m", "flows.cli.app", "serve", "--schedules", str(schedules), "--sources", str(sources),
              "--db", str(db), "--config-dir", str(REPO / "config"), "--port", str(port), "--no-ui"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:

@@ -12,9 +12,11 @@ from pytest_httpserver import HTTPServer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from flows import db, health, storage
-from flows.cli import app
-from flows.health import SourceHealth
+from flows.ingest import health
+from flows.store import storage
+from flows.store import db
+from flows.cli.app import app
+from flows.ingest.health import SourceHealth
 from flows.settings import SettingsError, load_settings
 from parsers.models import Source
 from tests.support import FIXTURES, REPO, db_rows
@@ -165,8 +167,8 @@ def test_run_refuses_a_bad_threshold_cleanly(tmp_path: Path) -> None:
 @flow(name="ingest-at", validate_parameters=False)
 def ingest_at(sources_file: str, db_path: str, now: datetime):  # noqa: ANN201 - returns flows.ingest.Ingested
     """The monitor's ingestion as of `now` (the monitor flow always runs at the current time)."""
-    from flows.ingest import ingest
-    from parsers.sources import load_sources
+    from flows.ingest.run import ingest
+    from parsers.config.sources import load_sources
 
     settings = load_settings(sources=sources_file, db=db_path, config_dir=REPO / "config",
                              env={"TREATYWATCH_FETCH_RETRIES": "0"})
@@ -188,7 +190,7 @@ def serve_feeds(server: HTTPServer, paths: list[str], calls: dict[str, int]) -> 
 @pytest.mark.usefixtures("prefect_harness")
 def test_hand_disabled_source_is_never_probed_until_enabled(tmp_path: Path, httpserver: HTTPServer) -> None:
     from flows.monitor import RunSummary
-    from flows.report import print_summary
+    from flows.cli.summary import print_summary
 
     calls: dict[str, int] = {}
     serve_feeds(httpserver, ["/auto.xml", "/hand.xml", "/later.xml"], calls)

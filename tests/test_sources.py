@@ -8,7 +8,7 @@ import pytest
 
 from parsers.errors import ConfigError, TreatywatchError
 from parsers.models import Source
-from parsers.sources import IMPLEMENTED_KINDS, load_sources
+from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "config" / "sources.yaml"
@@ -133,14 +133,14 @@ sources:
 """)
     html, pravo_ = load_sources(path)
     assert html.horizon_days == 0 and html.option("listing") == (("date", "time"), ("item", "li.story"))
-    from parsers.pravo import PravoQuery
+    from parsers.documents.pravo import PravoQuery
 
     assert PravoQuery.of(pravo_) == PravoQuery(block="international", document_types=("Указ",))
     assert pravo_.horizon_days is None and pravo_.option("listing") is None
 
 
 def test_default_config_has_pravo_api_sources() -> None:
-    from parsers.pravo import PravoQuery
+    from parsers.documents.pravo import PravoQuery
 
     pravo_ = [s for s in load_sources(DEFAULT) if s.kind == "pravo"]
     assert {PravoQuery.of(s).block for s in pravo_} >= {"government", "president", "international"}

@@ -11,8 +11,10 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from flows import db, ledger, storage
-from flows.query import run_query
+from flows.store import ledger
+from flows.store import storage
+from flows.store import db
+from flows.cli.query import run_query
 from parsers.errors import TreatywatchError
 from parsers.models import Event, Item, Official, Source  # noqa: F401
 

@@ -35,7 +35,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SLACK_MAX = 2900  # Slack rejects section text over 3,000 characters; keep a margin
 SLACK_TITLE_MAX = 150  # Slack header blocks take at most 150 characters
 TITLE_MAX = 200

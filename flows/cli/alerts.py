@@ -1,0 +1,48 @@
+"""`treatywatch alerts`: the ledger for a person, and the one manual lever it needs.
+
+`uncertain` alerts (interrupted mid-send on a channel that cannot be checked) and `given_up` ones
+wait for a decision: after checking the channel, `--resend ID` queues one for the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from flows.store import db
+from parsers.errors import TreatywatchError
+
+LIST_SQL = """
+SELECT alert_id, kind, change, status, attempts, destination, tag, created_at, sent_at, last_error
+FROM alerts WHERE ($1::VARCHAR IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2
+"""
+RESENDABLE = ("uncertain", "given_up")
+
+
+def list_alerts(db_path: Path, status: str | None, limit: int, console: Console) -> int:
+    with db.connect(db_path, read_only=True) as con:
+        rows = con.execute(LIST_SQL, [status, limit]).fetchall()
+    table = Table("alert", "kind", "change", "status", "tries", "destination", "tag", "created", "sent", "last error")
+    for r in rows:
+        table.add_row(*("" if v is None else str(v)[:60] for v in r))
+    console.print(table)
+    return len(rows)
+
+
+def resend(db_path: Path, alert_ids: Sequence[str]) -> list[str]:
+    """Queue uncertain or given-up alerts again (attempts reset); returns the ids it queued."""
+    with db.connect(db_path) as con:
+        found = dict(con.execute("SELECT alert_id, status FROM alerts WHERE alert_id IN (SELECT UNNEST($1))",
+                                 [list(alert_ids)]).fetchall())
+        unknown = [a for a in alert_ids if a not in found]
+        if unknown:
+            raise TreatywatchError(f"no such alert: {', '.join(unknown)}")
+        wrong = [f"{a} is {s}" for a, s in found.items() if s not in RESENDABLE]
+        if wrong:
+            raise TreatywatchError(f"only {' or '.join(RESENDABLE)} alerts can be re-sent: {'; '.join(wrong)}")
+        con.execute("UPDATE alerts SET status = 'pending', attempts = 0, not_before = NULL,"
+                    " last_error = 'queued again by hand' WHERE alert_id IN (SELECT UNNEST($1))", [list(alert_ids)])
+    return list(alert_ids)

@@ -1,0 +1,192 @@
+"""Fetch and parse one source of any kind (rss, html listing, pravo API) or one article page.
+
+Plain functions without Prefect, so a Prefect task can run many of them on a thread pool and tests
+can call them directly. Every outcome is a `SourceFetch` whose record is the `fetches` row; only
+`transient` tells the caller that retrying now could help.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from flows.store.db import utcnow
+from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch
+from flows.store.storage import FetchRecord, SourceState
+from parsers.documents import pravo
+from parsers.documents.feeds import parse_feed
+from parsers.documents.html_text import extract_article
+from parsers.documents.listing import parse_listing
+from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
+
+Parser = Callable[[FetchedDocument, Source], ParseResult]
+PARSERS: dict[str, Parser] = {"rss": parse_feed, "html": parse_listing}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchContext:
+    """What every fetch of a run shares: one pooled client, limits, the per-host limiter, the clock."""
+
+    client: httpx.Client
+    policy: FetchPolicy
+    base_dir: pathlib.Path
+    limiter: HostLimiter
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFetch:
+    """A source's fetch-log row and the items parsed (empty when unchanged or failed)."""
+
+    source: Source
+    record: FetchRecord
+    items: tuple[Item, ...] = ()
+    warnings: tuple[str, ...] = ()
+    transient: bool = False  # retrying now could help (timeout, connect, 5xx, 429 with a short wait)
+    retry_after: float | None = None  # seconds the server asked us to wait
+    unchanged: bool = False  # 304 or the same body as last time: nothing was parsed
+
+
+def _hash(body: bytes) -> str | None:
+    return hashlib.sha256(body).hexdigest()[:32] if body else None
+
+
+def fetch_record(source: Source, doc: FetchedDocument, *, items: int = 0, error_kind: str | None = None,
+                 error: str | None = None) -> FetchRecord:
+    """The fetch-log row for one attempt; the document's own error wins over a parse error."""
+    if doc.error is not None:
+        error_kind, error = doc.error.kind, doc.error.message
+    ok = error_kind is None
+    return FetchRecord(
+        source_id=source.id, url=doc.url or source.url, started_at=doc.fetched_at or utcnow(),
+        status=doc.status, latency_ms=doc.elapsed_ms, bytes=len(doc.body), items=items, new_items=0,
+        error_kind=error_kind, error=error, etag=doc.etag if ok else None,
+        last_modified=doc.last_modified if ok else None, body_hash=_hash(doc.body) if ok else None,
+    )
+
+
+def _failed(source: Source, doc: FetchedDocument) -> SourceFetch:
+    """A fetch that failed at the HTTP level, with what a retry decision needs."""
+    assert doc.error is not None
+    return SourceFetch(source, fetch_record(source, doc), transient=doc.error.transient,
+                       retry_after=doc.error.retry_after)
+
+
+def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parser: Parser) -> SourceFetch:
+    """Turn a fetched document into items, skipping the parse when the body is provably unchanged."""
+    if doc.error is not None:
+        return _failed(source, doc)
+    record = fetch_record(source, doc)
+    if doc.status == 304 or (state.body_hash and record.body_hash == state.body_hash):
+        return SourceFetch(source, record, unchanged=True)
+    parsed = parser(doc, source)
+    if parsed.error is not None:
+        failed = fetch_record(source, doc, error_kind=parsed.error.kind, error=parsed.error.message)
+        return SourceFetch(source, failed, warnings=parsed.warnings)
+    return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
+
+
+def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, local: bool = False) -> FetchedDocument:
+    """One GET through the run's client and host limiter (conditional when a state is given)."""
+    return fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
+                 last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
+                 allow_local=local, limiter=ctx.limiter)
+
+
+def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
+    """Type GUIDs from /DocumentTypes, then /Documents pages until the last or `max_pages`."""
+    query = pravo.PravoQuery.of(source)
+    type_ids: tuple[str, ...] = ()
+    if query.document_types:
+        doc = _get(ctx, pravo.document_types_url(source.url, query.block))
+        if doc.error is not None:
+            return _failed(source, doc)
+        type_ids, error = pravo.document_type_ids(doc, query.document_types)
+        if error is not None:
+            return SourceFetch(source, fetch_record(source, doc, error_kind=error.kind, error=error.message))
+    today = pravo.moscow_today(ctx.now)
+    items: list[Item] = []
+    warnings: list[str] = []
+    bodies: list[bytes] = []
+    latency = 0
+    for index in range(1, query.max_pages + 1):
+        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index))
+        latency += doc.elapsed_ms
+        if doc.error is not None:
+            return _failed(source, doc)
+        page = pravo.parse_documents(doc, source)
+        if page.result.error is not None:
+            err = page.result.error
+            return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
+        items += page.result.items
+        warnings += page.result.warnings
+        bodies.append(doc.body)
+        if not page.has_more:
+            break
+    else:
+        warnings.append(f"stopped after max_pages={query.max_pages}; older documents of the period not read")
+    record = dataclasses.replace(fetch_record(source, doc, items=len(items)), latency_ms=latency,
+                                 bytes=sum(map(len, bodies)), body_hash=_hash(b"\x00".join(bodies)))
+    if state.body_hash and record.body_hash == state.body_hash:
+        return SourceFetch(source, dataclasses.replace(record, items=0), unchanged=True)
+    unique = tuple({i.id: i for i in items}.values())
+    return SourceFetch(source, record, unique, tuple(warnings))
+
+
+def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
+    """Fetch and parse one source; never raises for network, HTTP or content trouble."""
+    if source.kind == "pravo":
+        query = pravo.PravoQuery.of(source)
+        if query.mode == "documents":
+            return _pravo_documents(source, state, ctx)
+        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state), pravo.parse_rss)
+    doc = _get(ctx, source.url, state, local=True)  # local paths only ever come from our own config
+    return parse_source(source, state, doc, PARSERS[source.kind])
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset a server declared, so pages without a <meta charset> decode right."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageFetch:
+    """An item after its page fetch; `failure` is the `fetches` row (kind 'page') when the page failed."""
+
+    item: Item
+    failure: FetchRecord | None = None
+    transient: bool = False  # the page failed in a way a retry now could fix
+
+
+def page_failure(item: Item, error: FetchError, doc: FetchedDocument | None = None) -> FetchRecord:
+    """The fetch-log row of a failed article page: the item's source and id, kind 'page'."""
+    return FetchRecord(
+        source_id=item.source_id, url=(doc.url if doc else "") or item.url,
+        started_at=(doc.fetched_at if doc else None) or utcnow(), status=doc.status if doc else 0,
+        latency_ms=doc.elapsed_ms if doc else 0, bytes=len(doc.body) if doc else 0, items=0, new_items=0,
+        error_kind=error.kind, error=error.message, kind="page", item_id=item.id,
+    )
+
+
+def complete_item(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
+    """Replace a summary with the page's article body; on failure keep the summary and log why.
+
+    Page links come from remote feeds, so only http(s) is fetched (never local files).
+    """
+    doc = _get(ctx, item.url)
+    if doc.error is not None:
+        return PageFetch(item, page_failure(item, doc.error, doc), doc.error.transient)
+    body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))
+    if len(body) <= len(item.text):
+        return PageFetch(item)
+    return PageFetch(dataclasses.replace(item, text=body, summary=item.summary or item.text, needs_full_text=False))

@@ -1,0 +1,179 @@
+"""Ingestion for the monitor flow: due sources -> new or changed items with full text, plus health.
+
+The monitor flow calls `ingest()` and gets everything the run must store about sources: the fetch
+log rows, the new items (and the hash of each one's feed version), which of them are history that
+must not alert, and the source-health rows and transitions to write in the run's transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from prefect import get_run_logger
+
+from flows.ingest import health
+from flows.store import storage
+from flows.store import db
+from flows.ingest.collect import FetchContext, SourceFetch
+from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
+from flows.ingest.tasks import complete_texts, fetch_all
+from flows.settings import Settings
+from parsers.models import Item, Source
+
+__all__ = ["Ingested", "Skipped", "SourceFetch", "ingest", "policy_of"]
+HORIZON_EXEMPT_GROUPS = frozenset({"seed"})  # the offline seed must alert on every fresh `make run`
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source that health held back this run, and when it is tried next (None: not until enabled by hand)."""
+
+    source: Source
+    state: str
+    next_attempt_at: datetime | None
+
+    @property
+    def why(self) -> str:
+        """One line for the log and the run summary."""
+        if self.state == health.HAND_DISABLED:
+            return f"disabled by hand; not fetched until `treatywatch sources --enable {self.source.id}`"
+        at = self.next_attempt_at
+        when = "-" if at is None else f"{at.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z"
+        if self.state == "disabled":
+            return f"auto-disabled; next probe {when}"
+        return f"{self.state}, backing off until {when}"
+
+
+@dataclass(slots=True)
+class Ingested:
+    """What one run learned from its sources, ready for extraction and `storage.write_run`."""
+
+    fetches: list[SourceFetch] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)  # new or changed, page text filled in where fetched
+    feed_hashes: dict[str, str] = field(default_factory=dict)  # item id -> hash of its feed version
+    quiet_item_ids: frozenset[str] = frozenset()  # history on a first run: stored, never alerted
+    skipped: list[Skipped] = field(default_factory=list)  # backing off, disabled, disabled by hand
+    page_failures: list[storage.FetchRecord] = field(default_factory=list)  # article pages that failed (kind 'page')
+    health_rows: list[tuple] = field(default_factory=list)
+    transitions: list[health.HealthEvent] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[storage.FetchRecord]:
+        """Every `fetches` row of the run: one per fetched source, then one per failed article page."""
+        return [f.record for f in self.fetches] + self.page_failures
+
+    @property
+    def stored_items(self) -> list[storage.StoredItem]:
+        return [storage.StoredItem(i, self.feed_hashes[i.id]) for i in self.items]
+
+
+def policy_of(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                       total_timeout=settings.total_timeout, max_bytes=settings.max_bytes)
+
+
+def health_policy_of(settings: Settings) -> health.HealthPolicy:
+    return health.HealthPolicy(failing_at=settings.health_failing_at, disable_at=settings.health_disable_at,
+                               backoff_after=settings.health_backoff_after)
+
+
+def new_or_changed(fetches: Sequence[SourceFetch], db_path: Path) -> tuple[list[Item], dict[str, int]]:
+    """Items never stored, or stored with other content; plus the count of new items per source."""
+    candidates = {i.id: i for f in fetches for i in f.items}  # one id seen twice in a run is one item
+    with db.connect(db_path) as con:
+        known = storage.known_content_hashes(con, candidates)
+    fresh = [i for i in candidates.values() if known.get(i.id) != i.content_hash]
+    per_source: dict[str, int] = {}
+    for i in fresh:
+        per_source[i.source_id] = per_source.get(i.source_id, 0) + 1
+    return fresh, per_source
+
+
+def horizon_exempt(source: Source) -> bool:
+    """Group `seed` and local files (only our own config can name them) have no backlog to flood with."""
+    return source.group in HORIZON_EXEMPT_GROUPS or host_of(source.url) == "" and source.kind != "pravo"
+
+
+def is_history(item: Item, source: Source, was: health.SourceHealth, default_days: int | None, now: datetime) -> bool:
+    """Dated before the horizon on the source's first successful run.
+
+    Undated items are not history: we would rather alert once too often than hide a new act.
+    """
+    days = source.horizon_days if source.horizon_days is not None else default_days
+    if horizon_exempt(source) or days is None or not was.first_run or item.published is None:
+        return False
+    return item.published < now - timedelta(days=days)
+
+
+def _empty_is_failure(f: SourceFetch, was: health.SourceHealth) -> SourceFetch:
+    """A feed that used to have entries and now parses to none: a soft `empty` failure."""
+    if not f.record.ok or f.unchanged or not health.went_empty(was, len(f.items)):
+        return f
+    record = dataclasses.replace(f.record, error_kind="empty",
+                                 error=f"feed parsed to 0 entries; it had {was.last_items} last time")
+    return dataclasses.replace(f, record=record)
+
+
+def _assess(fetches: Sequence[SourceFetch], before: dict[str, health.SourceHealth], settings: Settings,
+            run_id: str, now: datetime) -> tuple[list[health.SourceHealth], list[health.HealthEvent]]:
+    """Health after this run for every fetched source, and the transitions to record."""
+    policy, rng = health_policy_of(settings), random.Random()
+    after, events = [], []
+    for f in fetches:
+        outcome = health.Outcome(f.record.error_kind, f.record.status,
+                                 None if f.unchanged else len(f.items), f.retry_after)
+        state, changed = health.assess(before[f.source.id], outcome, now=now, run_id=run_id, policy=policy, rng=rng)
+        after.append(state)
+        events += changed
+    return after, events
+
+
+def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: datetime | None = None) -> Ingested:
+    """Fetch every due source, keep new or changed items, fill in page texts, assess health."""
+    now = now or db.utcnow()
+    with db.connect(settings.db_path) as con:
+        states = storage.load_source_states(con)
+        before = health.load_health(con)
+    before = {s.id: before.get(s.id) or health.SourceHealth(s.id) for s in sources}
+    due = [s for s in sources if health.is_due(before[s.id], now)]
+    out = Ingested(skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at)
+                            for s in sources if s not in due])
+    policy = policy_of(settings)
+    with make_client(policy) as client:
+        ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
+                           HostLimiter(settings.fetch_per_host), now)
+        fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)]
+        fresh, per_source = new_or_changed(fetches, settings.db_path)
+        out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
+        by_id = {s.id: s for s in sources}
+        out.quiet_item_ids = frozenset(
+            i.id for i in fresh
+            if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now))
+        out.items, out.page_failures = complete_texts(fresh, by_id, settings, ctx)
+    out.fetches = [dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
+                   for f in fetches]
+    # Health is assessed on feed fetches only: a failed article page (out.page_failures) is logged in
+    # `fetches` but never scores against its source; one bad article link must not disable a feed.
+    after, out.transitions = _assess(out.fetches, before, settings, run_id, now)
+    out.health_rows = health.health_rows(after, out.transitions, now)
+    _log(out)
+    return out
+
+
+def _log(out: Ingested) -> None:
+    """Say what was skipped and what changed health, in the flow run's log."""
+    try:
+        logger = get_run_logger()
+    except Exception:  # called outside a flow run (tests, scripts)
+        return
+    for skip in out.skipped:
+        logger.info("source %s skipped: %s", skip.source.id, skip.why)
+    for page in out.page_failures:
+        logger.info("page of item %s (%s) failed: %s; its summary is kept", page.item_id, page.url, page.error_kind)
+    for event in out.transitions:
+        logger.warning("health: %s", event.message)

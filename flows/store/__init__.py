@@ -1,0 +1,1 @@
+"""DuckDB: connections and migrations, the run lock, and every statement that writes."""

@@ -1,0 +1,120 @@
+"""DuckDB connections: short-lived, migrated on open, patient with another process's lock.
+
+DuckDB lets one process hold a read-write connection and then refuses every other process, even
+read-only ones. So every writer opens, writes and closes at once, and every opener retries for a
+bounded time before raising a clear `DatabaseLockedError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from parsers.errors import TreatywatchError
+
+SCHEMA_VERSION_TABLE = "schema_migrations"
+
+
+class DatabaseLockedError(TreatywatchError):
+    """Another process holds the DuckDB file; says which file and for how long we waited."""
+
+
+class ReadOnlyQueryError(TreatywatchError):
+    """A write was attempted through the read-only `query` path."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+@contextmanager
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `path`, retrying while another process holds the lock; migrate when writable."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise TreatywatchError(f"database {path} does not exist yet: run `treatywatch run` first")
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise TreatywatchError(f"cannot open database {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise DatabaseLockedError(
+                    f"database {path} is locked by another process (a run in progress?); "
+                    f"waited {wait_seconds:.0f}s. Try again when it finishes."
+                ) from exc
+            time.sleep(delay)  # back off while the other writer finishes its short transaction
+            delay = min(delay * 2, 1.0)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _migrations() -> list[tuple[int, str]]:
+    files = resources.files("flows.store").joinpath("migrations")
+    found = []
+    for entry in files.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:3].isdigit():
+            found.append((int(name[:3]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply numbered migrations not yet applied; returns the schema version."""
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    applied = {row[0] for row in con.execute(f"SELECT version FROM {SCHEMA_VERSION_TABLE}").fetchall()}
+    version = max(applied, default=0)
+    for number, sql in _migrations():
+        if number in applied:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, ?)", [number, utcnow()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    or_mode: str = "",
+) -> int:
+    """Insert many rows in one statement (UNNEST of column lists): ~200x faster than executemany."""
+    if not rows:
+        return 0
+    cols = list(zip(*rows, strict=True))
+    selects = ", ".join(f"UNNEST(${i + 1})" for i in range(len(columns)))
+    verb = f"INSERT {or_mode} INTO" if or_mode else "INSERT INTO"
+    con.execute(f"{verb} {table} ({', '.join(columns)}) SELECT {selects}", [list(c) for c in cols])
+    return len(rows)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

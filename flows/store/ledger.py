@@ -1,0 +1,155 @@
+"""The alert ledger: which alert is owed to which destination, and what became of it.
+
+States: pending -> sending -> sent, with pending again (backoff) after a failed send, given_up
+after too many, uncertain after an ambiguous outcome on a channel that cannot be retried safely,
+and superseded when a newer alert about the same event replaces one never sent. Rows are created
+in the run's write transaction (with their events) and each transition is its own short write,
+so a crash is recovered from the states alone (see `recover_interrupted`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from flows.store.db import insert_rows, utcnow
+
+# Channels where re-sending after a crash mid-send is acceptable (at-least-once): a duplicate
+# email carries the same X-Treatywatch-Alert-Id header; Slack offers no way to check, so never.
+RESEND_AFTER_CRASH = frozenset({"email", "generic", "console"})
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    alert_id: str
+    kind: str  # event | update | health
+    subject_id: str
+    change: str
+    destination_key: str
+    destination: str
+    tag: str
+    mode: str = "immediate"
+    event_id: str | None = None
+    payload: dict[str, Any] | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueAlert:
+    alert_id: str
+    kind: str
+    subject_id: str
+    event_id: str | None
+    change: str
+    payload: dict[str, Any] | None
+    destination_key: str
+    destination: str
+    tag: str
+    mode: str
+    attempts: int
+
+
+_COLUMNS = ("alert_id", "kind", "subject_id", "event_id", "change", "payload", "destination_key", "destination",
+            "tag", "mode", "status", "attempts", "created_at", "not_before")
+
+
+def insert(con: duckdb.DuckDBPyConnection, rows: Sequence[LedgerRow], *, now: datetime | None = None) -> int:
+    """Queue rows (idempotent by alert_id); an unsent older alert on the same subject+destination is
+    superseded, and the newcomer keeps its kind `event` so nobody gets an update without the alert."""
+    if not rows:
+        return 0
+    now = now or utcnow()
+    first_unsent = _supersede(con, rows)
+    out = []
+    for r in rows:
+        kind, change = r.kind, r.change
+        if (r.subject_id, r.destination_key) in first_unsent and r.kind == "update":
+            kind, change = "event", "new"
+        out.append((r.alert_id, kind, r.subject_id, r.event_id, change, json.dumps(r.payload) if r.payload else None,
+                    r.destination_key, r.destination, r.tag, r.mode, "pending", 0, now, r.not_before))
+    return insert_rows(con, "alerts", _COLUMNS, out, or_mode="OR IGNORE")
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, rows: Sequence[LedgerRow]) -> set[tuple[str, str]]:
+    """Mark never-attempted pending alerts on the same (subject, destination) superseded; return the
+    pairs whose superseded row was a first alert."""
+    keys = [(r.subject_id, r.destination_key) for r in rows if r.kind in ("event", "update")]
+    if not keys:
+        return set()
+    found = con.execute(
+        "UPDATE alerts SET status = 'superseded' FROM (SELECT UNNEST($1) AS s, UNNEST($2) AS d) k"
+        " WHERE alerts.subject_id = k.s AND alerts.destination_key = k.d AND alerts.status = 'pending'"
+        " AND alerts.attempts = 0 AND alerts.kind IN ('event', 'update') AND alerts.mode = 'immediate'"
+        " RETURNING alerts.subject_id, alerts.destination_key, alerts.kind",
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    ).fetchall()
+    return {(s, d) for s, d, kind in found if kind == "event"}
+
+
+def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[DueAlert]:
+    rows = con.execute(
+        "SELECT alert_id, kind, subject_id, event_id, change, payload, destination_key, destination, tag, mode, attempts"
+        " FROM alerts WHERE status = 'pending' AND (not_before IS NULL OR not_before <= $1)"
+        " ORDER BY created_at, alert_id", [now],
+    ).fetchall()
+    return [DueAlert(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else None, *r[6:]) for r in rows]
+
+
+def recover_interrupted(con: duckdb.DuckDBPyConnection, channels: dict[str, str]) -> list[str]:
+    """Rows left `sending` by a crash: resend where a duplicate is tolerable, else mark `uncertain`.
+    Returns the alert ids marked uncertain (a health notice tells a person to check)."""
+    rows = con.execute("SELECT alert_id, destination_key FROM alerts WHERE status = 'sending'").fetchall()
+    uncertain = [a for a, key in rows if channels.get(key) not in RESEND_AFTER_CRASH]
+    retry = [a for a, key in rows if channels.get(key) in RESEND_AFTER_CRASH]
+    _set_status(con, retry, "pending", error="interrupted while sending; sending again")
+    _set_status(con, uncertain, "uncertain", error="interrupted while sending; delivery unknown, not re-sent")
+    return uncertain
+
+
+def _set_status(con: duckdb.DuckDBPyConnection, ids: Sequence[str], status: str, *, error: str | None = None) -> None:
+    if ids:
+        con.execute("UPDATE alerts SET status = $1, last_error = coalesce($2, last_error) WHERE alert_id IN (SELECT UNNEST($3))",
+                    [status, error, list(ids)])
+
+
+def mark_sending(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    con.execute("UPDATE alerts SET status = 'sending', last_attempt_at = $1 WHERE alert_id IN (SELECT UNNEST($2))"
+                " AND status = 'pending'", [utcnow(), list(ids)])
+
+
+def mark_sent(con: duckdb.DuckDBPyConnection, ids: Sequence[str], *, digest_id: str | None = None) -> None:
+    con.execute(
+        "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL, digest_id = $2"
+        " WHERE alert_id IN (SELECT UNNEST($3)) AND status IN ('pending', 'sending')",
+        [utcnow(), digest_id, list(ids)],
+    )
+
+
+def mark_failed(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str, *, max_attempts: int,
+                retry_in: timedelta) -> list[str]:
+    """Record a failed attempt; rows past `max_attempts` become given_up. Returns the given-up ids."""
+    rows = con.execute(
+        "UPDATE alerts SET attempts = attempts + 1, last_error = $1, not_before = $2,"
+        " status = CASE WHEN attempts + 1 >= $3 THEN 'given_up' ELSE 'pending' END"
+        " WHERE alert_id IN (SELECT UNNEST($4)) AND status IN ('pending', 'sending') RETURNING alert_id, status",
+        [error[:500], utcnow() + retry_in, max_attempts, list(ids)],
+    ).fetchall()
+    return [a for a, status in rows if status == "given_up"]
+
+
+def mark_uncertain(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str) -> None:
+    con.execute("UPDATE alerts SET status = 'uncertain', attempts = attempts + 1, last_error = $1"
+                " WHERE alert_id IN (SELECT UNNEST($2))", [error[:500], list(ids)])
+
+
+def orphan_destinations(con: duckdb.DuckDBPyConnection, known_keys: set[str]) -> list[str]:
+    """Pending rows whose destination is no longer configured: they cannot be sent, say so."""
+    rows = con.execute("SELECT DISTINCT destination FROM alerts WHERE status = 'pending'"
+                       " AND destination_key NOT IN (SELECT UNNEST($1))", [sorted(known_keys)]).fetchall()
+    return [r[0] for r in rows]
+

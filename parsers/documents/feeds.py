@@ -1,0 +1,191 @@
+"""RSS/Atom/RDF bytes to Items; a broken feed becomes warnings or a classified error, never a crash."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from parsers.documents.html_text import html_to_text
+from parsers.documents.identity import item_id
+from parsers.extract.lang import detect_lang
+from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
+
+SHORT_TEXT_CHARS = 600  # below this, and without <content>, the feed gave us a lead, not the story
+# feedparser flags these as `bozo` although the feed is fine (e.g. text/xml without charset).
+BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.I)
+TZ_COLON = re.compile(r"([+-]\d\d):(\d\d)\s*$")
+CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
+
+
+def _sniff_charset(body: bytes, content_type: str) -> str | None:
+    """Guess cp1251 for undeclared non-UTF-8 Russian feeds (feedparser would fall back to cp1252)."""
+    if "charset=" in content_type.lower() or XML_ENCODING.match(body[:200]):
+        return None
+    try:
+        body.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("cp1251", errors="replace")
+    high = [ch for ch in text if ord(ch) > 127]
+    cyr = sum(1 for ch in high if CYRILLIC.match(ch))
+    return "windows-1251" if high and cyr / len(high) >= 0.8 else None
+
+
+def _response_headers(doc: FetchedDocument) -> dict[str, str]:
+    """Headers for feedparser: the base URL for relative links and the declared (or sniffed) charset."""
+    headers = {"content-location": doc.final_url or doc.url}
+    content_type = doc.content_type
+    charset = _sniff_charset(doc.body, content_type)
+    if charset:
+        content_type = f"{content_type.split(';')[0].strip() or 'application/xml'}; charset={charset}"
+    if content_type:
+        headers["content-type"] = content_type
+    return headers
+
+
+def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
+    """Timezone-aware date keeping the feed's own offset (pravo's midnight +03:00 stays that day)."""
+    if raw:
+        text = raw.strip()
+        try:
+            dt = parsedate_to_datetime(TZ_COLON.sub(r"\1\2", text))
+        except (TypeError, ValueError, IndexError):
+            dt = None
+        if dt is None:
+            try:
+                dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                dt = None
+        if dt is not None:
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    if parsed:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    return None
+
+
+def safe_link(link: str | None) -> tuple[str, str | None]:
+    """Keep only http(s) links: a feed must not point us at file:, javascript: or data: URLs."""
+    link = (link or "").strip()
+    if not link:
+        return "", None
+    try:
+        scheme = urlsplit(link).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in ("http", "https"):
+        return link, None
+    return "", f"dropped non-http(s) link {link[:120]!r}"
+
+
+def _title(entry: Any) -> str:
+    """Entry title as plain text (Atom titles may be HTML)."""
+    raw = entry.get("title", "") or ""
+    detail = entry.get("title_detail") or {}
+    if "html" in (detail.get("type") or "") or "<" in raw:
+        return html_to_text(raw)
+    return " ".join(raw.split())
+
+
+def _texts(entry: Any) -> tuple[str, str, bool]:
+    """(text, summary, has_content): the richest body text, the summary text, whether <content> existed."""
+    summary = html_to_text(entry.get("summary", "") or "")
+    contents = [html_to_text(c.get("value", "") or "") for c in entry.get("content") or ()]
+    contents = [c for c in contents if c]
+    text = max([summary, *contents], key=len)
+    return text, summary, bool(contents)
+
+
+def needs_full_text(source: Source, url: str, text: str, has_content: bool) -> bool:
+    """Whether the page must be fetched for the body (never without a safe URL)."""
+    if not url or source.full_text == "never":
+        return False
+    if source.full_text == "always":
+        return True
+    return not has_content and len(text) < SHORT_TEXT_CHARS
+
+
+def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | None:
+    """One feedparser entry -> Item, or None (with a warning) when nothing identifies it."""
+    url, warning = safe_link(entry.get("link"))
+    if warning:
+        warnings.append(warning)
+    title = _title(entry)
+    text, summary, has_content = _texts(entry)
+    guid = (entry.get("id") or "").strip() or None
+    if not (guid or url or title):
+        warnings.append("skipped an entry with no guid, link or title")
+        return None
+    published = parse_date(
+        entry.get("published") or entry.get("updated"),
+        entry.get("published_parsed") or entry.get("updated_parsed"),
+    )
+    return Item(
+        id=item_id(source.id, guid, url, title),
+        source_id=source.id,
+        url=url,
+        title=title,
+        text=text,
+        guid=guid,
+        summary=summary,
+        published=published,
+        lang=source.lang or detect_lang(f"{title}\n{text}"),
+        needs_full_text=needs_full_text(source, url, text, has_content),
+    )
+
+
+def _unique(items: Iterable[Item | None]) -> tuple[Item, ...]:
+    """Drop skipped entries and repeats of an id (feeds do list one story twice)."""
+    seen: dict[str, Item] = {}
+    for item in items:
+        if item is not None and item.id not in seen:
+            seen[item.id] = item
+    return tuple(seen.values())
+
+
+def _empty_result(doc: FetchedDocument, parsed: Any) -> ParseResult:
+    """No entries: tell an empty feed from an HTML page and from broken XML."""
+    exc = parsed.get("bozo_exception")
+    real_problem = parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO)
+    looks_html = bool(HTML_START.match(doc.body[:2048])) or "html" in doc.content_type.lower()
+    if looks_html and not parsed.get("version"):
+        return ParseResult(items=(), error=FetchError("not_a_feed", "got an HTML page, not a feed"))
+    if real_problem:
+        return ParseResult(items=(), error=FetchError("parse", f"unparseable feed: {exc}"))
+    if not parsed.get("version"):
+        return ParseResult(items=(), error=FetchError("not_a_feed", "no RSS/Atom structure found"))
+    return ParseResult(items=(), extra={"encoding": parsed.get("encoding")})
+
+
+def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
+    """Parse a fetched feed into Items with warnings; never raises on bad input."""
+    if doc.error is not None:
+        return ParseResult(items=(), error=doc.error)
+    if doc.status == 304:
+        return ParseResult(items=(), extra={"not_modified": True})
+    try:
+        # A stream, not bytes: feedparser tries open() on bytes, so a body that is a local path
+        # (b"/etc/passwd") would make it read our own files.
+        parsed = feedparser.parse(io.BytesIO(doc.body), response_headers=_response_headers(doc))
+    except Exception as exc:  # feedparser promises not to raise; we make sure
+        return ParseResult(items=(), error=FetchError("parse", f"feedparser failed: {exc!r}"))
+    if not parsed.entries:
+        return _empty_result(doc, parsed)
+    warnings: list[str] = []
+    exc = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
+        warnings.append(f"malformed feed, kept {len(parsed.entries)} recovered entries: {exc}")
+    kept = _unique(_entry_to_item(e, source, warnings) for e in parsed.entries)
+    if len(kept) < len(parsed.entries):
+        warnings.append(f"kept {len(kept)} of {len(parsed.entries)} entries (empty or duplicate)")
+    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version")}
+    return ParseResult(items=kept, warnings=tuple(warnings), extra=extra)

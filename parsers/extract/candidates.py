@@ -1,0 +1,204 @@
+"""Turn trigger hits into scored event candidates: requirements, cues, parties, type and confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from parsers.extract import cues
+from parsers.extract.cues import Doc, Sentence
+from parsers.extract.details import domain_of, stage_of
+from parsers.extract.gazetteer import Gazetteer
+from parsers.extract.parties import find_parties
+from parsers.extract.rules import Hit, Rule, RuleSet
+
+# "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
+PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
+POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
+_RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
+_PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: Rule
+    type: str
+    family: str
+    actor: str | None
+    counterparts: tuple[str, ...]
+    sent: Sentence
+    trigger: tuple[int, int]
+    confidence: float
+    stage: str
+    domain: str
+    can_create: bool = True
+    claimed: tuple[int, str | None] | None = None
+    descriptors: frozenset[str] = frozenset()
+    also: bool = False  # "X also left...": a parallel move, news only when nothing else is
+
+
+class CandidateFinder:
+    """Applies every rule of a language to analysed sentences."""
+
+    def __init__(self, rules: RuleSet, gazetteer: Gazetteer) -> None:
+        self.rules = rules
+        self.gazetteer = gazetteer
+
+    def default_actor(self, sents: Doc) -> str | None:
+        """First state named in the title or lead: who the document is about."""
+        for i in range(min(2, len(sents))):
+            for m in sents.get(i).mentions:
+                if m.is_state and len(m.codes) == 1:
+                    return m.codes[0]
+        return None
+
+    def find(self, sents: Doc, wanted: list[int], lang: str, published: datetime | None) -> list[Candidate]:
+        """Candidates from the sentences that hold a trigger word (`wanted`), in text order."""
+        titled = sents.titled
+        pub_year = published.year if published else None
+        out: list[Candidate] = []
+        # an anniversary/history headline makes every signing in the piece history
+        title = sents.get(0) if titled else None
+        self_history = bool(title and title.by_tag.get("anniversary"))
+        for idx in wanted:
+            sent = sents.get(idx)
+            pos = sent.idx if titled else sent.idx + 1
+            bonus = POSITION_BONUS[pos] if pos < len(POSITION_BONUS) else -0.1
+            seen: list[tuple[int, int, str]] = []
+            for hit in sorted(sent.by_tag_prefix("trig:"), key=lambda h: (h.start, -(h.end - h.start))):
+                rule = self.rules.rules[hit.tag[5:]]
+                if any(a <= hit.start and hit.end <= b and f == rule.family for a, b, f in seen):
+                    continue
+                made = self._candidates(sent, hit, rule, bonus, pub_year, sents, lang, self_history)
+                if made:
+                    seen.append((hit.start, hit.end, rule.family))
+                out.extend(made)
+        return out
+
+    def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
+        lo, hi = (hit.end if rule.direction == "after" else max(0, hit.start - rule.window)), hit.end + rule.window
+        best = None
+        for name in rule.requires:
+            for h in sent.tagged(name, lo, hi):
+                if h.start == hit.start or sent.has("under_marker", max(0, h.start - 4), h.start):
+                    continue
+                if best is None or abs(h.start - hit.end) < abs(best - hit.end):
+                    best = h.start
+            if name == "body":
+                for m in sent.mentions:
+                    if m.kind in ("org", "body") and lo <= m.start < hi:
+                        if best is None or abs(m.start - hit.end) < abs(best - hit.end):
+                            best = m.start
+        return best if best is not None or not rule.requires else None
+
+    def _candidates(self, sent: Sentence, hit: Hit, rule: Rule, bonus: float, pub_year: int | None,
+                    doc: Doc, lang: str, history: bool = False) -> list[Candidate]:
+        start, end = hit.start, hit.end
+        inner = [m.start for m in sent.mentions if start < m.start < end] + \
+            [h.start for h in sent.by_tag.get("agreement", ()) if start < h.start < end]
+        end = min(inner, default=end)  # "put the treaty with Norway on hold": parties sit inside the phrase
+        if rule.at_start and start > 1:
+            return []
+        if rule.yields_to and any(self.rules.rules[h.tag[5:]].family in rule.yields_to
+                                  for h in sent.by_tag_prefix("trig:")):
+            return []
+        req = self._requirement(sent, hit, rule)
+        if rule.requires and req is None:
+            return []
+        postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
+        if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
+            return []
+        if rule.family == "partnership" and sent.has("sign_block", end, end + 3) and not sent.has("ratify", end, end + 8):
+            return []
+        clause = cues.clause_bounds(sent, start, end)
+        region_hi = min(clause[1], end + 25)
+        if cues.nonstate(sent, end, region_hi):
+            return []
+        conf = rule.confidence + bonus
+        ref_year = pub_year
+        if ref_year is None and sent.years():
+            ref_year = doc.max_year  # no date given: the latest year the text mentions
+        for name, test in (("hedge", cues.hedged(sent, start)),
+                           ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
+                           ("historical", rule.family == "partnership" and (
+                               history or cues.historical(sent, start, end, ref_year)
+                               or cues.dated_background(sent, start, clause[0], ref_year))),
+                           ("background", sent.has("background", max(0, clause[0] - 4), start)
+                            or cues.dated_background(sent, start, clause[0], ref_year)),
+                           ("past", sent.has("past_time", end, region_hi)),
+                           ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
+                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0]))):
+            if test:
+                conf -= PENALTY[name]
+        also = sent.has("also", max(0, start - 4), end + 1)
+        stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
+        parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
+        subjects = parties.subjects
+        objects = [o for o in parties.objects if o not in parties.descriptors]
+        if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
+            pair = _last_pair(doc.states_before(sent.idx))
+            if pair:
+                subjects, objects = [pair[0]], [pair[1]]
+        etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
+        can_create = can_create or parties.claimed is not None
+        stage = stage_of(sent, start, etype, rule.stage)
+        if rule.type == "partnership_signed" and rule.stage is None and sent.has("authorize", max(0, start - 8), start):
+            etype, stage = "partnership_strengthened", "authorized"
+        domain = domain_of(sent, start, end, None)
+        base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
+                    confidence=round(conf, 3), stage=stage, domain=domain, claimed=parties.claimed,
+                    descriptors=parties.descriptors, also=also)
+        if rule.family == "termination":
+            actors = subjects or [None]
+            return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),
+                              can_create=can_create and a is not None, **base) for a in actors]
+        if not subjects and len(objects) >= 2:  # "was signed by X's minister and his Y counterpart"
+            subjects, objects = objects[:1], objects[1:]
+        everyone = [*subjects, *(o for o in objects if o not in subjects)]
+        if not subjects:
+            return [Candidate(actor=None, counterparts=tuple(objects), can_create=False, **base)]
+        if len(everyone) > 2 and self._plural(sent, req):
+            return [Candidate(actor=everyone[0], counterparts=(o,), **base) for o in everyone[1:]]
+        return [Candidate(actor=everyone[0], counterparts=tuple(everyone[1:]), can_create=len(everyone) > 1, **base)]
+
+    def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str],
+              hi: int) -> tuple[str, bool]:
+        """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
+        if rule.family != "termination":
+            return rule.type, True
+        states = [o for o in objects if o not in self.gazetteer.groups and o != "CoE"]
+        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects)
+                           for m in sent.mentions if start - 8 <= m.start < hi) \
+            or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
+        if not states and multilateral:
+            return rule.multilateral_type or rule.type, True
+        if states and not any(m.kind == "body" for m in sent.mentions if end <= m.start < hi):
+            return rule.bilateral_type or rule.type, True
+        return rule.type, bool(states) or rule.type == "withdrawal"
+
+    def _plural(self, sent: Sentence, req: int | None) -> bool:
+        """Several separate instruments ("two agreements", "memorandums with A and B")."""
+        if req is None:
+            return False
+        heads = {h.start: h.end for h in sent.by_tag.get("agreement", ())}
+        while heads.get(req, req) in heads:  # "defence cooperation agreements": the last noun decides
+            req = heads[req]
+        word = sent.tokens[req].text
+        before = [t.text for t in sent.tokens[max(0, req - 3):req]]
+        if set(before) & _PLURAL_NUM:
+            return True
+        if word.isascii():
+            return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
+        adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
+        return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+
+
+def _last_pair(recent: list[str]) -> tuple[str, str] | None:
+    """The last two distinct states mentioned ("the two nations" -> Russia, India)."""
+    seen: list[str] = []
+    for code in reversed(recent):
+        if code not in seen:
+            seen.append(code)
+        if len(seen) == 2:
+            return seen[1], seen[0]
+    return None

@@ -1,0 +1,211 @@
+"""Per-sentence analysis (tokens, lexicon hits, gazetteer mentions) and the cue checks around a trigger."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
+
+from parsers.extract.gazetteer import Gazetteer, Mention
+from parsers.extract.rules import Hit, Matcher
+from parsers.extract.text import Token, tokenize
+
+_YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
+_DATELINE_NEXT = frozenset({"-", ",", "("})
+_TEXT = itemgetter(0)  # a Token's folded text
+_YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
+
+
+@dataclass
+class Sentence:
+    """One sentence of the document with everything the rules look at, in token coordinates."""
+
+    idx: int
+    start: int
+    end: int
+    tokens: list[Token]
+    mentions: list[Mention]
+    hits: list[Hit]
+    is_title: bool = False
+    by_tag: dict[str, list[Hit]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        by_tag = self.by_tag
+        # trigger hits and years are asked for several times per candidate: computed once here
+        self.triggers: list[Hit] = []
+        self._years: list[tuple[int, int]] | None = None
+        for hit in self.hits:
+            tag = hit[0]
+            got = by_tag.get(tag)
+            if got is None:
+                by_tag[tag] = [hit]
+            else:
+                got.append(hit)
+            if tag[:5] == "trig:":
+                self.triggers.append(hit)
+
+    def tagged(self, tag: str, lo: int, hi: int) -> list[Hit]:
+        """Hits of a lexicon that start within token range [lo, hi)."""
+        return [h for h in self.by_tag.get(tag, ()) if lo <= h[1] < hi]
+
+    def by_tag_prefix(self, prefix: str) -> list[Hit]:
+        if prefix == "trig:":
+            return self.triggers
+        return [h for h in self.hits if h.tag.startswith(prefix)]
+
+    def has(self, tag: str, lo: int, hi: int) -> bool:
+        """A hit of `tag` starting in [lo, hi); a plain loop: called ~100 times per document."""
+        for h in self.by_tag.get(tag, ()):
+            if lo <= h[1] < hi:
+                return True
+        return False
+
+    def years(self) -> list[tuple[int, int]]:
+        """(token index, year) for four-digit years (computed once; callers only read it)."""
+        if self._years is None:
+            toks = self.tokens
+            # the year tokens are picked in C (map/compress); most sentences have none
+            self._years = [(i, int(toks[i][0])) for i in compress(count(), map(_YEAR.match, map(_TEXT, toks)))]
+        return self._years
+
+
+class Doc:
+    """The sentences of one document, analysed lazily: only those the engine looks at cost anything."""
+
+    def __init__(self, raw: str, folded: str, spans: list[tuple[int, int]], matcher: Matcher,
+                 gazetteer: Gazetteer, titled: bool) -> None:
+        self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
+        self._matcher, self._gazetteer = matcher, gazetteer
+        self._cache: dict[int, Sentence] = {}
+        self._scanned: dict[int, tuple[list[Token], list[Hit]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def get(self, i: int) -> Sentence:
+        sent = self._cache.get(i)
+        if sent is None:
+            tokens, hits = self._scan(i)
+            mentions = self._gazetteer.find(tokens, self.raw)
+            if mentions and _dateline(mentions[0], tokens, self.raw):
+                mentions = mentions[1:]
+            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0)
+            self._cache[i] = sent
+        return sent
+
+    def has_trigger(self, i: int) -> bool:
+        """Cheap first pass: tokens and lexicon hits only; the gazetteer runs only where a rule fired."""
+        return any(h.tag.startswith("trig:") for h in self._scan(i)[1])
+
+    def _scan(self, i: int) -> tuple[list[Token], list[Hit]]:
+        got = self._scanned.get(i)
+        if got is None:
+            tokens = tokenize(self.raw, *self.spans[i], self.folded)
+            got = self._scanned[i] = (tokens, self._matcher.scan(tokens))
+        return got
+
+    def index_at(self, pos: int) -> int:
+        """Index of the sentence containing character `pos` (or the one before a gap)."""
+        return max(0, bisect.bisect_right(self._starts, pos) - 1)
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [s for s, _ in self.spans]
+
+    @property
+    def max_year(self) -> int | None:
+        """Latest four-digit year in the text: the reference when no publication date is known."""
+        if not hasattr(self, "_max_year"):
+            years = [int(y) for y in _YEARS.findall(self.raw)]
+            self._max_year = max(years) if years else None
+        return self._max_year
+
+    def states_before(self, i: int, want: int = 2) -> list[str]:
+        """State codes mentioned before sentence i, in text order, enough for `want` distinct ones."""
+        out: list[str] = []
+        for k in range(i - 1, -1, -1):
+            codes = [c for m in self.get(k).mentions if m.is_state for c in m.codes]
+            out = codes + out
+            if len(set(out)) >= want:
+                break
+        return out
+
+
+def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
+            gazetteer: Gazetteer, is_title: bool) -> Sentence:
+    """One sentence on its own (debugging, tests): tokens, lexicon hits and gazetteer mentions."""
+    sent = Doc(raw, folded, [span], matcher, gazetteer, is_title).get(0)
+    sent.idx = idx
+    return sent
+
+
+def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
+    """"STOCKHOLM — ..." / "MOSCOW, Dec 20 -": where the story was filed, not a party to it."""
+    if m.start != 0 or m.kind != "metonym" or m.end >= len(tokens) or tokens[m.end].text not in _DATELINE_NEXT:
+        return False
+    return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
+
+
+def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
+    """Token range of the clause around a trigger: between the nearest clause breaks."""
+    breaks = [h.start for h in sent.by_tag.get("clause_break", ())]
+    lo = max((b + 1 for b in breaks if b < start), default=0)
+    if lo > 0:  # "..., after Sweden and Finland, to sign": the subordinate part closed at the comma
+        commas = [i for i in range(lo, start) if sent.tokens[i].text == ","]
+        lo = commas[-1] + 1 if commas else lo
+    hi = min((b for b in breaks if b >= end), default=len(sent.tokens))
+    return lo, hi
+
+
+def inside_mention(sent: Sentence, pos: int) -> bool:
+    return any(m.start <= pos < m.end for m in sent.mentions)
+
+
+def negated(sent: Sentence, start: int) -> bool:
+    """A negation within four tokens before the trigger (does not / has not / не намерена)."""
+    return sent.has("negation", max(0, start - 4), start)
+
+
+def hedged(sent: Sentence, start: int) -> bool:
+    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
+    return sent.has("hedge", max(0, start - 5), start) or sent.has("hedge", start + 1, start + 3)
+
+
+def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
+    """Anniversaries, "signed in 1997" and decades: the agreement is history, not news."""
+    lo = min(max(0, start - 6), clause_bounds(sent, start, end)[0])
+    if sent.has("historical", lo, end + 6) or sent.has("anniversary", 0, len(sent.tokens)):
+        return True
+    if ref_year is None:
+        return False
+    for i, year in sent.years():
+        if i <= end + 6 and year <= ref_year - 10:
+            return True
+        if start - 8 <= i <= end + 6 and year <= ref_year - 2 and i > 0 \
+                and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 2):i]):
+            return True
+    return False
+
+
+def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int | None) -> bool:
+    """"In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
+    if ref_year is None:
+        return False
+    return any(clause_lo - 2 <= i < start and year <= ref_year - 2 and i > 0 and sent.tokens[i - 1].text in _YEAR_PREP
+               for i, year in sent.years())
+
+
+def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
+    """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
+    limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
+    before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
+    return sent.has("exclusion", end, limit) or before  # "an order terminating...": the order is the instrument
+
+
+def nonstate(sent: Sentence, lo: int, hi: int) -> bool:
+    """A company, club or armed group in the counterpart region."""
+    return any(not inside_mention(sent, h.start) for h in sent.tagged("nonstate", lo, hi))

@@ -1,0 +1,259 @@
+"""The rule engine: text in, agreement events out (pure, thread-safe, no I/O after load).
+
+Span convention: the extractor reads `doc.title + "\\n\\n" + doc.text` when a title is given,
+else `doc.text`; every `Event.span` indexes that string, and the title is sentence 0.
+
+Counterparts: states (ISO alpha-2) and the organisations EU, NATO, CSTO, CIS and CoE. We never
+emit `MULTI`: leaving or suspending a multilateral treaty or body we know by name (ECOWAS, ICC,
+CFE...) yields the organisation code when it has one, else an empty counterparts tuple.
+Merging: candidates of one family are merged within a document when they share the actor and
+counterparts overlap (termination) or their party sets nest (partnership); a candidate whose actor
+comes only from context (an anaphor such as "the document") joins the latest event of its family.
+Events below THRESHOLD confidence are not returned.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import date
+import pathlib
+from collections.abc import Callable
+from dataclasses import replace
+
+from parsers.extract.candidates import Candidate, CandidateFinder
+from parsers.extract.cues import Doc
+from parsers.extract.details import dates_of, max_stage, officials
+from parsers.extract.gazetteer import Gazetteer, load_gazetteer
+from parsers.extract.lang import detect_lang
+from parsers.models import Event, ExtractionInput, Official
+from parsers.extract.morph import Inflector
+from parsers.extract.rules import Matcher, RuleSet, load_rules
+from parsers.extract.text import fold, split_sentences, word_starts, words_regex
+
+THRESHOLD = 0.5
+TYPE_MARGIN = 0.2
+TYPE_PRIORITY = {"suspension": 3, "withdrawal": 2, "termination": 1, "partnership_signed": 2,
+                 "partnership_strengthened": 1}
+
+
+class _Group:
+    """Candidates merged into one event."""
+
+    def __init__(self, cand: Candidate) -> None:
+        self.cands = [cand]
+        self.actor = cand.actor
+        self.counterparts = list(cand.counterparts)
+
+    @property
+    def family(self) -> str:
+        return self.cands[0].family
+
+    @property
+    def parties(self) -> set[str]:
+        return {self.actor, *self.counterparts}
+
+    def add(self, cand: Candidate, threshold: float) -> None:
+        self.cands.append(cand)
+        if cand.confidence < threshold:
+            return
+        for c in cand.counterparts:
+            if c not in self.counterparts and c != self.actor:
+                self.counterparts.append(c)
+
+
+class Extractor:
+    """Compiled rules + gazetteer; `extract` is pure and safe to call from many threads."""
+
+    def __init__(self, rules: RuleSet, gazetteer: Gazetteer, version: str, threshold: float = THRESHOLD) -> None:
+        self.rules = rules
+        self.gazetteer = gazetteer
+        self.version = version
+        self.threshold = threshold
+        self._finder = CandidateFinder(rules, gazetteer)
+        self._roles = {lang: words_regex(_lexicon_forms(m, "role")) for lang, m in rules.matchers.items()}
+
+    def extract(self, doc: ExtractionInput) -> list[Event]:
+        """Events the document reports, merged per family and party set, above the threshold."""
+        raw, lang, sents, cands = self._analyse(doc)
+        if sents is None or not cands:
+            return []
+        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
+        out = [self._event(g, raw, sents, lang, doc) for g in groups]
+        return [e for e in out if e is not None]
+
+    def candidates(self, doc: ExtractionInput) -> list[Candidate]:
+        """Every scored candidate before merging (for rule tests and debugging)."""
+        return self._analyse(doc)[3]
+
+    def _analyse(self, doc: ExtractionInput) -> tuple[str, str, Doc | None, list[Candidate]]:
+        raw = f"{doc.title}\n\n{doc.text}" if doc.title else doc.text
+        lang = doc.lang or detect_lang(raw)
+        matcher, trigger_re = self.rules.matchers.get(lang), self.rules.trigger_res.get(lang)
+        if matcher is None or trigger_re is None or not raw.strip():
+            return raw, lang, None, []
+        folded = fold(raw)
+        positions = word_starts(trigger_re, self.rules.trigger_fast.get(lang), folded)
+        if not positions:  # most items: no trigger word at all, nothing else to do
+            return raw, lang, None, []
+        titled = bool(doc.title.strip())
+        spans = ([(0, len(doc.title))] if titled else []) + \
+            split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
+        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
+        could = self.rules.trigger_filters.get(lang)
+        wanted = [i for i in sorted({sents.index_at(p) for p in positions})
+                  if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
+        return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
+
+    def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> Event | None:
+        best = max(group.cands, key=lambda c: (c.confidence, -c.sent.idx))
+        strong = [c for c in group.cands if c.confidence >= self.threshold and c.can_create] or [best]
+        if best.confidence < self.threshold or not group.actor:
+            return None
+        # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
+        typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        etype = max(typed, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
+        counterparts = [c for c in group.counterparts if c != group.actor]
+        states = [c for c in counterparts if c not in self.gazetteer.groups and c != "CoE"]
+        descriptors = set().union(*(c.descriptors for c in group.cands))
+        if states:
+            counterparts = [c for c in counterparts if c not in descriptors]
+        if not counterparts:
+            counterparts = sorted(descriptors - {group.actor})
+        if group.family == "partnership" and not counterparts:
+            return None
+        flags: set[str] = set()
+        claimed = next((c.claimed for c in group.cands if c.claimed), None)
+        if claimed and group.family == "termination":
+            flags |= self._claim_flags(claimed, [c for c in counterparts if len(c) == 2 and c.isupper()])
+        stage = "announced"
+        for c in strong:
+            stage = max_stage(stage, c.stage)
+        people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
+        bonus = min(0.1, 0.03 * (len(strong) - 1))
+        proof = _evidence(strong, best, raw, sents)
+        return Event(
+            family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
+            domain=_domain(best, strong), evidence=raw[proof.sent.start:proof.sent.end], span=(proof.sent.start, proof.sent.end),
+            confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
+            stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
+            extractor_version=self.version, date_precision=tuple(precision))
+
+    def _people_and_dates(self, strong: list[Candidate], sents: Doc, lang: str,
+                          doc: ExtractionInput) -> tuple[list[Official], list[date], list[str]]:
+        """Officials from the evidence sentences and the sentence after each; dates from the evidence."""
+        people: list[Official] = []
+        dates: list[date] = []
+        precision: list[str] = []
+        for c in sorted(strong, key=lambda c: c.sent.idx):
+            nxt = c.sent.idx + 1
+            # analyse the next sentence only when a title word (minister, ambassador...) is in it
+            follow = sents.get(nxt) if nxt < len(sents) and self._roles[lang].search(sents.folded, *sents.spans[nxt]) \
+                else None
+            for s in (c.sent, follow):
+                for o in officials(s, sents.raw) if s is not None else ():
+                    if all(o.name != p.name for p in people):
+                        people.append(o)
+            for d, prec in dates_of(c.sent, sents.raw, self.rules.months.get(lang, {}), doc.published, lang):
+                if d not in dates:
+                    dates.append(d)
+                    precision.append(prec)
+        return people, dates, precision
+
+    def _claim_flags(self, claimed: tuple[int, str | None], states: list[str]) -> set[str]:
+        """The text's own count and group versus the states it names."""
+        count, group = claimed
+        flags = set()
+        if count != len(states):
+            flags.add(f"claimed_count_mismatch:{count}!={len(states)}")
+        members = self.gazetteer.groups.get(group or "")
+        if members:
+            outside = sorted(s for s in states if s not in members)
+            if outside:
+                flags.add(f"not_in_group:{group}:{','.join(outside)}")
+        return flags
+
+
+def _domain(best: Candidate, strong: list[Candidate]) -> str:
+    """The best candidate's domain; a headline without a cue borrows the body's ("sign pact" -> defence)."""
+    if best.domain != "other":
+        return best.domain
+    return next((c.domain for c in sorted(strong, key=lambda c: c.sent.idx) if c.domain != "other"), "other")
+
+
+def _lexicon_forms(matcher: Matcher, tag: str) -> set[str]:
+    """Word forms that start an entry of one lexicon in a compiled matcher."""
+    out = {form for form, tags in matcher.words.items() if tag in tags}
+    return out | {form for form, entries in matcher.phrases.items() if any(t == tag for _, t in entries)}
+
+
+def _matches(group: _Group, cand: Candidate) -> bool:
+    if group.family != cand.family:
+        return False
+    if cand.family == "termination":
+        return group.actor == cand.actor and (not cand.counterparts or not group.counterparts
+                                              or bool(set(cand.counterparts) & set(group.counterparts)))
+    parties = {cand.actor, *cand.counterparts}
+    return parties <= group.parties or group.parties <= parties
+
+
+def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) -> Candidate:
+    """The sentence to show an analyst: the best full sentence of the body, the headline only if
+    nothing else supports the event (a headline is a claim, the body sentence says who did what)."""
+    def headline(c: Candidate) -> bool:
+        return (sents.titled and c.sent.idx == 0) or not raw[c.sent.start:c.sent.end].rstrip().endswith(_FULL_STOP)
+
+    body = [c for c in strong if not headline(c)]
+    return max(body, key=lambda c: (c.confidence, -c.sent.idx)) if body else best
+
+
+_FULL_STOP = (".", "!", "?", "…", "»", '"', "”", ")")
+
+
+def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD) -> list[_Group]:
+    """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
+
+    `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
+    """
+    groups: list[_Group] = []
+    for cand in cands:
+        if cand.actor is None:
+            same = [g for g in groups if g.family == cand.family]
+            fit = [g for g in same if set(cand.counterparts) <= g.parties]
+            if not fit and (cand.family == "termination" or not cand.counterparts):
+                fit = same
+            if fit:
+                fit[-1].add(cand, threshold)
+                continue
+            default_actor = lead_actor()
+            if default_actor is None or default_actor in cand.counterparts:
+                continue
+            cand = replace(cand, actor=default_actor)
+        target = next((g for g in reversed(groups) if _matches(g, cand)), None)
+        if target is not None:
+            if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
+                target.actor = target.actor or cand.actor
+            target.add(cand, threshold)
+        elif cand.can_create and not (cand.also and any(g.family == cand.family for g in groups)):
+            groups.append(_Group(cand))
+    return groups
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(config_dir: str, fingerprint: str) -> Extractor:
+    base = pathlib.Path(config_dir)
+    inflector = Inflector()
+    gaz_path = base / "gazetteer.yaml"
+    gazetteer = load_gazetteer(gaz_path, inflector)
+    rules = load_rules(base / "rules", inflector, gaz_path.read_bytes())
+    return Extractor(rules, gazetteer, rules.version)
+
+
+def load_extractor(config_dir: pathlib.Path) -> Extractor:
+    """Build (once per config content) the extractor from config_dir/rules/*.yaml and gazetteer.yaml."""
+    base = pathlib.Path(config_dir).resolve()
+    digest = hashlib.sha256()
+    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml")]):
+        if path.exists():
+            digest.update(path.name.encode() + path.read_bytes())
+    return _cached(str(base), digest.hexdigest())

@@ -1,0 +1,188 @@
+"""Country and organisation names -> ISO 3166-1 alpha-2 / org codes, matched on tokens.
+
+Names come from pycountry (English, plus Russian from its iso3166-1 locale) and
+`config/gazetteer.yaml`. Russian words are expanded to all inflected forms once at load, so
+matching is a walk over a token trie with no morphology at extraction time.
+"""
+
+from __future__ import annotations
+
+import gettext
+import pathlib
+import re
+from dataclasses import dataclass
+from itertools import compress, count
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import yaml
+
+from parsers.config.yamlio import load_yaml
+
+from parsers.errors import ConfigError
+from parsers.extract.morph import Inflector
+from parsers.extract.text import Token
+
+KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
+STATE_KINDS = frozenset({"name", "metonym", "demonym", "leader", "multi"})
+_END = "\0"
+_TEXT = itemgetter(0)  # a Token's folded text
+
+
+class Mention(NamedTuple):
+    """One matched name: token range [start, end) in the sentence's token list (a tuple: cheap to make)."""
+
+    codes: tuple[str, ...]
+    kind: str  # name | metonym | demonym | leader | org | multi | body
+    start: int
+    end: int
+    label: str = ""
+
+    @property
+    def is_state(self) -> bool:
+        return self.kind in STATE_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    codes: tuple[str, ...]
+    kind: str
+    case: str  # "upper" (acronym), "title" (first letter upper) or "any"
+    label: str
+
+
+def _case_of(alias: str) -> str:
+    letters = [c for c in alias if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return "upper"
+    return "title" if letters and letters[0].isupper() else "any"
+
+
+def _pycountry_names() -> list[tuple[str, str]]:
+    """(code, name) pairs in English and Russian; comma forms add their head ("Korea, Republic of")."""
+    import pycountry
+
+    ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
+    out: list[tuple[str, str]] = []
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if not name:
+                continue
+            for variant in {name, ru.gettext(name)}:
+                out.append((country.alpha_2, variant))
+                head = re.split(r"[,(]", variant)[0].strip()
+                if head != variant and attr != "name" or (head != variant and "," not in variant):
+                    out.append((country.alpha_2, head))
+    return out
+
+
+class Gazetteer:
+    """Token-trie matcher for state, organisation and multilateral-body names."""
+
+    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml") -> None:
+        self._trie: dict[str, Any] = {}
+        self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
+        self.groups: dict[str, frozenset[str]] = {
+            g: frozenset(m) for g, m in (data.get("groups") or {}).items()
+        }
+        self._inflector = inflector
+        ambiguous: dict[tuple, set[str]] = {}
+        for code, name in _pycountry_names():
+            ambiguous.setdefault(self._key(name), set()).add(code)
+        for code, name in _pycountry_names():
+            if len(ambiguous[self._key(name)]) == 1:
+                self._add(name, (code,), "name")
+        for kind in KINDS:
+            section = data.get(kind) or ({} if kind != "bodies" else [])
+            if kind == "bodies":
+                if not isinstance(section, list):
+                    raise ConfigError(f"{source}: 'bodies' must be a list of names")
+                for name in section:
+                    self._add(str(name), (), "body")
+                continue
+            if not isinstance(section, dict):
+                raise ConfigError(f"{source}: '{kind}' must map codes to lists of names")
+            for key, values in section.items():
+                if kind == "multi":
+                    self._add(str(key), tuple(values), "multi")
+                    continue
+                if not isinstance(values, list):
+                    raise ConfigError(f"{source}: {kind}.{key} must be a list")
+                for name in values:
+                    self._add(str(name), (str(key),), kind.rstrip("s") if kind != "names" else "name")
+        # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
+        # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
+        self._starts: dict[str, list[dict[str, Any]]] = {}
+        for form, ks in self._keys.items():
+            roots = [self._trie[k] for k in ks if k in self._trie]
+            if roots:
+                self._starts[form] = roots
+
+    def _key(self, name: str) -> str:
+        return name.casefold().replace("ё", "е")
+
+    def _add(self, alias: str, codes: tuple[str, ...], kind: str) -> None:
+        entry = _Entry(codes, kind, _case_of(alias) if kind != "demonym" or alias[:1].isupper() else "any", alias)
+        node = self._trie
+        for forms in self._inflector.phrase(alias, proper=True):
+            key = min(forms, key=len) if len(forms) == 1 else "~" + "|".join(sorted(forms))[:40]
+            for form in forms:
+                self._keys.setdefault(form, set()).add(key)
+            node = node.setdefault(key, {})
+        node[_END] = entry  # later (config) entries override pycountry ones
+
+    def find(self, tokens: list[Token], raw: str) -> list[Mention]:
+        """Longest non-overlapping mentions, left to right.
+
+        Only tokens that can open a name ("the", "chile", not "of" or ",") start a trie walk; they
+        are picked in C (map/compress), so the Python loop skips the rest of the sentence.
+        """
+        out: list[Mention] = []
+        n = len(tokens)
+        keys = self._keys
+        starts = self._starts
+        i = 0  # the first token not yet covered by a mention
+        for i0 in compress(count(), map(starts.__contains__, map(_TEXT, tokens))):
+            if i0 < i:
+                continue
+            best = None
+            frontier = starts[tokens[i0][0]]
+            j = i0 + 1
+            while frontier:
+                for node in frontier:
+                    entry = node.get(_END)
+                    if entry is not None and _case_ok(entry.case, raw, tokens[i0]):
+                        best = (entry, j)
+                if j >= n:
+                    break
+                ks = keys.get(tokens[j][0], ())
+                frontier = [node[k] for node in frontier for k in ks if k in node]
+                j += 1
+            if best is None:
+                continue
+            entry, end = best
+            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
+            i = end
+        return out
+
+
+def _case_ok(case: str, raw: str, tok: Token) -> bool:
+    if case == "any":
+        return True
+    text = raw[tok.start:tok.end]
+    return text.isupper() if case == "upper" else text[:1].isupper()
+
+
+def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
+    """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read gazetteer: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    unknown = set(data) - set(KINDS) - {"groups"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
+    return Gazetteer(data, inflector, str(path))

@@ -1,0 +1,185 @@
+"""Who acts and who the other parties are, from mentions around a trigger in one sentence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parsers.extract.cues import Sentence
+from parsers.extract.gazetteer import STATE_KINDS, Mention
+
+_COORD = frozenset({",", "and", "и", "&", "-", "/"})
+_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all"})
+_OPEN = frozenset({"(", "["})
+COUNTERPART_SPAN = 30
+_PARTY_KINDS = STATE_KINDS | {"org"}
+MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
+
+
+@dataclass
+class Parties:
+    subjects: list[str]  # coordinated subject states, nearest last
+    objects: list[str]  # states and orgs after the trigger (or in a between/compound pair)
+    explicit: bool  # subjects came from the sentence itself
+    claimed: tuple[int, str | None] | None = None  # ("ten EU countries") -> (10, "EU")
+    descriptors: frozenset[str] = frozenset()  # orgs used only as a scope ("EU defense agreements")
+
+
+def _blocked(sent: Sentence, m: Mention) -> bool:
+    """A state preceded by with/after/between... is not the subject."""
+    j = m.start - 1
+    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        j -= 1
+    if j < 0:
+        return False
+    if sent.tokens[j].text in _OPEN:
+        return True
+    return any(h.start == j for h in sent.by_tag.get("subject_block", ()))
+
+
+def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
+    """Blocked when the coordination group it belongs to starts after a preposition (not at a clause start)."""
+    first = _coordinated(sent, states, k)[0]
+    j = first.start
+    while j > clause_start and sent.tokens[j - 1].text in _DETERMINERS:
+        j -= 1
+    if j == clause_start and clause_start > 0:
+        return False  # "after Russia walked out": Russia is the subject of that clause
+    return _blocked(sent, first)
+
+
+def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
+    """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of")."""
+    group = [mentions[k]]
+    if k == 0:
+        return group
+    filler = {i for h in sent.by_tag.get("party_filler", ()) for i in range(h.start, h.end)}
+    while k > 0:
+        prev = mentions[k - 1]
+        gap = range(prev.end, mentions[k].start)
+        if not all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
+                   for i in gap) or len(gap) > 5 or not any(sent.tokens[i].text in _COORD for i in gap) and gap:
+            break
+        group.insert(0, prev)
+        k -= 1
+    return group
+
+
+def _codes(mentions: list[Mention]) -> list[str]:
+    out: list[str] = []
+    for m in mentions:
+        out.extend(c for c in m.codes if c not in out)
+    return out
+
+
+def _claimed(sent: Sentence, lo: int, hi: int, numbers: dict[str, int]) -> tuple[tuple[int, str | None] | None, set[str]]:
+    """Find "N [group] countries" in [lo, hi); return (count, group) and the orgs used as the scope."""
+    toks = sent.tokens
+    for i in range(lo, hi):
+        value = numbers.get(toks[i].text) or (int(toks[i].text) if toks[i].text.isdigit() and len(toks[i].text) < 3 else 0)
+        if not value:
+            continue
+        for j in range(i + 1, min(i + 8, hi)):
+            if sent.has("group_noun", j, j + 1):
+                orgs = {c for m in sent.mentions if i < m.start < j and m.kind == "org" for c in m.codes}
+                return (value, sorted(orgs)[0] if orgs else None), orgs
+    return None, set()
+
+
+def _descriptor_orgs(sent: Sentence, lo: int, hi: int) -> set[str]:
+    """Orgs directly before an agreement noun ("EU defense agreements") describe, they are not parties."""
+    out: set[str] = set()
+    for m in sent.mentions:
+        if m.kind == "org" and lo <= m.start < hi:
+            nxt = [h.start for h in sent.by_tag.get("agreement", ()) if m.end <= h.start <= m.end + 2]
+            if nxt:
+                out.update(m.codes)
+    return out
+
+
+def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
+    """Right-side mentions that sit in a with/between/from phrase, are orgs, or are compounds/coordinated."""
+    markers = [h.start for h in sent.by_tag.get("with_marker", ()) if h.start >= end]
+    commas = [i for i in range(end, len(sent.tokens)) if sent.tokens[i].text in (",", ";")]
+    out: list[Mention] = []
+    for k, m in enumerate(mentions):
+        gap_ok = k > 0 and mentions[k - 1] in out and all(
+            t.text in _COORD or t.text in _DETERMINERS for t in sent.tokens[mentions[k - 1].end:m.start])
+        hyphen = k + 1 < len(mentions) and sent.tokens[m.end:mentions[k + 1].start] and \
+            all(t.text == "-" for t in sent.tokens[m.end:mentions[k + 1].start])
+        near_noun = any(m.start - 2 <= h.end <= m.start for tag in ("agreement", "body")
+                        for h in sent.by_tag.get(tag, ()))
+        org_ok = m.kind in ("org", "multi") and (m.start - end <= 4 or near_noun)
+        marker = max((b for b in markers if b < m.start), default=None)
+        in_phrase = marker is not None and m.start - marker <= MARKER_SPAN and \
+            not any(marker < c < m.start for c in commas)
+        if org_ok or gap_ok or hyphen or in_phrase:
+            out.append(m)
+    return out
+
+
+def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) -> list[Mention]:
+    """States after the subject and before the trigger that follow with/between ("pact with Oman")."""
+    markers = {h.start for h in sent.by_tag.get("with_marker", ())}
+    out: list[Mention] = []
+    for m in states[after + 1:]:
+        if m.end > start:
+            break
+        j = m.start - 1
+        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+            j -= 1
+        if j in markers or (out and all(t.text in _COORD for t in sent.tokens[out[-1].end:m.start])):
+            out.append(m)
+    return out
+
+
+def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]:
+    """"between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
+    pairs = [m for m in states if m.start < hi and m.kind != "org"]
+    for k in range(len(pairs) - 1, -1, -1):
+        group = _coordinated(sent, pairs, k)
+        joints = {t.text for a, b in zip(group, group[1:]) for t in sent.tokens[a.end:b.start]}
+        before = group[0].start - 1
+        between = before >= 0 and sent.tokens[before].text in ("between", "между")
+        joined = "-" in joints or "/" in joints
+        lo = min(end, group[0].start)
+        marked = any(lo <= h.start < group[0].start and sent.tokens[h.start].text not in ("between", "между")
+                     for h in sent.by_tag.get("with_marker", ()))
+        if (len(group) >= 2 and (between or joined or not marked)) or \
+                (group[0].kind == "multi" and len(group[0].codes) > 1):
+            return _codes(group)
+    return []
+
+
+def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_start: int) -> int | None:
+    """Index of the subject: the last unblocked state ending before the trigger.
+
+    Mentions are in text order, so the ones inside the trigger's clause are a suffix of the
+    candidates: "the last in the clause, else the last anywhere" is simply the last one, and
+    scanning from the right stops at the first unblocked state instead of testing them all.
+    """
+    for k in range(len(states) - 1, -1, -1):
+        m = states[k]
+        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start):
+            return k
+    return None
+
+
+def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
+                 stop: int | None = None) -> Parties:
+    """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
+    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
+    pick = _subject_index(sent, states, start, clause[0])
+    subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
+    hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
+    claimed, scope_orgs = _claimed(sent, end, hi, numbers)
+    descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
+    right = _marked(sent, end, [m for m in states if end <= m.start < hi])
+    objects = [c for c in _codes(right) if c not in subjects]
+    if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
+        objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
+    if not subjects:
+        pair = _pair(sent, states, hi, end)
+        if pair:
+            subjects = pair[:1]
+            objects = pair[1:] + [c for c in objects if c not in pair]
+    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors))

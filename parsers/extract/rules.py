@@ -1,0 +1,303 @@
+"""Load and validate `config/rules/*.yaml` and compile every lexicon into one matcher per language.
+
+A rule is data: id, type, lang, trigger lemmas, optional requirements, confidence and examples.
+Errors name the file, the rule id and the field, and are raised as ConfigError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import re
+from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+import yaml
+
+from parsers.config.yamlio import load_yaml
+
+from parsers.errors import ConfigError
+from parsers.models import FAMILY_OF
+from parsers.extract.morph import Inflector
+from parsers.extract.text import Token, after_nonword_regex, token_words_regex, words_regex
+
+RULE_FIELDS = {
+    "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
+    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to",
+}
+FAMILIES = ("termination", "partnership")
+STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
+GAP_MAX = 6
+_TEXT = itemgetter(0)  # a Token's folded text
+_WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    type: str
+    lang: str
+    triggers: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    window: int = 8
+    confidence: float = 0.8
+    at_start: bool = False
+    multilateral_type: str | None = None
+    bilateral_type: str | None = None
+    stage: str | None = None
+    direction: str = "both"  # where the required noun may stand: both | after (the trigger)
+    # families whose trigger in the same sentence cancels this rule ("the exit took effect")
+    yields_to: tuple[str, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def family(self) -> str:
+        return FAMILY_OF[self.type]
+
+
+class Hit(NamedTuple):
+    """One lexicon or trigger match in token coordinates (a tuple: thousands are made per second)."""
+
+    tag: str  # "trig:<rule id>" or a lexicon name
+    start: int
+    end: int
+
+
+@dataclass
+class Matcher:
+    """Form -> tags for single words, first form -> (pattern, tag) for phrases."""
+
+    words: dict[str, list[str]] = field(default_factory=dict)
+    phrases: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
+
+    def add(self, pattern: tuple, tag: str) -> None:
+        self.__dict__.pop("_index", None)
+        if len(pattern) == 1:
+            for form in pattern[0]:
+                tags = self.words.setdefault(form, [])
+                if tag not in tags:  # "sign" and "=signed" share a form: one hit, not two
+                    tags.append(tag)
+            return
+        for form in pattern[0]:
+            entries = self.phrases.setdefault(form, [])
+            if (pattern[1:], tag) not in entries:
+                entries.append((pattern[1:], tag))
+
+    def scan(self, tokens: list[Token]) -> list[Hit]:
+        """All hits in a token list, in token order.
+
+        The tokens that start an entry are picked in C (map/compress), so the Python loop runs only
+        over the lexicon words of a sentence (about a third of its tokens), not over every token.
+        """
+        hits: list[Hit] = []
+        index = self.__dict__.get("_index") or self._build_index()
+        new = tuple.__new__  # Hit(...) goes through a Python-level __new__; this does not
+        for i in compress(count(), map(index.__contains__, map(_TEXT, tokens))):
+            tags, phrases = index[tokens[i][0]]
+            for tag in tags:
+                hits.append(new(Hit, (tag, i, i + 1)))
+            for rest, tag in phrases:
+                end = _match_rest(tokens, i + 1, rest)
+                if end:
+                    hits.append(new(Hit, (tag, i, end)))
+        return hits
+
+    def _build_index(self) -> dict[str, tuple[tuple[str, ...], tuple[tuple[tuple, str], ...]]]:
+        """words + phrases merged by first form; built once (a benign race: every thread builds the same)."""
+        index = {form: (tuple(self.words.get(form, ())), tuple(self.phrases.get(form, ())))
+                 for form in {*self.words, *self.phrases}}
+        self.__dict__["_index"] = index
+        return index
+
+
+def _match_rest(tokens: list[Token], j: int, rest: tuple) -> int:
+    """End index when `rest` matches from token j (with `*` gaps), else 0."""
+    if not rest:
+        return j
+    head = rest[0]
+    if head == "*":
+        for k in range(j, min(j + GAP_MAX, len(tokens)) + 1):
+            end = _match_rest(tokens, k, rest[1:])
+            if end:
+                return end
+        return 0
+    if j < len(tokens) and tokens[j].text in head:
+        return _match_rest(tokens, j + 1, rest[1:])
+    return 0
+
+
+class TriggerFilter:
+    """Cheap, certain "no" for sentences that cannot hold a trigger, asked before tokenising them.
+
+    A trigger hit needs a token for every word of its pattern. One regex over the sentence finds
+    which trigger words occur as whole tokens; a sentence where no pattern has all its words is
+    skipped ("отказался комментировать" has the anchor of "отказаться от", not "от"). A pass only
+    means "maybe": the sentence is still tokenised and scanned as before.
+    """
+
+    def __init__(self, patterns: list[tuple]) -> None:
+        needs: set[tuple[frozenset[str], ...]] = set()
+        for pattern in patterns:
+            # gaps and punctuation sets are not checked: treating them as present keeps the test safe
+            needs.add(tuple(forms for forms in pattern if forms != "*" and all(map(_WORD.fullmatch, forms))))
+        self._always = () in needs
+        # one-word patterns need one token: a single set test covers them all
+        self._singles = frozenset(f for need in needs if len(need) == 1 for f in need[0])
+        # multi-word patterns, looked up by any of their forms: only those with a word present are tested
+        self._multi: dict[str, list[tuple[frozenset[str], ...]]] = {}
+        for need in needs:
+            if len(need) > 1:
+                for form in {f for forms in need for f in forms}:
+                    self._multi.setdefault(form, []).append(need)
+        self._re = token_words_regex({f for need in needs for forms in need for f in forms})
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        """False only when no trigger pattern can match in text[start:end] (folded)."""
+        if self._always:
+            return True
+        present = set(self._re.findall(text[start:end]))
+        if not present:
+            return False
+        if not present.isdisjoint(self._singles):
+            return True
+        multi = self._multi
+        for form in present:
+            for need in multi.get(form, ()):
+                if all(not present.isdisjoint(forms) for forms in need):
+                    return True
+        return False
+
+
+@dataclass
+class RuleSet:
+    rules: dict[str, Rule]
+    lexicons: dict[str, dict[str, list[str]]]
+    numbers: dict[str, dict[str, int]]
+    months: dict[str, dict[str, int]]
+    matchers: dict[str, Matcher]
+    version: str
+    trigger_res: dict[str, re.Pattern[str]] = field(default_factory=dict)  # any trigger's first word
+    trigger_filters: dict[str, TriggerFilter] = field(default_factory=dict)  # per language, see TriggerFilter
+    trigger_fast: dict[str, re.Pattern[str] | None] = field(default_factory=dict)  # trigger_res' after_nonword twin
+
+
+def _fail(path: pathlib.Path, rule_id: str, fld: str, msg: str) -> ConfigError:
+    return ConfigError(f"{path.name}: rule {rule_id!r}: field {fld!r}: {msg}")
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: set[str]) -> Rule:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path.name}: every rule must be a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise _fail(path, str(rid), "id", "missing or not a string")
+    unknown = set(raw) - RULE_FIELDS
+    if unknown:
+        raise _fail(path, rid, sorted(unknown)[0], "unknown field")
+    lang = raw.get("lang", file_lang)
+    if not isinstance(lang, str):
+        raise _fail(path, rid, "lang", "missing")
+    for fld in ("type", "multilateral_type", "bilateral_type"):
+        if (fld == "type" or raw.get(fld) is not None) and raw.get(fld) not in FAMILY_OF:
+            raise _fail(path, rid, fld, f"must be one of {sorted(FAMILY_OF)}")
+    if not _str_list(raw.get("triggers")) or not raw["triggers"]:
+        raise _fail(path, rid, "triggers", "must be a non-empty list of strings")
+    requires = raw.get("requires", [])
+    if not isinstance(requires, list) or any(r not in lexicons for r in requires):
+        raise _fail(path, rid, "requires", f"must list lexicons from common.yaml ({sorted(lexicons)})")
+    conf = raw.get("confidence", 0.8)
+    if not isinstance(conf, (int, float)) or not 0 <= conf <= 1:
+        raise _fail(path, rid, "confidence", "must be a number in [0, 1]")
+    window = raw.get("window", 8)
+    if not isinstance(window, int) or window < 1:
+        raise _fail(path, rid, "window", "must be a positive integer")
+    if raw.get("stage") is not None and raw["stage"] not in STAGES:
+        raise _fail(path, rid, "stage", f"must be one of {STAGES}")
+    if raw.get("direction", "both") not in ("both", "after"):
+        raise _fail(path, rid, "direction", "must be 'both' or 'after'")
+    yields_to = raw.get("yields_to", [])
+    if not isinstance(yields_to, list) or any(f not in FAMILIES for f in yields_to):
+        raise _fail(path, rid, "yields_to", f"must list families from {FAMILIES}")
+    ex = raw.get("examples") or {}
+    if not isinstance(ex, dict) or set(ex) - {"match", "no_match"} or not _str_list(ex.get("match", [])) \
+            or not _str_list(ex.get("no_match", [])):
+        raise _fail(path, rid, "examples", "must be {match: [str], no_match: [str]}")
+    return Rule(rid, raw["type"], lang, tuple(raw["triggers"]), tuple(requires), window, float(conf),
+                bool(raw.get("at_start", False)), raw.get("multilateral_type"), raw.get("bilateral_type"),
+                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), tuple(ex.get("match", [])),
+                tuple(ex.get("no_match", [])), path.name)
+
+
+def _load_yaml(path: pathlib.Path) -> Any:
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+
+
+def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: bytes = b"") -> RuleSet:
+    """Read common.yaml and every other rule file; compile lexicons and triggers per language."""
+    common_path = rules_dir / "common.yaml"
+    if not common_path.exists():
+        raise ConfigError(f"{rules_dir}: common.yaml is missing")
+    common = _load_yaml(common_path) or {}
+    lexicons = common.get("lexicons")
+    if not isinstance(lexicons, dict):
+        raise ConfigError(f"{common_path.name}: 'lexicons' must map names to {{lang: [entries]}}")
+    for name, per_lang in lexicons.items():
+        if not isinstance(per_lang, dict) or not all(_str_list(v) for v in per_lang.values()):
+            raise ConfigError(f"{common_path.name}: lexicon {name!r}: must map language codes to lists of strings")
+    digest = hashlib.sha256(common_path.read_bytes() + extra_digest)
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir.glob("*.yaml")):
+        if path.name == "common.yaml":
+            continue
+        data = _load_yaml(path) or {}
+        digest.update(path.read_bytes())
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise ConfigError(f"{path.name}: needs a top-level 'rules' list")
+        for raw in data["rules"]:
+            rule = _parse_rule(raw, path, data.get("lang"), set(lexicons))
+            if rule.id in rules:
+                raise _fail(path, rule.id, "id", f"duplicate (also in {rules[rule.id].source})")
+            rules[rule.id] = rule
+    matchers: dict[str, Matcher] = {}
+    for name, per_lang in lexicons.items():
+        for lang, entries in per_lang.items():
+            for entry in entries:
+                matchers.setdefault(lang, Matcher()).add(inflector.phrase(entry), name)
+    first_forms: dict[str, set[str]] = {}
+    patterns: dict[str, list[tuple]] = {}
+    for rule in rules.values():
+        for trig in rule.triggers:
+            pattern = inflector.phrase(trig)
+            patterns.setdefault(rule.lang, []).append(pattern)
+            matchers.setdefault(rule.lang, Matcher()).add(pattern, "trig:" + rule.id)
+            # prefilter on the phrase's most specific word ("hold" in "on hold", not "on")
+            anchor = max((p for p in pattern if p != "*"), key=lambda forms: min(map(len, forms)))
+            first_forms.setdefault(rule.lang, set()).update(anchor)
+    tables = [_word_table(common, key, inflector, common_path) for key in ("numbers", "months")]
+    return RuleSet(rules, lexicons, tables[0], tables[1], matchers, "rules-" + digest.hexdigest()[:10],
+                   {lang: words_regex(forms) for lang, forms in first_forms.items()},
+                   {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
+                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()})
+
+
+def _word_table(common: dict, key: str, inflector: Inflector, path: pathlib.Path) -> dict[str, dict[str, int]]:
+    """{lang: {word: int}} from common.yaml, with every inflected form of each word."""
+    out: dict[str, dict[str, int]] = {}
+    for lang, table in (common.get(key) or {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path.name}: {key}.{lang} must map words to integers")
+        for word, value in table.items():
+            for form in inflector.word_forms(str(word)):
+                out.setdefault(lang, {})[form] = int(value)
+    return out
