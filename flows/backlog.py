@@ -86,16 +86,7 @@ def write_events(db_path: Path, events: list[storage.StoredEvent]) -> int:
     """The one writer, in the flow's process (a Dask worker may be on a host without the file):
     all events in one transaction; returns how many were new."""
     with db.connect(db_path) as con:
-        known = storage.existing_event_ids(con, (e.event_id for e in events))
-        fresh = [e for e in events if e.event_id not in known]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            storage._insert_events(con, fresh)  # noqa: SLF001 - the same batched insert a run uses
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    return len(fresh)
+        return storage.store_events(con, events)
 
 
 @flow(name="extract-backlog", validate_parameters=False)

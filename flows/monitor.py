@@ -96,7 +96,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     summary.new_events = [e for e in events if e.event_id not in known_events]
 
     run.sources = source_list
-    run.fetches, run.items, run.health = got.records, got.stored_items, got.health_rows
+    run.fetches, run.items, run.health = got.records, got.stored_items, got.health
     run.events = events
     group_of = {s.id: s.group for s in source_list}
     meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
@@ -123,8 +123,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
 
     summary.delivery = deliver(settings.db_path, destinations, policy)
     with db.connect(settings.db_path) as con:
-        con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
-                    [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
+        storage.finish_run(con, run.run_id, sent=summary.delivery.sent, failed=summary.delivery.failed)
     publish_run_artifacts(summary)
     return summary
 

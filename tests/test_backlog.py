@@ -50,7 +50,7 @@ def test_read_backlog_can_skip_items_that_already_have_events(tmp_path):
     with db.connect(path) as con:
         from flows.store import storage
 
-        storage._insert_events(con, events[:1])
+        storage.insert_events(con, events[:1])
     assert len(read_backlog(path)) == 6
     assert events[0].item_id not in {d[0] for d in read_backlog(path, only_without_events=True)}
 

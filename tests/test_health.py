@@ -10,6 +10,8 @@ import pytest
 from flows.ingest import health
 from flows.store import storage
 from flows.store import db
+from flows.store import health as store_health
+from flows.store.health import HealthUpdate
 from flows.ingest.fetch import HostLimiter, backoff_delay, host_of
 from flows.ingest.health import HealthPolicy, Outcome, SourceHealth
 
@@ -140,14 +142,14 @@ def test_host_limiter_bounds_concurrency_per_host() -> None:
 def test_rows_are_written_with_the_run_and_transitions_read_back(tmp_path) -> None:  # noqa: ANN001
     path = tmp_path / "h.duckdb"
     h, events = step(SourceHealth("s", state="ok", score=2.0, consecutive_failures=2), DEAD, run="run-1")
-    run = storage.RunRecord(run_id="run-1", started_at=NOW, health=health.health_rows([h], events, NOW))
+    run = storage.RunRecord(run_id="run-1", started_at=NOW, health=HealthUpdate([h], events, NOW))
     with db.connect(path) as con:
         storage.write_run(con, run)
         storage.write_run(con, storage.RunRecord(run_id="run-2", started_at=NOW,
-                                                 health=health.health_rows([h], events, NOW)))  # idempotent
-        got = health.health_transitions(con, run_id="run-1")
+                                                 health=HealthUpdate([h], events, NOW)))  # idempotent
+        got = store_health.health_transitions(con, run_id="run-1")
         assert [(e.source_id, e.kind, e.score) for e in got] == [("s", "failing", 3.0)]
-        assert health.health_transitions(con, since=NOW + timedelta(seconds=1)) == []
+        assert store_health.health_transitions(con, since=NOW + timedelta(seconds=1)) == []
         assert con.execute("SELECT state, score FROM source_health").fetchall() == [("failing", 3.0)]
 
 
@@ -164,7 +166,7 @@ def test_sources_command_prints_every_source_with_its_health(tmp_path) -> None: 
     before = CliRunner().invoke(app, ["sources", "--sources", str(cfg), "--db", str(path)], env={"COLUMNS": "200"})
     assert before.exit_code == 0 and before.output.count(" new ") >= 3  # no database yet: all new
     dead, _ = step(SourceHealth("dead", state="failing", score=5.0, consecutive_failures=5), DEAD)
-    run = storage.RunRecord(run_id="r", started_at=NOW, health=health.health_rows([dead], [], NOW),
+    run = storage.RunRecord(run_id="r", started_at=NOW, health=HealthUpdate([dead], [], NOW),
                             sources=[Source("dead", "rss", "https://d.example/f"), Source("gone", "rss", "https://g/")],
                             fetches=[storage.FetchRecord("dead", "https://d.example/f", NOW, 0, 5, 0, 0, 0, "connect",
                                                          "refused")])

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from flows.ingest import health
 from flows.store import storage
 from flows.store import db
+from flows.store import health as store_health
+from flows.store.health import HealthUpdate
 from flows.cli.app import app
 from flows.ingest.health import SourceHealth
 from flows.settings import SettingsError, load_settings
@@ -50,7 +52,7 @@ def seed_health(path: Path, states: dict[str, tuple[str, float, datetime | None]
              for sid, (_, score, _) in states.items() for _ in range(int(score))]
     run = storage.RunRecord(run_id="seeded", started_at=NOW, fetches=fails,
                             sources=[Source(sid, "rss", urls[sid]) for sid in states],
-                            health=health.health_rows(healths, [], NOW))
+                            health=HealthUpdate(healths, [], NOW))
     with db.connect(path) as con:
         storage.write_run(con, run)
 
@@ -104,7 +106,7 @@ def test_disable_a_configured_source_before_its_first_run(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "t is off in the sources file" in result.output
     with db.connect(path, read_only=True) as con:
-        loaded = health.load_health(con)  # what the next run sees
+        loaded = store_health.load_health(con)  # what the next run sees
     assert {sid: h.state for sid, h in loaded.items()} == {"s": "disabled_by_hand", "t": "disabled_by_hand"}
     assert not health.is_due(loaded["s"], NOW + 365 * DAY)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from flows.store import db
+from flows.store import db, ledger
 from parsers.errors import TreatywatchError
 
 LIST_SQL = """
@@ -43,6 +43,5 @@ def resend(db_path: Path, alert_ids: Sequence[str]) -> list[str]:
         wrong = [f"{a} is {s}" for a, s in found.items() if s not in RESENDABLE]
         if wrong:
             raise TreatywatchError(f"only {' or '.join(RESENDABLE)} alerts can be re-sent: {'; '.join(wrong)}")
-        con.execute("UPDATE alerts SET status = 'pending', attempts = 0, not_before = NULL,"
-                    " last_error = 'queued again by hand' WHERE alert_id IN (SELECT UNNEST($1))", [list(alert_ids)])
+        ledger.requeue(con, alert_ids)
     return list(alert_ids)

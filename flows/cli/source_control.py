@@ -16,6 +16,7 @@ from flows.ingest import health
 from flows.store import runlock
 from flows.store import storage
 from flows.store import db
+from flows.store import health as store_health
 from parsers.errors import TreatywatchError
 from parsers.models import Source
 
@@ -55,22 +56,14 @@ def set_by_hand(db_path: Path, ids: Sequence[str], *, enable: bool, configured: 
         stored = known_ids(db_path)
         check_ids(ids, configured, stored)
         config = {s.id: s for s in configured}
-        with db.connect(db_path) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                storage.upsert_sources(con, [config[i] for i in ids if i not in stored])
-                before = health.load_health(con)
-                changes = [health.by_hand(before.get(i) or health.SourceHealth(i), enable=enable, now=now) for i in ids]
-                events = [event for _, event in changes]
-                for table, columns, rows, mode in health.health_rows([h for h, _ in changes], events, now):
-                    db.insert_rows(con, table, columns, rows, or_mode=mode)
-                if enable:  # a fresh start: the failure counter restarts with the score (backoff grows from it)
-                    con.execute("UPDATE sources SET consecutive_failures = 0 WHERE source_id IN (SELECT UNNEST($1))",
-                                [ids])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+        with db.connect(db_path) as con, db.transaction(con):
+            storage.upsert_sources(con, [config[i] for i in ids if i not in stored])
+            before = store_health.load_health(con)
+            changes = [health.by_hand(before.get(i) or health.SourceHealth(i), enable=enable, now=now) for i in ids]
+            events = [event for _, event in changes]
+            store_health.save(con, store_health.HealthUpdate([h for h, _ in changes], events, now))
+            if enable:  # a fresh start: the failure counter restarts with the score (backoff grows from it)
+                storage.reset_failures(con, ids)
     return events
 
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
-
-import duckdb
 
 from flows.ingest.fetch import backoff_delay
 
@@ -161,37 +157,3 @@ def by_hand(prev: SourceHealth, *, enable: bool, now: datetime) -> tuple[SourceH
     kind = "enabled" if enable else "disabled"
     key = hashlib.sha256(f"{prev.source_id}\x1f{kind}\x1fby-hand\x1f{now.isoformat()}".encode()).hexdigest()[:24]
     return after, HealthEvent(key, prev.source_id, kind, message, after.score, None, now)
-
-
-def load_health(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:
-    """Health of every source seen before (sources without a row are `new`)."""
-    rows = con.execute(
-        "SELECT s.source_id, coalesce(h.state, CASE WHEN s.last_success_at IS NULL THEN 'new' ELSE 'ok' END),"
-        " coalesce(h.score, 0), h.next_attempt_at, h.last_items, coalesce(h.first_success_at, s.last_success_at),"
-        " s.consecutive_failures FROM sources s LEFT JOIN source_health h USING (source_id)"
-    ).fetchall()
-    return {r[0]: SourceHealth(r[0], r[1], float(r[2]), r[3], r[4], r[5], int(r[6] or 0)) for r in rows}
-
-
-def health_rows(healths: Iterable[SourceHealth], events: Sequence[HealthEvent], now: datetime
-                ) -> list[tuple[str, list[str], list[tuple[Any, ...]], str]]:
-    """(table, columns, rows, insert mode) for storage.write_run, so health lands in the run's transaction."""
-    health = [(h.source_id, h.state, h.score, h.next_attempt_at, h.last_items, h.first_success_at, now) for h in healths]
-    return [
-        ("source_health",
-         ["source_id", "state", "score", "next_attempt_at", "last_items", "first_success_at", "updated_at"],
-         health, "OR REPLACE"),
-        ("source_health_events",
-         ["health_event_id", "source_id", "kind", "message", "score", "run_id", "created_at"],
-         [(e.health_event_id, e.source_id, e.kind, e.message, e.score, e.run_id, e.created_at) for e in events],
-         "OR IGNORE"),
-    ]
-
-
-def health_transitions(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None,
-                       since: datetime | None = None) -> list[HealthEvent]:
-    """Recorded transitions (of one run, or since a time), oldest first: what the alert side routes as `health`."""
-    sql = ("SELECT health_event_id, source_id, kind, message, score, run_id, created_at FROM source_health_events"
-           " WHERE ($1::VARCHAR IS NULL OR run_id = $1) AND ($2::TIMESTAMPTZ IS NULL OR created_at >= $2)"
-           " ORDER BY created_at, health_event_id")
-    return [HealthEvent(*row) for row in con.execute(sql, [run_id, since]).fetchall()]

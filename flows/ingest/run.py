@@ -19,6 +19,8 @@ from prefect import get_run_logger
 from flows.ingest import health
 from flows.store import storage
 from flows.store import db
+from flows.store import health as store_health
+from flows.store.health import HealthUpdate
 from flows.ingest.collect import FetchContext, SourceFetch
 from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
@@ -59,7 +61,7 @@ class Ingested:
     quiet_item_ids: frozenset[str] = frozenset()  # history on a first run: stored, never alerted
     skipped: list[Skipped] = field(default_factory=list)  # backing off, disabled, disabled by hand
     page_failures: list[storage.FetchRecord] = field(default_factory=list)  # article pages that failed (kind 'page')
-    health_rows: list[tuple] = field(default_factory=list)
+    health: HealthUpdate | None = None  # every due source's new health, written with the run
     transitions: list[health.HealthEvent] = field(default_factory=list)
 
     @property
@@ -138,7 +140,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     now = now or db.utcnow()
     with db.connect(settings.db_path) as con:
         states = storage.load_source_states(con)
-        before = health.load_health(con)
+        before = store_health.load_health(con)
     before = {s.id: before.get(s.id) or health.SourceHealth(s.id) for s in sources}
     due = [s for s in sources if health.is_due(before[s.id], now)]
     out = Ingested(skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at)
@@ -160,7 +162,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     # Health is assessed on feed fetches only: a failed article page (out.page_failures) is logged in
     # `fetches` but never scores against its source; one bad article link must not disable a feed.
     after, out.transitions = _assess(out.fetches, before, settings, run_id, now)
-    out.health_rows = health.health_rows(after, out.transitions, now)
+    out.health = HealthUpdate(after, out.transitions, now)
     _log(out)
     return out
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -66,6 +66,19 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) 
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of the block's writes or none: commit on success, roll back and re-raise on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):  # a failed COMMIT may have ended the transaction already
+            con.execute("ROLLBACK")
+        raise
+
+
 def _migrations() -> list[tuple[int, str]]:
     files = resources.files("flows.store").joinpath("migrations")
     found = []
@@ -86,14 +99,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for number, sql in _migrations():
         if number in applied:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, ?)", [number, utcnow()])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         version = number
     return version
 

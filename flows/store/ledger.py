@@ -147,6 +147,12 @@ def mark_uncertain(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: st
                 " WHERE alert_id IN (SELECT UNNEST($2))", [error[:500], list(ids)])
 
 
+def requeue(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """A person checked the channel and wants these alerts sent again: pending, attempts reset."""
+    con.execute("UPDATE alerts SET status = 'pending', attempts = 0, not_before = NULL,"
+                " last_error = 'queued again by hand' WHERE alert_id IN (SELECT UNNEST($1))", [list(ids)])
+
+
 def orphan_destinations(con: duckdb.DuckDBPyConnection, known_keys: set[str]) -> list[str]:
     """Pending rows whose destination is no longer configured: they cannot be sent, say so."""
     rows = con.execute("SELECT DISTINCT destination FROM alerts WHERE status = 'pending'"

@@ -16,7 +16,9 @@ from typing import Any
 
 import duckdb
 
-from flows.store.db import insert_rows, utcnow
+from flows.store import health as store_health
+from flows.store.db import insert_rows, transaction, utcnow
+from flows.store.health import HealthUpdate
 from parsers.models import Event, Item, Source
 
 
@@ -84,8 +86,7 @@ class RunRecord:
     fetches: list[FetchRecord] = field(default_factory=list)
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
-    # (table, columns, rows, insert mode) from flows.ingest.health: source health and its transitions.
-    health: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]], str]] = ()
+    health: HealthUpdate | None = None  # source health and its transitions (flows.ingest.health)
 
 
 def short_hash(*parts: str) -> str:
@@ -119,14 +120,13 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
               within: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> None:
     """Write a run's results atomically: all tables or none. `within` runs in the same transaction
     (the alert planner), so an event is never committed without the alerts it causes."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         upsert_sources(con, run.sources)
         _write_fetches(con, run)
         _upsert_items(con, run.items)
-        _insert_events(con, run.events)
-        for table, columns, rows, mode in run.health:
-            insert_rows(con, table, columns, rows, or_mode=mode)
+        insert_events(con, run.events)
+        if run.health is not None:
+            store_health.save(con, run.health)
         if within is not None:
             within(con)
         feeds = feed_fetches(run.fetches)
@@ -136,10 +136,28 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [run.run_id, run.started_at, finished_at or utcnow(), ok, len(feeds) - ok, len(run.items), len(run.events)],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, sent: int, failed: int,
+               finished_at: datetime | None = None) -> None:
+    """Record the delivery counts once alerts went out (after the run's own transaction)."""
+    con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
+                [sent, failed, finished_at or utcnow(), run_id])
+
+
+def store_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> int:
+    """Store the events not stored yet, in one transaction (no run, no alerts); returns how many were new."""
+    known = existing_event_ids(con, (e.event_id for e in events))
+    fresh = [e for e in events if e.event_id not in known]
+    with transaction(con):
+        insert_events(con, fresh)
+    return len(fresh)
+
+
+def reset_failures(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> None:
+    """Restart the failure counter (backoff grows from it) of sources an operator enabled by hand."""
+    con.execute("UPDATE sources SET consecutive_failures = 0 WHERE source_id IN (SELECT UNNEST($1))",
+                [list(source_ids)])
 
 
 def feed_fetches(records: Iterable[FetchRecord]) -> list[FetchRecord]:
@@ -225,7 +243,7 @@ def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) 
     )
 
 
-def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
+def insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
     now = utcnow()
     rows: list[tuple[Any, ...]] = []
     parties: list[tuple[str, str, str]] = []
