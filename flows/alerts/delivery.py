@@ -19,7 +19,7 @@ from rich.console import Console
 from flows.store import ledger
 from flows.store import db
 from flows.alerts.plan import HealthNotice, Pacer, health_rows
-from flows.store.storage import short_hash
+from parsers.ids import short_hash
 from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import Destination
 from flows.alerts.render import Notice, RenderedAlert, render, render_digest, render_notice

@@ -11,7 +11,6 @@ No URL at all means one console destination, so a default run prints instead of 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -29,6 +28,7 @@ from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.slack import NotifySlack
 
 from parsers.errors import ConfigError
+from parsers.ids import short_hash
 from parsers.models import FAMILY_OF
 
 HEALTH_TAG = "health"
@@ -135,7 +135,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 
 
 def _key(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+    return short_hash(raw, chars=16)
 
 
 def _destination(service: NotifyBase, key_source: str, default_tags: frozenset[str]) -> Destination:

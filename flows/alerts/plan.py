@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from flows.store import clusters as cluster_store
 from flows.alerts.destinations import HEALTH_TAG, Destination, routes
 from flows.store.ledger import LedgerRow
-from flows.store.storage import StoredEvent, short_hash
+from flows.store.storage import StoredEvent
+from parsers.ids import short_hash
 from parsers.policy import cluster
 from parsers.config.routing import AlertPolicy
 

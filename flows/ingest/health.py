@@ -9,12 +9,12 @@ a feed was expected, a feed gone empty) counts less, because those are often tem
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flows.ingest.fetch import backoff_delay
+from parsers.ids import short_hash
 
 HARD, SOFT = 1.0, 0.5
 SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty"})
@@ -99,8 +99,7 @@ def went_empty(health: SourceHealth, items: int | None) -> bool:
 
 
 def _event(prev: SourceHealth, kind: str, message: str, score: float, run_id: str, now: datetime) -> HealthEvent:
-    key = hashlib.sha256(f"{prev.source_id}\x1f{kind}\x1f{run_id}".encode()).hexdigest()[:24]
-    return HealthEvent(key, prev.source_id, kind, message, score, run_id, now)
+    return HealthEvent(short_hash(prev.source_id, kind, run_id), prev.source_id, kind, message, score, run_id, now)
 
 
 def _next_attempt(score: float, failures: int, outcome: Outcome, now: datetime, policy: HealthPolicy,
@@ -155,5 +154,5 @@ def by_hand(prev: SourceHealth, *, enable: bool, now: datetime) -> tuple[SourceH
         message = (f"source {prev.source_id} disabled by hand (was {prev.state}, score {prev.score:g}); "
                    f"not fetched until `treatywatch sources --enable {prev.source_id}`")
     kind = "enabled" if enable else "disabled"
-    key = hashlib.sha256(f"{prev.source_id}\x1f{kind}\x1fby-hand\x1f{now.isoformat()}".encode()).hexdigest()[:24]
+    key = short_hash(prev.source_id, kind, "by-hand", now.isoformat())
     return after, HealthEvent(key, prev.source_id, kind, message, after.score, None, now)

@@ -7,7 +7,6 @@ keeps it whole with its alerts queued: an event is never stored without its ledg
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import duckdb
 from flows.store import health as store_health
 from flows.store.db import insert_rows, transaction, utcnow
 from flows.store.health import HealthUpdate
+from parsers.ids import short_hash
 from parsers.models import Event, Item, Source
 
 
@@ -87,10 +87,6 @@ class RunRecord:
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
     health: HealthUpdate | None = None  # source health and its transitions (flows.ingest.health)
-
-
-def short_hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
 def event_id(item_id: str, event: Event) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from parsers.ids import short_hash
 
 # Query parameters that only track the reader; they never change which document a URL names.
 TRACKING_PARAMS = frozenset(
@@ -28,7 +29,6 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
-ID_HEX_CHARS = 24  # 96 bits: collision-free for any realistic archive, short enough for logs
 
 
 def _is_tracking(key: str) -> bool:
@@ -63,11 +63,6 @@ def normalise_title(title: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _digest(*parts: str) -> str:
-    """Hash the parts with a separator that cannot occur in them."""
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:ID_HEX_CHARS]
-
-
 def _guid_key(guid: str) -> str:
     """Scheme-free canonical form of URL-like GUIDs.
 
@@ -82,10 +77,10 @@ def _guid_key(guid: str) -> str:
 def item_id(source_id: str, guid: str | None, url: str | None, title: str | None) -> str:
     """Id from the most stable key available: the GUID (per source), the canonical URL, the title."""
     if guid and guid.strip():
-        return _digest("guid", source_id, _guid_key(guid.strip()))
+        return short_hash("guid", source_id, _guid_key(guid.strip()))
     if url and url.strip():
-        return _digest("url", canonical_url(url))
+        return short_hash("url", canonical_url(url))
     norm = normalise_title(title or "")
     if norm:
-        return _digest("title", source_id, norm)
+        return short_hash("title", source_id, norm)
     raise ValueError(f"item of source {source_id!r} has no guid, url or title to identify it")

@@ -10,11 +10,11 @@ legal portal. Pure: the flow loads candidate clusters and stores what this retur
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from parsers.ids import short_hash
 from parsers.models import Event
 
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
@@ -116,7 +116,7 @@ def combined_confidence(per_source: Iterable[float], official: bool, policy: Clu
 
 
 def cluster_id_for(m: Mention) -> str:
-    return "c_" + hashlib.sha256(m.event_id.encode()).hexdigest()[:20]
+    return "c_" + short_hash(m.event_id, chars=20)
 
 
 def start(m: Mention, policy: ClusterPolicy) -> Cluster:
