@@ -45,9 +45,8 @@ def bare_run(sources_file: pathlib.Path, db_path: pathlib.Path, config_dir: path
     from flows.ingest.collect import FetchContext, collect_source
     from flows.ingest.fetch import HostLimiter, make_client
     from flows.ingest.run import new_or_changed, policy_of
-    from flows.monitor import extract_all
     from flows.settings import load_settings
-    from parsers.extract.engine import load_extractor
+    from parsers.extract.engine import extract_items, load_extractor
     from parsers.config.sources import load_sources
 
     settings = load_settings(sources=sources_file, db=db_path, config_dir=config_dir, env={})
@@ -65,7 +64,7 @@ def bare_run(sources_file: pathlib.Path, db_path: pathlib.Path, config_dir: path
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow(), sources=sources,
                             fetches=[f.record for f in fetches],
                             items=[storage.StoredItem(i, feed_hash[i.id]) for i in fresh],
-                            events=extract_all(fresh, extractor))
+                            events=extract_items(extractor, fresh))
     with db.connect(db_path) as con:
         storage.write_run(con, run)
     return len(fresh)

@@ -66,14 +66,11 @@ def _where() -> str:
 
 def extract_docs(docs: Sequence[Doc], config_dir: str) -> list[storage.StoredEvent]:
     """Pure extraction of a chunk; the extractor is built once per process (cached by config content)."""
-    from parsers.extract.engine import load_extractor
+    from parsers.extract.engine import extract_events, load_extractor
 
-    extractor = load_extractor(Path(config_dir))
-    out = []
-    for item_id, title, text, lang in docs:
-        doc = ExtractionInput(text=text, title=title, lang=lang, id=item_id)
-        out += [storage.StoredEvent(storage.event_id(item_id, e), item_id, e) for e in extractor.extract(doc)]
-    return out
+    return extract_events(load_extractor(Path(config_dir)),
+                          (ExtractionInput(text=text, title=title, lang=lang, id=item_id)
+                           for item_id, title, text, lang in docs))
 
 
 @task(name="extract-chunk", cache_policy=NO_CACHE)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
 
-from flows import replay
 from flows.store import runlock
 from flows.store import ledger
 from flows.store import storage
@@ -24,8 +23,8 @@ from flows.alerts.delivery import DeliveryReport, deliver
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
-from parsers.extract.engine import Extractor, load_extractor
-from parsers.models import ExtractionInput, Item, Source
+from parsers.extract.engine import extract_items, load_extractor
+from parsers.models import Source
 from parsers.config.routing import load_policy
 from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
 
@@ -60,15 +59,6 @@ def in_groups(sources: Sequence[Source], groups: Sequence[str] | None) -> list[S
     return [s for s in sources if not groups or s.group in groups]
 
 
-def extract_all(items: Sequence[Item], extractor: Extractor) -> list[storage.StoredEvent]:
-    out = []
-    for item in items:
-        doc = ExtractionInput(text=item.text, title=item.title, lang=item.lang, published=item.published, id=item.id)
-        for event in extractor.extract(doc):
-            out.append(storage.StoredEvent(storage.event_id(item.id, event), item.id, event))
-    return out
-
-
 @flow(name="monitor", log_prints=False, validate_parameters=False)
 @runlock.exclusive(on_skip=lambda why: RunSummary(run_id="", skipped=why))
 def monitor(sources: str | None = None, alerts: str | None = None, db_path: str | None = None,
@@ -90,7 +80,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
 
     got = ingest(source_list, settings, run_id=run.run_id)
     summary.fetches, summary.ingested = got.fetches, got
-    events = extract_all(got.items, extractor)
+    events = extract_items(extractor, got.items)
     with db.connect(settings.db_path) as con:
         known_events = storage.existing_event_ids(con, (e.event_id for e in events))
     summary.new_events = [e for e in events if e.event_id not in known_events]
@@ -106,7 +96,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
 
     def queue_alerts(con) -> None:
         # Every stored event never planned: this run's new ones plus any written by `replay --apply`.
-        unplanned = replay.unplanned_events(con)
+        unplanned = storage.unplanned_events(con)
         missing = {e.item_id for e in unplanned} - set(meta)
         for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
             meta[item_id] = ItemMeta(source_id, group, seen)

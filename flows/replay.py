@@ -2,7 +2,7 @@
 
 Rules change; items stay. Replay reads items (optionally only those published, or fetched when no
 date is known, since a date), extracts them again with the rules in the config directory and diffs
-the result against the stored events by event identity (`flows.store.storage.event_id`: item + type +
+the result against the stored events by event identity (`parsers.models.event_id`: item + type +
 parties). Nothing is written unless `--apply` is given; then only the events that appear are
 stored, through `flows.store.storage.write_run`, in one transaction.
 
@@ -14,7 +14,6 @@ reported, never deleted: they may already have been alerted, and an analyst deci
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,33 +26,14 @@ from rich.table import Table
 
 from flows.store import storage
 from flows.store import db
-from parsers.extract.engine import Extractor, load_extractor
-from parsers.models import Event, ExtractionInput, Item, Official
+from parsers.extract.engine import Extractor, extract_items, load_extractor
+from parsers.models import Item
 from parsers.config.routing import AlertPolicy, load_policy
 
 _ITEMS_SQL = (
     "SELECT item_id, source_id, url, title, text, lang, published FROM items"
     " WHERE $1::TIMESTAMPTZ IS NULL OR coalesce(published, fetched_at) >= $1::TIMESTAMPTZ ORDER BY item_id"
 )
-_EVENTS_SQL = (
-    "SELECT event_id, item_id, type, actor, counterparts, confidence, rule, evidence, domain FROM events"
-    " WHERE item_id IN (SELECT UNNEST($1)) ORDER BY item_id, event_id"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRow:
-    """An event as the database holds it (enough to show and to identify it)."""
-
-    event_id: str
-    item_id: str
-    type: str
-    actor: str
-    counterparts: tuple[str, ...]
-    confidence: float
-    rule: str
-    evidence: str
-    domain: str
 
 
 @dataclass(slots=True)
@@ -62,7 +42,7 @@ class ReplayDiff:
 
     items: int = 0
     appeared: list[storage.StoredEvent] = field(default_factory=list)
-    disappeared: list[StoredRow] = field(default_factory=list)
+    disappeared: list[storage.StoredEvent] = field(default_factory=list)
     unchanged: int = 0
     extractor_version: str = ""
 
@@ -74,23 +54,7 @@ def load_items(con: duckdb.DuckDBPyConnection, since: datetime | None) -> list[I
                  published=r[6]) for r in rows]
 
 
-def load_events(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> list[StoredRow]:
-    if not item_ids:
-        return []
-    return [StoredRow(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], r[7], r[8])
-            for r in con.execute(_EVENTS_SQL, [list(item_ids)]).fetchall()]
-
-
-def extract_items(items: Sequence[Item], extractor: Extractor) -> list[storage.StoredEvent]:
-    """The current rules' events for the items, with the ids `treatywatch run` would give them."""
-    out: list[storage.StoredEvent] = []
-    for item in items:
-        doc = ExtractionInput(text=item.text, title=item.title, lang=item.lang, published=item.published, id=item.id)
-        out.extend(storage.StoredEvent(storage.event_id(item.id, e), item.id, e) for e in extractor.extract(doc))
-    return out
-
-
-def diff(stored: Sequence[StoredRow], fresh: Sequence[storage.StoredEvent], items: int = 0,
+def diff(stored: Sequence[storage.StoredEvent], fresh: Sequence[storage.StoredEvent], items: int = 0,
          version: str = "") -> ReplayDiff:
     """Appeared = fresh ids not stored; disappeared = stored ids the rules no longer produce."""
     old = {r.event_id for r in stored}
@@ -104,8 +68,8 @@ def compute(db_path: Path, extractor: Extractor, since: datetime | None = None) 
     """Read (one short read-only connection), then extract in memory: the file is never held long."""
     with db.connect(db_path, read_only=True) as con:
         items = load_items(con, since)
-        stored = load_events(con, [i.id for i in items])
-    return diff(stored, extract_items(items, extractor), len(items), extractor.version)
+        stored = storage.load_events(con, [i.id for i in items])
+    return diff(stored, extract_items(extractor, items), len(items), extractor.version)
 
 
 def apply(con: duckdb.DuckDBPyConnection, result: ReplayDiff,
@@ -119,28 +83,6 @@ def apply(con: duckdb.DuckDBPyConnection, result: ReplayDiff,
                                 events=list(result.appeared))
         storage.write_run(con, run, within=within)
     return list(result.appeared)
-
-
-def unplanned_events(con: duckdb.DuckDBPyConnection) -> list[storage.StoredEvent]:
-    """Stored events no alert was ever planned for (no cluster, no ledger row): what replay added.
-
-    The hook for `treatywatch run`: its planner takes these with its own new events, so events
-    written by `replay --apply` are alerted by the next run, once.
-    """
-    rows = con.execute(
-        "SELECT event_id, item_id, family, type, actor, counterparts, domain, stage, evidence, span_start, span_end,"
-        " confidence, rule, flags, officials, dates, lang, extractor_version FROM events e"
-        " WHERE cluster_id IS NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.event_id)"
-        " ORDER BY detected_at, event_id"
-    ).fetchall()
-    return [storage.StoredEvent(r[0], r[1], _event_of(r)) for r in rows]
-
-
-def _event_of(r: tuple) -> Event:
-    officials = tuple(Official(o["name"], o.get("role", ""), o.get("country")) for o in json.loads(r[14] or "[]"))
-    return Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
-                 evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
-                 officials=officials, dates=tuple(r[15] or ()), lang=r[16] or "en", extractor_version=r[17] or "")
 
 
 def alert_note(event: storage.StoredEvent, policy: AlertPolicy) -> str:
@@ -163,9 +105,10 @@ def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, app
         e = se.event
         table.add_row("[green]+ appears[/]", se.item_id, e.type, e.actor, ",".join(e.counterparts),
                       f"{e.confidence:.2f}", e.rule, alert_note(se, policy), e.evidence[:120])
-    for r in result.disappeared:
-        table.add_row("[red]- disappears[/]", r.item_id, r.type, r.actor, ",".join(r.counterparts),
-                      f"{r.confidence:.2f}", r.rule, "none (already stored; kept)", r.evidence[:120])
+    for se in result.disappeared:
+        e = se.event
+        table.add_row("[red]- disappears[/]", se.item_id, e.type, e.actor, ",".join(e.counterparts),
+                      f"{e.confidence:.2f}", e.rule, "none (already stored; kept)", e.evidence[:120])
     if result.appeared or result.disappeared:
         console.print(table)
     alerting = sum(not alert_note(se, policy).startswith("none") for se in result.appeared)

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from parsers.ids import short_hash
+
 Family = Literal["termination", "partnership"]
 EventType = Literal[
     "termination",
@@ -163,6 +165,20 @@ class ExtractionInput:
     lang: str | None = None
     published: datetime | None = None
     id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event tied to its item, with the id that makes re-detection idempotent."""
+
+    event_id: str
+    item_id: str
+    event: Event
+
+
+def event_id(item_id: str, event: Event) -> str:
+    """Same item + same type + same parties = same event, so re-extraction never re-alerts."""
+    return short_hash(item_id, event.type, event.actor, ",".join(sorted(event.counterparts)))
 
 
 @dataclass(frozen=True, slots=True)

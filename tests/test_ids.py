@@ -8,10 +8,9 @@ import pytest
 
 from flows.alerts.destinations import _key as destination_key
 from flows.ingest import health
-from flows.store.storage import event_id
 from parsers.documents.identity import item_id
 from parsers.ids import short_hash
-from parsers.models import Event
+from parsers.models import Event, event_id
 from parsers.policy.cluster import Mention, cluster_id_for
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from flows import replay
 from flows.store import storage
 from flows.store import db
 from flows.cli.app import app
-from parsers.extract.engine import load_extractor
-from parsers.models import Event, Item, Source
+from parsers.extract.engine import extract_items, load_extractor
+from parsers.models import Event, Item, Source, event_id
 from parsers.config.routing import AlertPolicy
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def _build(path: pathlib.Path, stored_events: list[storage.StoredEvent]) -> None
 @pytest.fixture()
 def dbfile(tmp_path: pathlib.Path) -> pathlib.Path:
     path = tmp_path / "tw.duckdb"
-    _build(path, [storage.StoredEvent(storage.event_id(QUIET.id, STALE), QUIET.id, STALE)])
+    _build(path, [storage.StoredEvent(event_id(QUIET.id, STALE), QUIET.id, STALE)])
     return path
 
 
@@ -62,7 +62,7 @@ def test_dry_run_reports_appearing_and_disappearing_events_and_writes_nothing(db
     assert result.items == 3
     assert sorted((e.item_id, e.event.type, e.event.actor) for e in result.appeared) == [
         ("old-exit", "withdrawal", "PE"), ("sign", "partnership_signed", "CL")]
-    assert [(r.item_id, r.rule) for r in result.disappeared] == [("quiet", "en.old")]
+    assert [(r.item_id, r.event.rule) for r in result.disappeared] == [("quiet", "en.old")]
     assert _event_ids(dbfile) == before
 
 
@@ -78,7 +78,7 @@ def test_apply_writes_appeared_events_keeps_disappeared_and_is_idempotent(dbfile
         written = replay.apply(con, result)
     assert written == result.appeared
     ids = _event_ids(dbfile)
-    assert {e.event_id for e in written} <= ids and storage.event_id(QUIET.id, STALE) in ids
+    assert {e.event_id for e in written} <= ids and event_id(QUIET.id, STALE) in ids
     again = replay.compute(dbfile, load_extractor(CONFIG))
     assert again.appeared == [] and again.unchanged == 2 and len(again.disappeared) == 1
 
@@ -87,7 +87,7 @@ def test_applied_events_are_what_the_next_run_must_alert(dbfile: pathlib.Path) -
     result = replay.compute(dbfile, load_extractor(CONFIG))
     with db.connect(dbfile) as con:
         replay.apply(con, result)
-        pending = replay.unplanned_events(con)
+        pending = storage.unplanned_events(con)
     got = {(p.event_id, p.event.type, p.event.actor, p.event.counterparts) for p in pending}
     want = {(e.event_id, e.event.type, e.event.actor, e.event.counterparts) for e in result.appeared}
     assert want <= got
@@ -106,7 +106,7 @@ def test_within_hook_runs_in_the_same_transaction(dbfile: pathlib.Path) -> None:
 
 
 def test_alert_note_follows_the_routing_policy() -> None:
-    sign = replay.extract_items([SIGNING], load_extractor(CONFIG))[0]
+    sign = extract_items(load_extractor(CONFIG), [SIGNING])[0]
     policy = AlertPolicy()
     assert replay.alert_note(sign, policy).startswith("partnership")
     weak = replace(sign, event=replace(sign.event, confidence=0.3))
@@ -127,7 +127,7 @@ def test_cli_replay(dbfile: pathlib.Path, apply_flag: bool) -> None:
     out = CliRunner().invoke(app, args + (["--apply"] if apply_flag else []))
     assert out.exit_code == 0, out.output
     assert "appear: 1" in out.output
-    sign_id = next(e.event_id for e in replay.extract_items([SIGNING], load_extractor(CONFIG)))
+    sign_id = next(e.event_id for e in extract_items(load_extractor(CONFIG), [SIGNING]))
     assert (sign_id in _event_ids(dbfile)) is apply_flag
     assert ("alerted by the next" in out.output) is apply_flag
 

@@ -16,7 +16,7 @@ from flows.store import storage
 from flows.store import db
 from flows.cli.query import run_query
 from parsers.errors import TreatywatchError
-from parsers.models import Event, Item, Official, Source  # noqa: F401
+from parsers.models import Event, Item, Official, Source, event_id  # noqa: F401
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
 SOURCE = Source(id="wire", kind="rss", url="http://127.0.0.1/feed.xml", lang="en")
@@ -27,7 +27,7 @@ EVENT = Event(family="termination", type="termination", actor="NO", counterparts
 
 
 def make_run(run_id: str = "r1") -> storage.RunRecord:
-    eid = storage.event_id(ITEM.id, EVENT)
+    eid = event_id(ITEM.id, EVENT)
     fetch = storage.FetchRecord("wire", SOURCE.url, NOW, 200, 12, 345, 1, 1, etag='"v1"')
     return storage.RunRecord(
         run_id=run_id, started_at=NOW, sources=[SOURCE], fetches=[fetch],
@@ -38,7 +38,7 @@ def make_run(run_id: str = "r1") -> storage.RunRecord:
 
 def queue(*keys: str):
     """A `within` hook that queues one alert per destination key, as the planner does."""
-    eid = storage.event_id(ITEM.id, EVENT)
+    eid = event_id(ITEM.id, EVENT)
 
     def hook(con):
         ledger.insert(con, [ledger.LedgerRow(f"a-{k}", "event", "c1", "new", k, f"mailto://{k}", "termination",

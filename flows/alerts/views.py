@@ -6,14 +6,13 @@ with the union of parties and the furthest stage.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import duckdb
 
 from flows.alerts.render import AlertView, MentionRef
 from flows.store.ledger import DueAlert
-from parsers.models import Official
+from flows.store.storage import officials_of
 
 _SQL = """
 SELECT a.alert_id, c.cluster_id, c.family, c.type, c.actor, c.parties, c.domain, c.stage, c.official, c.confidence,
@@ -57,7 +56,7 @@ def _view(r: tuple, mentions: tuple[MentionRef, ...], db_hint: str) -> AlertView
         event_id=event_id, family=family, type=type_, actor=actor,
         counterparts=tuple(p for p in parties if p != actor), domain=domain, evidence=evidence,
         confidence=confidence, rule=rule, flags=tuple(flags),
-        stage=stage, officials=tuple(Official(**o) for o in json.loads(officials or "[]")),
+        stage=stage, officials=officials_of(officials),
         item_title=title, item_url=url, source_id=source_id, published=published, detected_at=detected_at,
         db_hint=db_hint, cluster_id=cid, change=change or "", mentions=mentions, official=official,
     )

@@ -18,8 +18,7 @@ import duckdb
 from flows.store import health as store_health
 from flows.store.db import insert_rows, transaction, utcnow
 from flows.store.health import HealthUpdate
-from parsers.ids import short_hash
-from parsers.models import Event, Item, Source
+from parsers.models import Event, Item, Official, Source, StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +64,6 @@ class StoredItem:
     content_hash: str
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """An event tied to its item, with the id that makes re-detection idempotent."""
-
-    event_id: str
-    item_id: str
-    event: Event
-
-
 @dataclass(slots=True)
 class RunRecord:
     """Everything one run wants to write; handed to `write_run` as a unit."""
@@ -87,11 +77,6 @@ class RunRecord:
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
     health: HealthUpdate | None = None  # source health and its transitions (flows.ingest.health)
-
-
-def event_id(item_id: str, event: Event) -> str:
-    """Same item + same type + same parties = same event, so re-extraction never re-alerts."""
-    return short_hash(item_id, event.type, event.actor, ",".join(sorted(event.counterparts)))
 
 
 
@@ -239,29 +224,68 @@ def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) 
     )
 
 
+# The one event <-> row mapping: `insert_events` writes these columns, `event_of` reads them back.
+EVENT_COLUMNS = ("event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence",
+                 "span_start", "span_end", "confidence", "rule", "flags", "officials", "dates", "lang",
+                 "extractor_version")
+_EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events e"
+
+
+def officials_json(officials: Sequence[Official]) -> str:
+    return json.dumps([{"name": o.name, "role": o.role, "country": o.country} for o in officials], ensure_ascii=False)
+
+
+def officials_of(text: str | None) -> tuple[Official, ...]:
+    return tuple(Official(o["name"], o.get("role", ""), o.get("country")) for o in json.loads(text or "[]"))
+
+
+def _event_row(se: StoredEvent) -> tuple[Any, ...]:
+    e = se.event
+    return (se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
+            e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags), officials_json(e.officials),
+            list(e.dates), e.lang, e.extractor_version)
+
+
+def event_of(r: Sequence[Any]) -> StoredEvent:
+    """A stored event as extraction made it, from a row of EVENT_COLUMNS."""
+    event = Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
+                  evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
+                  officials=officials_of(r[14]), dates=tuple(r[15] or ()), lang=r[16] or "en",
+                  extractor_version=r[17] or "")
+    return StoredEvent(r[0], r[1], event)
+
+
 def insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> None:
     now = utcnow()
-    rows: list[tuple[Any, ...]] = []
     parties: list[tuple[str, str, str]] = []
     for se in events:
-        e = se.event
-        rows.append((
-            se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
-            e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags),
-            json.dumps([{"name": o.name, "role": o.role, "country": o.country} for o in e.officials], ensure_ascii=False),
-            list(e.dates), e.lang, e.extractor_version, now,
-        ))
-        parties.append((se.event_id, e.actor, "actor"))
-        parties.extend((se.event_id, c, "counterpart") for c in e.counterparts)
-    insert_rows(
-        con,
-        "events",
-        ["event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence", "span_start",
-         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at"],
-        rows,
-        or_mode="OR IGNORE",
-    )
+        parties.append((se.event_id, se.event.actor, "actor"))
+        parties.extend((se.event_id, c, "counterpart") for c in se.event.counterparts)
+    insert_rows(con, "events", [*EVENT_COLUMNS, "detected_at"], [(*_event_row(se), now) for se in events],
+                or_mode="OR IGNORE")
     insert_rows(con, "event_parties", ["event_id", "party", "role"], parties, or_mode="OR IGNORE")
+
+
+def load_events(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> list[StoredEvent]:
+    """The stored events of these items, by item then event id."""
+    if not item_ids:
+        return []
+    rows = con.execute(f"{_EVENT_SELECT} WHERE item_id IN (SELECT UNNEST($1)) ORDER BY item_id, event_id",
+                       [list(item_ids)]).fetchall()
+    return [event_of(r) for r in rows]
+
+
+def unplanned_events(con: duckdb.DuckDBPyConnection) -> list[StoredEvent]:
+    """Stored events no alert was ever planned for (no cluster, no ledger row): what replay added.
+
+    The hook for `treatywatch run`: its planner takes these with its own new events, so events
+    written by `replay --apply` are alerted by the next run, once.
+    """
+    rows = con.execute(
+        f"{_EVENT_SELECT} WHERE cluster_id IS NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.event_id)"
+        " ORDER BY detected_at, event_id"
+    ).fetchall()
+    return [event_of(r) for r in rows]
 
 
 def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:

@@ -18,7 +18,7 @@ import functools
 import hashlib
 from datetime import date
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from parsers.extract.candidates import Candidate, CandidateFinder
@@ -26,7 +26,7 @@ from parsers.extract.cues import Doc
 from parsers.extract.details import dates_of, max_stage, officials
 from parsers.extract.gazetteer import Gazetteer, load_gazetteer
 from parsers.extract.lang import detect_lang
-from parsers.models import Event, ExtractionInput, Official
+from parsers.models import Event, ExtractionInput, Item, Official, StoredEvent, event_id
 from parsers.extract.morph import Inflector
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
@@ -237,6 +237,17 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
         elif cand.can_create and not (cand.also and any(g.family == cand.family for g in groups)):
             groups.append(_Group(cand))
     return groups
+
+
+def extract_events(extractor: Extractor, docs: Iterable[ExtractionInput]) -> list[StoredEvent]:
+    """Every event of the docs with the id `run`, `replay` and the backlog all give it (item + identity)."""
+    return [StoredEvent(event_id(doc.id, e), doc.id, e) for doc in docs for e in extractor.extract(doc)]
+
+
+def extract_items(extractor: Extractor, items: Iterable[Item]) -> list[StoredEvent]:
+    """`extract_events` over stored or fetched items (their publication date anchors relative dates)."""
+    return extract_events(extractor, (ExtractionInput(text=i.text, title=i.title, lang=i.lang, published=i.published,
+                                                      id=i.id) for i in items))
 
 
 @functools.lru_cache(maxsize=4)
