@@ -83,23 +83,25 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     events = extract_items(extractor, got.items)
     with db.connect(settings.db_path) as con:
         known_events = storage.existing_event_ids(con, (e.event_id for e in events))
-    summary.new_events = [e for e in events if e.event_id not in known_events]
+        earlier = storage.unplanned_events(con)  # stored by `replay --apply` since the last run: planned with ours
+        summary.new_events = [e for e in events if e.event_id not in known_events]
+        group_of = {s.id: s.group for s in source_list}
+        meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at)
+                for i in got.items}
+        missing = {e.item_id for e in earlier} - set(meta)
+        for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
+            meta[item_id] = ItemMeta(source_id, group, seen)
+    # Every event never planned, oldest first (as stored): the earlier ones, then this run's new ones.
+    unplanned = _first_per_id([*earlier, *sorted(summary.new_events, key=lambda e: e.event_id)])
 
     run.sources = source_list
     run.fetches, run.items, run.health = got.records, got.stored_items, got.health
     run.events = events
-    group_of = {s.id: s.group for s in source_list}
-    meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
     notices = [health_notice(t) for t in got.transitions]
     if beat := heartbeat_notice(last_success, run.started_at, policy.max_silence):
         notices.append(beat)
 
     def queue_alerts(con) -> None:
-        # Every stored event never planned: this run's new ones plus any written by `replay --apply`.
-        unplanned = storage.unplanned_events(con)
-        missing = {e.item_id for e in unplanned} - set(meta)
-        for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
-            meta[item_id] = ItemMeta(source_id, group, seen)
         summary.plan = plan(con, unplanned, meta, destinations, policy, now=run.started_at,
                             quiet_items=got.quiet_item_ids)
         summary.alerts_queued = ledger.insert(con, summary.plan.rows + health_rows(notices, destinations))
@@ -116,6 +118,12 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         storage.finish_run(con, run.run_id, sent=summary.delivery.sent, failed=summary.delivery.failed)
     publish_run_artifacts(summary)
     return summary
+
+
+def _first_per_id(events: Sequence[storage.StoredEvent]) -> list[storage.StoredEvent]:
+    """One event per id, the first one (the one `INSERT OR IGNORE` keeps), in order."""
+    seen: set[str] = set()
+    return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
 
 
 def health_notice(t: HealthEvent) -> HealthNotice:

@@ -164,3 +164,35 @@ def test_transient_source_failure_is_retried_then_recorded(tmp_path, httpserver,
     assert status["flaky"] == ("http_status", 503)
     assert status["seed"] == (None, 200)
     assert len(summary.new_events) == 3
+
+
+def test_events_stored_between_runs_are_planned_once_by_the_next_run(tmp_path, httpserver, monkeypatch):
+    """What `replay --apply` stores (an event with no cluster and no alert) is alerted by the next run, once,
+    alongside that run's own new events."""
+    from dataclasses import replace
+
+    from flows.store import db as store_db, storage
+    from parsers.models import StoredEvent, event_id
+
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n')
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination, partnership"))
+    db = tmp_path / "tw.duckdb"
+    run(tmp_path, sources, alerts, monkeypatch)
+    with store_db.connect(db) as con:
+        item_ids = [r[0] for r in con.execute("SELECT item_id FROM items").fetchall()]
+        seed = next(e for e in storage.load_events(con, item_ids) if e.event.type == "termination")
+        late = replace(seed.event, actor="FI", counterparts=("SE",))  # as if new rules found one more event
+        late_id = event_id(seed.item_id, late)
+        assert storage.store_events(con, [StoredEvent(late_id, seed.item_id, late)]) == 1
+    hooks_before = sum(req.path == "/hook" for req, _ in httpserver.log)
+
+    second = run(tmp_path, sources, alerts, monkeypatch)
+
+    assert second.new_events == [] and second.plan.clusters_new == 1
+    assert rows(db, f"SELECT count(*) FROM alerts WHERE event_id = '{late_id}'") == [(1,)]
+    assert rows(db, f"SELECT cluster_id IS NOT NULL FROM events WHERE event_id = '{late_id}'") == [(True,)]
+    assert sum(req.path == "/hook" for req, _ in httpserver.log) == hooks_before + 1
+    third = run(tmp_path, sources, alerts, monkeypatch)
+    assert third.alerts_queued == 0 and rows(db, f"SELECT count(*) FROM alerts WHERE event_id = '{late_id}'") == [(1,)]
