@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.store import storage
 from flows.store import db
+from flows.settings import load_settings
 from parsers.models import ExtractionInput
 
 Doc = tuple[str, str, str, str | None]  # item id, title, text, lang
@@ -130,15 +130,16 @@ def run_backlog(db_path: Path, config_dir: Path, *, dask: bool = False, address:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Re-extract stored items in parallel; events are written once.")
-    ap.add_argument("--db", type=Path, default=Path(os.environ.get("TREATYWATCH_DB", "data/treatywatch.duckdb")))
-    ap.add_argument("--config-dir", type=Path, default=Path("config"))
+    ap.add_argument("--db", type=Path, help="DuckDB file (default: TREATYWATCH_DB, else data/treatywatch.duckdb)")
+    ap.add_argument("--config-dir", type=Path, help="rules and gazetteer (default: TREATYWATCH_CONFIG_DIR, else config)")
     ap.add_argument("--dask", action="store_true", help="run on a Dask LocalCluster (needs the dask extra)")
     ap.add_argument("--address", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK)
     ap.add_argument("--only-without-events", action="store_true")
     args = ap.parse_args(argv)
-    r = run_backlog(args.db, args.config_dir, dask=args.dask, address=args.address, workers=args.workers,
+    settings = load_settings(db=args.db, config_dir=args.config_dir)
+    r = run_backlog(settings.db_path, settings.config_dir, dask=args.dask, address=args.address, workers=args.workers,
                     chunk_size=args.chunk_size, only_without_events=args.only_without_events)
     print(f"{r.items} items in {r.chunks} chunks on {len(r.workers)} worker(s): {r.events} events, {r.new_events} new")
     return 0

@@ -7,9 +7,10 @@ the environment and are kept out of `repr`, Prefect parameters and logs.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from parsers.errors import TreatywatchError
 
@@ -53,6 +54,17 @@ class SettingsError(TreatywatchError):
     """An environment variable with a value we cannot use; names the variable."""
 
 
+def default_of(name: str) -> Any:
+    """The default of a Settings field: defaults are written once, in `Settings`."""
+    return next(f.default for f in fields(Settings) if f.name == name)
+
+
+def _env(env: Mapping[str, str], name: str, field_name: str, parse: Callable[[str], Any]) -> Any:
+    """TREATYWATCH_<name> parsed, else the field's default."""
+    raw = env.get(ENV_PREFIX + name)
+    return default_of(field_name) if raw is None else parse(raw)
+
+
 def _path(value: str | os.PathLike[str] | None, fallback: Path) -> Path:
     return Path(value) if value else fallback
 
@@ -64,7 +76,7 @@ def _horizon(value: str) -> int | None:
 
 def _score(env: Mapping[str, str], name: str, field_name: str) -> float:
     """A health threshold from TREATYWATCH_<name>: a positive number of score points."""
-    default = next(f.default for f in fields(Settings) if f.name == field_name)
+    default = default_of(field_name)
     raw = env.get(ENV_PREFIX + name)
     if raw is None or not raw.strip():
         return default
@@ -97,14 +109,15 @@ def load_settings(
         db_path=_path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb"),
         routing_file=_path(env.get(ENV_PREFIX + "ROUTING"), cfg / "routing.yaml"),
         apprise_urls=env.get(ENV_PREFIX + "APPRISE_URLS") or None,
-        fetch_retries=int(env.get(ENV_PREFIX + "FETCH_RETRIES", 2)),
-        fetch_retry_delays=tuple(float(x) for x in env.get(ENV_PREFIX + "FETCH_RETRY_DELAYS", "2,8").split(",")),
-        alert_horizon_days=_horizon(env.get(ENV_PREFIX + "ALERT_HORIZON_DAYS", "30")),
-        fetch_per_host=int(env.get(ENV_PREFIX + "FETCH_PER_HOST", 4)),
-        connect_timeout=float(env.get(ENV_PREFIX + "CONNECT_TIMEOUT", 5)),
-        read_timeout=float(env.get(ENV_PREFIX + "READ_TIMEOUT", 10)),
-        total_timeout=float(env.get(ENV_PREFIX + "TOTAL_TIMEOUT", 30)),
-        max_bytes=int(env.get(ENV_PREFIX + "MAX_BYTES", 10_000_000)),
+        fetch_retries=_env(env, "FETCH_RETRIES", "fetch_retries", int),
+        fetch_retry_delays=_env(env, "FETCH_RETRY_DELAYS", "fetch_retry_delays",
+                                lambda raw: tuple(float(x) for x in raw.split(","))),
+        alert_horizon_days=_env(env, "ALERT_HORIZON_DAYS", "alert_horizon_days", _horizon),
+        fetch_per_host=_env(env, "FETCH_PER_HOST", "fetch_per_host", int),
+        connect_timeout=_env(env, "CONNECT_TIMEOUT", "connect_timeout", float),
+        read_timeout=_env(env, "READ_TIMEOUT", "read_timeout", float),
+        total_timeout=_env(env, "TOTAL_TIMEOUT", "total_timeout", float),
+        max_bytes=_env(env, "MAX_BYTES", "max_bytes", int),
         health_failing_at=_score(env, "HEALTH_FAILING_AT", "health_failing_at"),
         health_disable_at=_score(env, "HEALTH_DISABLE_AT", "health_disable_at"),
         health_backoff_after=_score(env, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),

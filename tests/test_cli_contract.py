@@ -79,3 +79,17 @@ def test_query_reads_and_refuses_writes_with_a_clear_error(filled_db):
     refused = invoke("query", "DELETE FROM runs", "--db", str(filled_db))
     assert refused.exit_code == 2 and "read-only" in refused.output
     assert invoke("query", "SELECT 1", "--db", str(filled_db), "--format", "xml").exit_code == 2
+
+
+def test_query_and_extract_read_the_same_environment_as_every_command(filled_db, tmp_path):
+    """TREATYWATCH_DB and TREATYWATCH_CONFIG_DIR apply to `query` and `extract` too (one Settings)."""
+    ok = CliRunner().invoke(app, ["query", "SELECT run_id FROM runs", "--format", "json"],
+                            env={"TREATYWATCH_DB": str(filled_db)})
+    assert ok.exit_code == 0, ok.output
+    assert [json.loads(line) for line in ok.stdout.splitlines()] == [{"run_id": "r1"}]
+    empty = tmp_path / "empty-config"
+    (empty / "rules").mkdir(parents=True)
+    broken = CliRunner().invoke(app, ["extract", str(SEED)], env={"TREATYWATCH_CONFIG_DIR": str(empty)})
+    assert broken.exit_code == 2 and str(empty) in broken.output
+    seed = CliRunner().invoke(app, ["extract", str(SEED)], env={"TREATYWATCH_CONFIG_DIR": str(REPO / "config")})
+    assert seed.exit_code == 0 and len(json.loads(seed.stdout)) == len(GOLDEN["events"])

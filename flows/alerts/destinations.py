@@ -27,6 +27,7 @@ from apprise.plugins.base import NotifyBase
 from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.slack import NotifySlack
 
+from parsers.config.yamlio import YamlError, load_yaml
 from parsers.errors import ConfigError
 from parsers.ids import short_hash
 from parsers.models import FAMILY_OF
@@ -191,11 +192,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise AlertConfigError(str(path), f"cannot read alerts config ({exc.strerror or exc})") from None
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        doc = load_yaml(text, str(path))
+    except YamlError as exc:  # the key of a repeated URL entry may hold a secret: never named here
+        problem = "duplicate key" if exc.key is not None else exc.problem
+        where = "" if exc.line is None else f" at line {exc.line}" + ("" if exc.column is None else f", column {exc.column}")
         raise AlertConfigError(str(path), f"{problem}{where}") from None
     if doc is None:
         return {}

@@ -57,16 +57,17 @@ def _s(p: Path | None) -> str | None:
 def extract(
     file: Annotated[Optional[Path], typer.Argument(help="A text file; its events are printed as a JSON list.")] = None,
     jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')] = None,
-    config_dir: Annotated[Path, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = Path("config"),
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
 ) -> None:
     """Extract events from one file, or from a JSONL stream (one output line per input line)."""
     from flows.cli.extract import extract_file, extract_jsonl
+    from flows.settings import load_settings
     from parsers.extract.engine import load_extractor
 
     if (file is None) == (jsonl is None):
         _fail(ValueError("give either FILE or --jsonl IN.jsonl"))
     try:
-        extractor = load_extractor(config_dir)
+        extractor = load_extractor(load_settings(config_dir=config_dir).config_dir)
         if file is not None:
             print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
         else:
@@ -78,16 +79,17 @@ def extract(
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="A read-only SQL statement, e.g. \"SELECT * FROM v_events\".")],
-    db: Annotated[Path, typer.Option(help="DuckDB file.")] = Path("data/treatywatch.duckdb"),
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Query the DuckDB file read-only; writes are refused."""
     from flows.cli.query import run_query
+    from flows.settings import load_settings
 
     if format not in ("table", "csv", "json"):
         _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
     try:
-        run_query(db, sql, format, Console(), sys.stdout)
+        run_query(load_settings(db=db).db_path, sql, format, Console(), sys.stdout)
     except TreatywatchError as exc:
         _fail(exc)
 

@@ -22,6 +22,7 @@ from urllib.request import url2pathname
 
 import httpx
 
+from flows.settings import default_of
 from parsers.models import FetchedDocument, FetchError
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -32,10 +33,10 @@ MIN_SECRET_CHARS = 6  # usernames at least this long are treated as tokens and s
 class FetchPolicy:
     """Limits for one fetch; small in tests, generous in production."""
 
-    connect_timeout: float = 5
-    read_timeout: float = 10
-    total_timeout: float = 30
-    max_bytes: int = 10_000_000
+    connect_timeout: float = default_of("connect_timeout")
+    read_timeout: float = default_of("read_timeout")
+    total_timeout: float = default_of("total_timeout")
+    max_bytes: int = default_of("max_bytes")
     max_redirects: int = 5
     user_agent: str = "treatywatch/0.1 (+https://github.com/treatywatch/treatywatch)"
 

@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from parsers.errors import ConfigError
 from parsers.config.yamlio import load_yaml
@@ -89,11 +88,10 @@ def _entry(path: Path, index: int, raw: Any) -> Schedule:
 def load_schedules(path: Path) -> list[Schedule]:
     """Every schedule in the file (disabled ones included); ConfigError naming file and field."""
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read schedules file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    data = load_yaml(text, str(path))
     entries = data.get("schedules") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a top-level 'schedules:' list with at least one entry")

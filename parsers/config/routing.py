@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from parsers.errors import ConfigError
 from parsers.config.yamlio import load_yaml
@@ -103,10 +102,7 @@ def load_policy(path: Path | None) -> AlertPolicy:
     """The policy in `path`, or the built-in defaults when there is no file."""
     if path is None or not path.exists():
         return AlertPolicy()
-    try:
-        root = _Reader(path, load_yaml(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    root = _Reader(path, load_yaml(path.read_text(encoding="utf-8"), str(path)) or {})
     floor = root.number("min_confidence", 0.5, 0.0, 1.0)
     tags = {name: _tag(root.sub("tags").sub(name), name, floor) for name in (root.data.get("tags") or {})}
     digest, beat, clus, dlv = root.sub("digest"), root.sub("heartbeat"), root.sub("clustering"), root.sub("delivery")

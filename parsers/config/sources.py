@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import soupsieve
-import yaml
 
 from parsers.config.yamlio import load_yaml
 
@@ -36,10 +35,7 @@ def _read_yaml(path: pathlib.Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read sources file: {exc}") from exc
-    try:
-        return load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    return load_yaml(text, str(path))
 
 
 class _Checker:

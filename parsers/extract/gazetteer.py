@@ -15,7 +15,6 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import yaml
 
 from parsers.config.yamlio import load_yaml
 
@@ -177,9 +176,10 @@ def _case_ok(case: str, raw: str, tok: Token) -> bool:
 def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read gazetteer: {exc}") from exc
+    data = load_yaml(text, str(path)) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     unknown = set(data) - set(KINDS) - {"groups"}

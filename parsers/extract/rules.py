@@ -14,7 +14,6 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-import yaml
 
 from parsers.config.yamlio import load_yaml
 
@@ -238,9 +237,10 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
 
 def _load_yaml(path: pathlib.Path) -> Any:
     try:
-        return load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return load_yaml(text, str(path))
 
 
 def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: bytes = b"") -> RuleSet:
