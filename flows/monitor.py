@@ -20,7 +20,7 @@ from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, h
 from flows.alerts.destinations import load_destinations
 from flows.artifacts import publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
-from flows.ingest.health import HealthEvent
+from parsers.policy.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
 from parsers.extract.engine import extract_items, load_extractor

@@ -28,7 +28,8 @@ from flows.store import storage
 from flows.store import db
 from parsers.extract.engine import Extractor, extract_items, load_extractor
 from parsers.models import Item
-from parsers.config.routing import AlertPolicy, load_policy
+from parsers.config.routing import load_policy
+from parsers.policy.routing import AlertPolicy
 
 _ITEMS_SQL = (
     "SELECT item_id, source_id, url, title, text, lang, published FROM items"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.errors import TreatywatchError
+from parsers.policy.health import DEFAULT_HEALTH
 
 ENV_PREFIX = "TREATYWATCH_"
 
@@ -44,10 +45,10 @@ class Settings:
     fetch_per_host: int = 4  # requests in flight to one host
     fetch_chunk_size: int = 100  # sources per Prefect task (one task per source costs ~30 ms of API calls)
     max_in_run_retry_after: float = 30.0  # a longer Retry-After is honoured by the next run, not by waiting
-    # Source health thresholds in score points (a hard failure counts 1, a soft one 0.5): see flows/health.py.
-    health_failing_at: float = 3.0  # `failing` + health alert
-    health_disable_at: float = 10.0  # auto-disabled, then probed once a day
-    health_backoff_after: float = 2.0  # from this score on, wait (growing) between attempts
+    # Source health thresholds in score points (a hard failure counts 1, a soft one 0.5): see parsers/policy/health.py.
+    health_failing_at: float = DEFAULT_HEALTH.failing_at  # `failing` + health alert
+    health_disable_at: float = DEFAULT_HEALTH.disable_at  # auto-disabled, then probed once a day
+    health_backoff_after: float = DEFAULT_HEALTH.backoff_after  # from this score on, wait (growing) between attempts
 
 
 class SettingsError(TreatywatchError):

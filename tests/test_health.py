@@ -1,4 +1,4 @@
-"""flows.ingest.health: weighted failure score, backoff, auto-disable and transitions, stored with the run."""
+"""parsers.policy.health: weighted failure score, backoff, auto-disable and transitions, stored with the run."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.ingest import health
+from parsers.policy import health
 from flows.store import storage
 from flows.store import db
 from flows.store import health as store_health
 from flows.store.health import HealthUpdate
-from flows.ingest.fetch import HostLimiter, backoff_delay, host_of
-from flows.ingest.health import HealthPolicy, Outcome, SourceHealth
+from flows.ingest.fetch import HostLimiter, host_of
+from parsers.policy.backoff import backoff_delay
+from parsers.policy.health import HealthPolicy, Outcome, SourceHealth
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 POLICY = HealthPolicy(failing_at=3.0, disable_at=6.0, backoff_after=2.0, backoff_base_s=60, backoff_cap_s=600,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.alerts.destinations import _key as destination_key
-from flows.ingest import health
+from parsers.policy import health
 from parsers.documents.identity import item_id
 from parsers.ids import short_hash
 from parsers.models import Event, event_id

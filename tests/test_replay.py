@@ -16,7 +16,7 @@ from flows.store import db
 from flows.cli.app import app
 from parsers.extract.engine import extract_items, load_extractor
 from parsers.models import Event, Item, Source, event_id
-from parsers.config.routing import AlertPolicy
+from parsers.policy.routing import AlertPolicy
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"

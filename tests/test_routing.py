@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from parsers.errors import ConfigError
-from parsers.config.routing import AlertPolicy, TagPolicy, load_policy
+from parsers.config.routing import load_policy
+from parsers.policy.routing import AlertPolicy, TagPolicy
 from tests.support import REPO
 
 

@@ -12,13 +12,13 @@ from pytest_httpserver import HTTPServer
 from rich.console import Console
 from typer.testing import CliRunner
 
-from flows.ingest import health
+from parsers.policy import health
 from flows.store import storage
 from flows.store import db
 from flows.store import health as store_health
 from flows.store.health import HealthUpdate
 from flows.cli.app import app
-from flows.ingest.health import SourceHealth
+from parsers.policy.health import SourceHealth
 from flows.settings import SettingsError, load_settings
 from parsers.models import Source
 from tests.support import FIXTURES, REPO, db_rows

@@ -24,7 +24,7 @@ from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import Destination
 from flows.alerts.render import Notice, RenderedAlert, render, render_digest, render_notice
 from flows.alerts.views import load_views
-from parsers.config.routing import AlertPolicy
+from parsers.policy.routing import AlertPolicy
 
 _RATE_LIMITED = re.compile(r"\b429\b|too many requests|rate.?limit", re.IGNORECASE)
 # The request may have reached the service: re-posting could duplicate (Slack has no idempotency key).

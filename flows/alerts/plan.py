@@ -19,7 +19,7 @@ from flows.store.ledger import LedgerRow
 from flows.store.storage import StoredEvent
 from parsers.ids import short_hash
 from parsers.policy import cluster
-from parsers.config.routing import AlertPolicy
+from parsers.policy.routing import AlertPolicy
 
 
 @dataclass(frozen=True, slots=True)

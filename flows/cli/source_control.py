@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from flows.ingest import health
+from parsers.policy import health
 from flows.store import runlock
 from flows.store import storage
 from flows.store import db

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import mimetypes
 import pathlib
-import random
 import threading
 import time
 import zlib
@@ -79,17 +78,6 @@ def host_of(url: str) -> str:
         return (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     except ValueError:
         return ""
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float, jitter: float = 0.25,
-                  retry_after: float | None = None, rng: random.Random | None = None) -> float:
-    """Seconds before attempt `attempt + 1`: exponential, capped, jittered, never below Retry-After.
-
-    Jitter spreads many failing sources over time so they do not all come back in the same second.
-    """
-    raw = min(cap, base * (2 ** max(attempt - 1, 0)))
-    spread = (rng or random.Random()).uniform(1 - jitter, 1 + jitter)
-    return max(raw * spread, retry_after or 0.0)
 
 
 class _Abort(Exception):

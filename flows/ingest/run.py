@@ -16,7 +16,7 @@ from pathlib import Path
 
 from prefect import get_run_logger
 
-from flows.ingest import health
+from parsers.policy import health
 from flows.store import storage
 from flows.store import db
 from flows.store import health as store_health

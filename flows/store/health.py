@@ -1,6 +1,6 @@
 """Source health in DuckDB: what health remembers between runs, and the transitions it recorded.
 
-Health itself is decided in `flows.ingest.health`; this module only reads and writes its two
+Health itself is decided in `parsers.policy.health`; this module only reads and writes its two
 tables, inside the caller's transaction (the run's, or an operator's hand change).
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime
 
 import duckdb
 
-from flows.ingest.health import HealthEvent, SourceHealth
+from parsers.policy.health import HealthEvent, SourceHealth
 from flows.store.db import insert_rows
 
 

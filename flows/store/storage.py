@@ -76,7 +76,7 @@ class RunRecord:
     fetches: list[FetchRecord] = field(default_factory=list)
     items: list[StoredItem] = field(default_factory=list)
     events: list[StoredEvent] = field(default_factory=list)
-    health: HealthUpdate | None = None  # source health and its transitions (flows.ingest.health)
+    health: HealthUpdate | None = None  # source health and its transitions (parsers.policy.health)
 
 
 

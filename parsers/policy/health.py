@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flows.ingest.fetch import backoff_delay
+from parsers.policy.backoff import backoff_delay
 from parsers.ids import short_hash
 
 HARD, SOFT = 1.0, 0.5
@@ -34,6 +34,9 @@ class HealthPolicy:
     backoff_cap_s: float = 6 * 3600.0
     disabled_probe_s: float = 24 * 3600.0
     jitter: float = 0.25
+
+
+DEFAULT_HEALTH = HealthPolicy()  # the defaults Settings starts from (frozen: a constant, not state)
 
 
 @dataclass(frozen=True, slots=True)
