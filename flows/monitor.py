@@ -16,7 +16,8 @@ from flows.store import runlock
 from flows.store import ledger
 from flows.store import storage
 from flows.store import db
-from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
+from flows.alerts.plan import ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
+from flows.alerts.render import Notice
 from flows.alerts.destinations import load_destinations
 from flows.artifacts import publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
@@ -126,7 +127,7 @@ def _first_per_id(events: Sequence[storage.StoredEvent]) -> list[storage.StoredE
     return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
 
 
-def health_notice(t: HealthEvent) -> HealthNotice:
+def health_notice(t: HealthEvent) -> Notice:
     """A source's health transition (failing, disabled, recovered) as a `health` alert."""
-    return HealthNotice(subject=t.source_id, reason=t.kind, title=f"treatywatch source {t.source_id}: {t.kind}",
+    return Notice(subject=t.source_id, reason=t.kind, title=f"treatywatch source {t.source_id}: {t.kind}",
                         message=t.message, unique=t.health_event_id)

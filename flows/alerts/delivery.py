@@ -18,7 +18,7 @@ from rich.console import Console
 
 from flows.store import ledger
 from flows.store import db
-from flows.alerts.plan import HealthNotice, Pacer, health_rows
+from flows.alerts.plan import Pacer, health_rows
 from parsers.ids import short_hash
 from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import Destination
@@ -139,8 +139,9 @@ def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPo
             retry_in = max(retry_in, timedelta(seconds=policy.rate_limited_backoff))
         given_up = ledger.mark_failed(con, ids, error, max_attempts=policy.max_attempts, retry_in=retry_in)
         if given_up:
-            notices = [HealthNotice(i, "given_up", "treatywatch gave up on an alert",
-                                    f"Alert {i} to {dest.display} failed {policy.max_attempts} times; last error: {error}", i)
+            notices = [Notice("treatywatch gave up on an alert",
+                              f"Alert {i} to {dest.display} failed {policy.max_attempts} times; last error: {error}",
+                              subject=i, reason="given_up", unique=i)
                        for i in given_up]
             ledger.insert(con, health_rows(notices, [d for d in destinations if d.key != dest.key]))
         report.failed += len(ids)
@@ -148,8 +149,8 @@ def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPo
         report.still_pending += len(ids) - len(given_up)
 
 
-def _uncertain_notice(alert_id: str) -> HealthNotice:
-    return HealthNotice(alert_id, "uncertain", "treatywatch: an alert may not have been delivered",
-                        f"Alert {alert_id} was interrupted mid-send on a channel that cannot be checked; it was not "
-                        f"re-sent to avoid a duplicate. Check the channel; `treatywatch query \"SELECT * FROM v_alerts "
-                        f"WHERE alert_id = '{alert_id}'\"` shows it.", alert_id)
+def _uncertain_notice(alert_id: str) -> Notice:
+    return Notice("treatywatch: an alert may not have been delivered",
+                  f"Alert {alert_id} was interrupted mid-send on a channel that cannot be checked; it was not "
+                  f"re-sent to avoid a duplicate. Check the channel; `treatywatch query \"SELECT * FROM v_alerts "
+                  f"WHERE alert_id = '{alert_id}'\"` shows it.", subject=alert_id, reason="uncertain", unique=alert_id)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from flows.store import clusters as cluster_store
 from flows.alerts.destinations import HEALTH_TAG, Destination, routes
+from flows.alerts.render import Notice
 from flows.store.ledger import LedgerRow
 from flows.store.storage import StoredEvent
 from parsers.ids import short_hash
@@ -29,17 +30,6 @@ class ItemMeta:
     source_id: str
     group: str
     seen_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HealthNotice:
-    """Something about treatywatch itself worth a `health` alert; `unique` makes it idempotent."""
-
-    subject: str
-    reason: str
-    title: str
-    message: str
-    unique: str
 
 
 @dataclass(slots=True)
@@ -94,7 +84,7 @@ def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destina
     ]
 
 
-def health_rows(notices: Sequence[HealthNotice], destinations: Sequence[Destination]) -> list[LedgerRow]:
+def health_rows(notices: Sequence[Notice], destinations: Sequence[Destination]) -> list[LedgerRow]:
     """One `health` row per notice and destination that takes the `health` tag."""
     return [
         LedgerRow(alert_id=short_hash("health", n.subject, n.reason, n.unique, d.key), kind="health", subject_id=n.subject,
@@ -104,12 +94,12 @@ def health_rows(notices: Sequence[HealthNotice], destinations: Sequence[Destinat
     ]
 
 
-def heartbeat_notice(last_success: datetime | None, now: datetime, max_silence: timedelta) -> HealthNotice | None:
+def heartbeat_notice(last_success: datetime | None, now: datetime, max_silence: timedelta) -> Notice | None:
     """The dead man's switch: no successful run for longer than `max_silence` before this one."""
     if last_success is None or now - last_success <= max_silence:
         return None
     hours = (now - last_success).total_seconds() / 3600
-    return HealthNotice(
+    return Notice(
         subject="runs", reason="silent",
         title=f"treatywatch was silent for {hours:.1f} h",
         message=(f"No successful monitor run between {last_success:%Y-%m-%d %H:%M} UTC and {now:%Y-%m-%d %H:%M} UTC "

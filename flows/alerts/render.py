@@ -1,9 +1,8 @@
-"""Turn one stored event into the text each channel shows: HTML mail, Slack mrkdwn, markdown, console.
+"""Turn alerts, digests and health notices into the text each channel shows, through jinja templates.
 
-Feed text (titles, evidence, URLs, unknown party codes) is untrusted. It is cleaned of control
-characters here, then escaped by the output format: jinja2 autoescape for `*.html.j2`, the `slack`
-filter (`&`, `<`, `>` as entities) for Slack, the `md` filter (backslash escapes) for markdown.
-Only http(s) URLs become links. The title never contains feed text, only resolved party names.
+Channels: HTML mail, Slack mrkdwn, markdown, console. Feed text is cleaned and escaped by
+`flows.alerts.escape` (jinja2 autoescape for `*.html.j2`, the `slack` and `md` filters elsewhere);
+titles and labels come from `flows.alerts.labels`.
 
 What apprise 2.0.1 does with each body (read from its source, checked in tests):
 - email (mailto/mailtos) with body_format "html": a multipart/alternative message whose text part
@@ -18,60 +17,32 @@ What apprise 2.0.1 does with each body (read from its source, checked in tests):
 
 from __future__ import annotations
 
-import html
-import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import pycountry
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from flows.alerts.escape import clean, md_escape, md_link, shorten, slack_escape, slack_link, web_url
+from flows.alerts.labels import (TITLE_MAX, TYPE_LABELS, change_label, official_label, party, party_label, title_for,
+                                 title_text, when)
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SLACK_MAX = 2900  # Slack rejects section text over 3,000 characters; keep a margin
 SLACK_TITLE_MAX = 150  # Slack header blocks take at most 150 characters
-TITLE_MAX = 200
 CHANNELS = MappingProxyType({
     "email": ("email.html.j2", "html"),
     "slack": ("slack.md.j2", "markdown"),
     "generic": ("generic.md.j2", "markdown"),
     "console": ("console.txt.j2", "text"),
 })
-ORGS = MappingProxyType({
-    "EU": ("EU", "European Union"),
-    "NATO": ("NATO", "North Atlantic Treaty Organization"),
-    "CSTO": ("CSTO", "Collective Security Treaty Organization"),
-    "CIS": ("CIS", "Commonwealth of Independent States"),
-    "COE": ("CoE", "Council of Europe"),
-    "OSCE": ("OSCE", "Organization for Security and Co-operation in Europe"),
-    "UN": ("UN", "United Nations"),
-    "SCO": ("SCO", "Shanghai Cooperation Organisation"),
-    "EAEU": ("EAEU", "Eurasian Economic Union"),
-    "ASEAN": ("ASEAN", "Association of Southeast Asian Nations"),
-    "AU": ("AU", "African Union"),
-    "BRICS": ("BRICS", "BRICS"),
-})
-COUNTRY_NAMES = MappingProxyType({
-    "RU": "Russia", "PS": "Palestine", "CD": "DR Congo", "CG": "Republic of the Congo",
-    "XK": "Kosovo", "UK": "United Kingdom", "EL": "Greece",
-})
-TYPE_LABELS = MappingProxyType({
-    "termination": ("Termination", "ends"),
-    "suspension": ("Suspension", "suspends"),
-    "withdrawal": ("Withdrawal", "withdraws from"),
-    "partnership_signed": ("Partnership signed", ""),
-    "partnership_strengthened": ("Partnership strengthened", ""),
-})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 class RenderError(TreatywatchError):
@@ -127,133 +98,13 @@ class RenderedAlert:
 
 def render(view: AlertView, channel: str) -> RenderedAlert:
     """Render `view` for one channel ("email", "slack", "generic", "console")."""
-    if channel not in CHANNELS:
-        raise RenderError(f"no template for channel {channel!r}; expected one of {sorted(CHANNELS)}")
-    name, body_format = CHANNELS[channel]
+    name, body_format = _channel(channel)
     notify_type = "warning" if view.family == "termination" else "info"
     if channel == "slack":
         return RenderedAlert(title_for(view, SLACK_TITLE_MAX), _slack_body(view), body_format, notify_type)
     limits = {"evidence_max": 500, "parties_max": 30, "title_max": 200} if channel == "console" else {}
     body = _env().get_template(name).render(**context(view, title_for(view, TITLE_MAX), **limits))
     return RenderedAlert(title_for(view, TITLE_MAX), body.strip() + "\n", body_format, notify_type)
-
-
-def change_label(change: str) -> str:
-    """Human words for a cluster change key ("parties:+HR,BE" -> "new parties: Croatia (HR), Belgium (BE)")."""
-    kind, _, rest = clean(change).partition(":")
-    if kind == "parties":
-        return "new parties: " + ", ".join(party_label(c) for c in rest.lstrip("+").split(",") if c)
-    if kind == "stage":
-        return f"now {rest.replace('_', ' ')}"
-    if kind == "official":
-        return "confirmed by an official legal portal"
-    return clean(change)
-
-
-# --- text helpers -------------------------------------------------------------------------------
-
-def clean(text: str | None) -> str:
-    """Untrusted text on one line: control/bidi characters removed, whitespace collapsed."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut clean text at a word boundary before `limit` characters, marking the cut with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - 1, 0)]
-    if " " in cut[limit // 2:]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:") + "…"
-
-
-def slack_escape(text: Any) -> str:
-    """Slack's three control characters as entities, so feed text cannot link, mention or format."""
-    return clean(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def md_escape(text: Any) -> str:
-    """Backslash-escape markdown syntax (and `<`/`>`, which Python-Markdown would keep as raw HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", clean(str(text)))
-
-
-def web_url(url: str | None) -> str | None:
-    """The URL when it is a plain http(s) URL that may become a link, else None."""
-    url = (url or "").strip()
-    if not re.match(r"(?i)^https?://[^\s/?#]+", url) or _CONTROL.search(url) or any(c in url for c in ' "<>\\`'):
-        return None
-    return url
-
-
-def slack_link(url: str | None, label: str) -> str:
-    """`<url|label>` for http(s) URLs (both escaped for Slack), otherwise the escaped label and URL as text."""
-    safe = web_url(url)
-    if safe is None:
-        return slack_escape(label) + (f" ({slack_escape(url)})" if clean(url) else "")
-    target = safe.replace("&", "&amp;").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
-    return f"<{target}|{slack_escape(label).replace('|', '¦') or 'source'}>"
-
-
-def md_link(url: str | None, label: str) -> str:
-    """A markdown link for http(s) URLs, otherwise escaped text."""
-    safe = web_url(url)
-    if safe is None:
-        return md_escape(label) + (f" ({md_escape(url)})" if clean(url) else "")
-    return f"[{md_escape(label) or 'source'}](<{safe.replace('<', '%3C').replace('>', '%3E')}>)"
-
-
-# --- parties and title --------------------------------------------------------------------------
-
-def party(code: str) -> tuple[str, str]:
-    """(display code, name) for an ISO country code or a known organisation; unknown codes name themselves."""
-    # Codes come from extraction; an unknown one keeps only name-like characters, since it also
-    # reaches titles, which some apprise plugins render as markdown or HTML.
-    raw = re.sub(r"[^\w .'’()-]", "", clean(code))
-    key = raw.upper()
-    if key in ORGS:
-        return ORGS[key]
-    if key in COUNTRY_NAMES:
-        return key, COUNTRY_NAMES[key]
-    country = None
-    if re.fullmatch(r"[A-Z]{2}", key):
-        country = pycountry.countries.get(alpha_2=key)
-    elif re.fullmatch(r"[A-Z]{3}", key):
-        country = pycountry.countries.get(alpha_3=key)
-    if country is None:
-        return shorten(raw, 40), shorten(raw, 40)
-    name = COUNTRY_NAMES.get(country.alpha_2) or getattr(country, "common_name", None) or country.name
-    return key, name
-
-
-def party_label(code: str) -> str:
-    """'Russia (RU)'; an unknown code is shown once, as written."""
-    shown, name = party(code)
-    return name if name == shown else f"{name} ({shown})"
-
-
-def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
-    """Who did what to whom, e.g. 'Termination: Russia (RU) ends military agreements with A, B … (+9)'."""
-    labels = [party_label(c) for c in view.counterparts]
-    first = len(labels) if len(labels) <= 3 else 2
-    title = ""
-    for shown in range(first, -1, -1):
-        title = _title_text(view, labels[:shown], len(labels) - shown)
-        if len(title) <= max_len:
-            return title
-    return shorten(title, max_len)
-
-
-def _title_text(view: AlertView, shown: list[str], more: int) -> str:
-    label, verb = TYPE_LABELS.get(view.type, (clean(view.type).replace("_", " ").capitalize() or "Event", ""))
-    if view.change:
-        label = f"Update – {label}"
-    actor = party_label(view.actor)
-    others = ", ".join(shown) + (f" … (+{more})" if more else "")
-    domain = clean(view.domain)
-    if verb:
-        agreements = "agreements" if domain in ("", "other") else f"{domain} agreements"
-        return f"{label}: {actor} {verb} {agreements}" + (f" with {others}" if others else "")
-    return f"{label}: {actor}" + (f" – {others}" if others else "") + (f", {domain}" if domain not in ("", "other") else "")
 
 
 # --- context and templates ----------------------------------------------------------------------
@@ -281,13 +132,13 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "confidence": f"{view.confidence:.2f}",
         "rule": clean(view.rule),
         "flags": [clean(f) for f in view.flags if clean(f)],
-        "officials": [_official(o) for o in view.officials[:20]],
+        "officials": [official_label(o) for o in view.officials[:20]],
         "item_title": shorten(clean(view.item_title), title_max) or "(untitled)",
         "item_url": clean(view.item_url),
         "item_link": web_url(view.item_url),
         "source_id": clean(view.source_id),
-        "published": _when(view.published),
-        "detected_at": _when(view.detected_at),
+        "published": when(view.published),
+        "detected_at": when(view.detected_at),
         "event_id": clean(view.event_id),
         "sql": sql,
         "cli": _cli_hint(sql, view.db_hint),
@@ -295,27 +146,11 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "official": view.official,
         "mentions": [
             {"source_id": clean(m.source_id), "title": shorten(clean(m.title), 160) or "(untitled)",
-             "url": clean(m.url), "link": web_url(m.url), "published": _when(m.published)}
+             "url": clean(m.url), "link": web_url(m.url), "published": when(m.published)}
             for m in view.mentions[:mentions_max]
         ],
         "more_mentions": max(len(view.mentions) - mentions_max, 0),
     }
-
-
-def _official(o: Official) -> str:
-    parts = [clean(o.name)]
-    if clean(o.role):
-        parts.append(clean(o.role))
-    text = ", ".join(parts)
-    return f"{text}, {party_label(o.country)}" if o.country else text
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "unknown"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _cli_hint(sql: str, db_hint: str) -> str:
@@ -368,55 +203,51 @@ def _env() -> Environment:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message about treatywatch itself (a failing source, a silent scheduler); text is untrusted too."""
+    """A message about treatywatch itself (a failing source, a silent scheduler, an alert given up).
+
+    The one notice type: planned as `health` ledger rows (`subject`, `reason` and `unique` make them
+    idempotent), rendered from the row's title and message. Its text is untrusted too.
+    """
 
     title: str
     message: str
+    subject: str = ""
+    reason: str = ""
+    unique: str = ""
 
 
 def render_notice(notice: Notice, channel: str) -> RenderedAlert:
-    """Health notices: short, escaped per channel, marked as warnings."""
+    """Health notices: short, escaped per channel by their templates, marked as warnings."""
+    name, body_format = _channel(channel)
     title = shorten(clean(notice.title), SLACK_TITLE_MAX if channel == "slack" else TITLE_MAX)
-    message = shorten(clean(notice.message), 2000)
-    if channel == "email":
-        body = f"<h2>{_html(title)}</h2>\n<p>{_html(message)}</p>\n"
-        return RenderedAlert(title, body, "html", "warning")
-    if channel == "slack":
-        return RenderedAlert(title, f"*{slack_escape(title)}*\n{slack_escape(message)}\n", "markdown", "warning")
-    if channel == "console":
-        return RenderedAlert(title, message + "\n", "text", "warning")
-    return RenderedAlert(title, md_escape(message) + "\n", "markdown", "warning")
+    body = _env().get_template(f"notice.{name}").render(title=title, message=shorten(clean(notice.message), 2000))
+    return RenderedAlert(title, body, body_format, "warning")
 
 
-def render_digest(views: list[AlertView], channel: str) -> RenderedAlert:
+def render_digest(views: Sequence[AlertView], channel: str) -> RenderedAlert:
     """Many events in one message (e.g. a daily partnership email): one line each, newest last."""
-    if channel not in CHANNELS:
-        raise RenderError(f"no template for channel {channel!r}; expected one of {sorted(CHANNELS)}")
+    name, body_format = _channel(channel)
     families = sorted({v.family for v in views})
     title = f"treatywatch digest: {len(views)} event{'s' if len(views) != 1 else ''} ({', '.join(families)})"
-    lines = []
-    for v in views:
-        head = _title_text(v, [party_label(c) for c in v.counterparts[:6]],
-                                                                max(len(v.counterparts) - 6, 0))
-        if v.change:
-            head += f" [{change_label(v.change)}]"
-        lines.append((shorten(head, 300), v.item_url, shorten(clean(v.item_title), 160), f"{v.confidence:.2f}"))
-    if channel == "email":
-        items = "".join(
-            f"<li>{_html(h)} (confidence {c})<br>"
-            + (f'<a href="{_html(web_url(u))}">{_html(t)}</a> {_html(web_url(u))}' if web_url(u) else _html(t))
-            + "</li>" for h, u, t, c in lines)
-        return RenderedAlert(title, f"<h2>{_html(title)}</h2>\n<ul>{items}</ul>\n", "html", "info")
+    body = _env().get_template(f"digest.{name}").render(title=title, lines=[_digest_line(v) for v in views])
     if channel == "slack":
-        body = "\n".join(f"• {slack_escape(h)} ({c}) {slack_link(u, t)}" for h, u, t, c in lines)
+        body = body.rstrip("\n")
         if len(body) > SLACK_MAX:
             body = body[: body.rfind("\n", 0, SLACK_MAX)] + "\n…"
-        return RenderedAlert(shorten(title, SLACK_TITLE_MAX), body + "\n", "markdown", "info")
-    if channel == "console":
-        return RenderedAlert(title, "\n".join(f"- {h} ({c})\n  {u}" for h, u, t, c in lines) + "\n", "text", "info")
-    return RenderedAlert(title, "\n".join(f"- {md_escape(h)} ({c}) {md_link(u, t)}" for h, u, t, c in lines) + "\n",
-                         "markdown", "info")
+        return RenderedAlert(shorten(title, SLACK_TITLE_MAX), body + "\n", body_format, "info")
+    return RenderedAlert(title, body, body_format, "info")
 
 
-def _html(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
+def _digest_line(v: AlertView) -> dict[str, Any]:
+    head = title_text(v, [party_label(c) for c in v.counterparts[:6]], max(len(v.counterparts) - 6, 0))
+    if v.change:
+        head += f" [{change_label(v.change)}]"
+    return {"head": shorten(head, 300), "url": v.item_url, "link": web_url(v.item_url),
+            "title": shorten(clean(v.item_title), 160), "confidence": f"{v.confidence:.2f}"}
+
+
+def _channel(channel: str) -> tuple[str, str]:
+    """(template name, apprise body format) of a channel; RenderError for an unknown one."""
+    if channel not in CHANNELS:
+        raise RenderError(f"no template for channel {channel!r}; expected one of {sorted(CHANNELS)}")
+    return CHANNELS[channel]
