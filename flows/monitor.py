@@ -22,12 +22,13 @@ from flows.alerts.destinations import load_destinations
 from flows.artifacts import publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
 from parsers.policy.health import HealthEvent
-from flows.ingest.run import Ingested, SourceFetch, ingest
+from flows.ingest.collect import SourceFetch
+from flows.ingest.run import Ingested, ingest
 from flows.settings import load_settings
 from parsers.extract.engine import extract_items, load_extractor
 from parsers.models import Source
 from parsers.config.routing import load_policy
-from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
+from parsers.config.sources import load_sources
 
 
 @dataclass(slots=True)
@@ -49,12 +50,6 @@ class RunSummary:
         return [f for f in self.fetches if not f.record.ok]
 
 
-def runnable_sources(sources: Sequence[Source]) -> tuple[list[Source], list[Source]]:
-    """Enabled sources of a kind we can fetch, and the enabled ones we must skip (reserved kinds)."""
-    enabled = [s for s in sources if s.enabled]
-    return [s for s in enabled if s.kind in IMPLEMENTED_KINDS], [s for s in enabled if s.kind not in IMPLEMENTED_KINDS]
-
-
 def in_groups(sources: Sequence[Source], groups: Sequence[str] | None) -> list[Source]:
     """The sources of the given groups (one schedule per group); all of them when `groups` is empty."""
     return [s for s in sources if not groups or s.group in groups]
@@ -70,9 +65,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list, skipped = runnable_sources(in_groups(load_sources(settings.sources_file), groups))
-    for s in skipped:
-        logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
+    source_list = [s for s in in_groups(load_sources(settings.sources_file), groups) if s.enabled]
     extractor = load_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
     policy = load_policy(settings.routing_file)

@@ -38,7 +38,7 @@ class SmtpSink:
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def url(self, tags: str = "") -> str:
+    def url(self) -> str:
         return f"mailto://127.0.0.1:{self.port}?from=alerts@example.com&to=analyst@example.com&cto=2"
 
 

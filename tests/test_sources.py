@@ -8,7 +8,7 @@ import pytest
 
 from parsers.errors import ConfigError, TreatywatchError
 from parsers.models import Source
-from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
+from parsers.config.sources import KNOWN_KINDS, load_sources
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "config" / "sources.yaml"
@@ -27,7 +27,7 @@ def test_default_config_loads() -> None:
     seed = by_id["seed"]
     assert (seed.kind, seed.lang, seed.group, seed.full_text) == ("rss", "en", "seed", "never")
     assert (DEFAULT.parent / seed.url).is_file()  # relative to the sources file
-    assert all(s.kind in IMPLEMENTED_KINDS for s in sources)
+    assert all(s.kind in KNOWN_KINDS for s in sources)
     assert all(s.group in {"legal", "news", "seed"} for s in sources)
     assert all(s.lang for s in sources)
     assert all(s.url.startswith(("http://", "https://")) for s in sources if s.id != "seed")

@@ -16,9 +16,8 @@ from parsers.documents.listing import validate_spec
 from parsers.models import Source
 from parsers.documents.pravo import BLOCKS, DOCUMENTS_PAGE_SIZES, RSS_PAGE_SIZES
 
-# Kinds a source may declare; IMPLEMENTED_KINDS have a parser (all of them now).
+# Kinds a source may declare; each has a parser in parsers/documents/.
 KNOWN_KINDS = frozenset({"rss", "pravo", "html"})
-IMPLEMENTED_KINDS = frozenset({"rss", "pravo", "html"})
 FULL_TEXT_MODES = frozenset({"auto", "always", "never"})
 FIELDS = frozenset(
     {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo"}

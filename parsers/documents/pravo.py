@@ -26,7 +26,6 @@ DOCUMENTS_PAGE_SIZES = frozenset({10, 30, 100, 200})
 RSS_PAGE_SIZES = frozenset({10, 100, 200})  # other values reportedly give HTTP 400
 MOSCOW = timezone(timedelta(hours=3))  # no DST since 2014; publication dates are Moscow days
 PAGE_URL = "https://publication.pravo.gov.ru/document/{eo}"
-PDF_URL = "http://publication.pravo.gov.ru/file/pdf?eoNumber={eo}"
 SORT_BY_PUBLISH_DATE = 6  # seen in working clients, with SortDestination=1 for newest first
 
 

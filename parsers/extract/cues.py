@@ -135,14 +135,6 @@ class Doc:
         return out
 
 
-def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
-            gazetteer: Gazetteer, is_title: bool) -> Sentence:
-    """One sentence on its own (debugging, tests): tokens, lexicon hits and gazetteer mentions."""
-    sent = Doc(raw, folded, [span], matcher, gazetteer, is_title).get(0)
-    sent.idx = idx
-    return sent
-
-
 def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
     """"STOCKHOLM — ..." / "MOSCOW, Dec 20 -": where the story was filed, not a party to it."""
     if m.start != 0 or m.kind != "metonym" or m.end >= len(tokens) or tokens[m.end].text not in _DATELINE_NEXT:

@@ -12,7 +12,6 @@ from parsers.models import Official
 
 DOMAINS = ("military", "defense", "security", "economic")
 STAGE_ORDER = ("announced", "authorized", "signed", "ratified", "in_force")
-_NAME_STOP = frozenset({"the", "of", "and"})
 
 
 def domain_of(sent: Sentence, start: int, end: int, title: Sentence | None) -> str:

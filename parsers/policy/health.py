@@ -19,7 +19,6 @@ from parsers.ids import short_hash
 HARD, SOFT = 1.0, 0.5
 SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty"})
 SOFT_STATUSES = frozenset({401, 403, 429})
-TRANSITIONS = ("failing", "disabled", "recovered", "enabled")
 HAND_DISABLED = "disabled_by_hand"  # `treatywatch sources --disable`: never fetched, not even the daily probe
 
 
