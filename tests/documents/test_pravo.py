@@ -11,7 +11,7 @@ import pytest
 from parsers.documents import pravo
 from parsers.models import FetchedDocument, Source
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 BASE = "http://publication.pravo.gov.ru/api"
 SOURCE = Source(id="pravo-gov", kind="pravo", url=BASE, lang="ru", group="legal",
                 options=(("pravo", (("block", "government"),)),))

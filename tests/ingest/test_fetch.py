@@ -21,8 +21,8 @@ from flows.ingest.fetch import FetchPolicy, fetch, make_client, parse_retry_afte
 from parsers.documents.feeds import parse_feed
 from parsers.models import FetchedDocument, Source
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "feeds"
-REPO = pathlib.Path(__file__).resolve().parents[1]
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "feeds"
+REPO = pathlib.Path(__file__).resolve().parents[2]
 SEED = "seeds/russia-terminates-military-agreements.xml"
 POLICY = FetchPolicy(connect_timeout=2, read_timeout=0.5, total_timeout=5, max_bytes=100_000, max_redirects=3)
 RSS = "application/rss+xml; charset=utf-8"

@@ -10,7 +10,7 @@ import pytest
 from parsers.documents.listing import ListingSpec, parse_listing, validate_spec
 from parsers.models import FetchedDocument, FetchError, Source
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "listing"
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "listing"
 URL = "https://ministry.example.org/press/"
 SPEC = {"item": "li.story", "title": "a", "link": "a", "date": "time, span.date", "summary": "p.lead"}
 SOURCE = Source(id="press", kind="html", url=URL, options=(("listing", tuple(sorted(SPEC.items()))),))

@@ -14,7 +14,7 @@ from apprise.conversion import markdown_to_html
 from flows.alerts.render import SLACK_MAX, AlertView, RenderError, party_label, render, title_for
 from parsers.models import Official
 
-FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "alerts"
 CHANNELS = ["email", "slack", "generic", "console"]
 EVIL_TITLE = 'Pact <script>alert("x")</script> <a href="https://evil.example/x">click</a> <!channel> <https://evil.example|click> & co'
 

@@ -10,7 +10,7 @@ from parsers.errors import ConfigError, TreatywatchError
 from parsers.models import Source
 from parsers.config.sources import KNOWN_KINDS, load_sources
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "config" / "sources.yaml"
 
 

@@ -11,7 +11,7 @@ import pytest
 from parsers.extract.engine import load_extractor
 from parsers.models import ExtractionInput
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEED = ROOT / "seeds" / "russia-terminates-military-agreements.txt"
 GOLDEN = json.loads((ROOT / "seeds" / "russia-terminates-military-agreements.golden.json").read_text("utf-8"))
 EXACT = ("family", "type", "actor", "domain", "rule", "flags", "stage", "evidence", "span", "dates")

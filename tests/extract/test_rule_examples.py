@@ -13,7 +13,7 @@ from parsers.models import FAMILY_OF, ExtractionInput
 from parsers.extract.morph import Inflector
 from parsers.extract.rules import load_rules
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXTRACTOR = load_extractor(ROOT / "config")
 RULES = list(EXTRACTOR.rules.rules.values())
 MATCH = [(r.id, s) for r in RULES for s in r.examples_match]

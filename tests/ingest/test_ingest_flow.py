@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.support import db_rows as rows, FIXTURES, REPO, free_port
-from tests.test_fetch import RawServer, never_answer, slow_drip
+from tests.ingest.test_fetch import RawServer, never_answer, slow_drip
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 

@@ -12,7 +12,7 @@ from parsers.extract.gazetteer import load_gazetteer
 from parsers.extract.morph import Inflector
 from parsers.extract.text import tokenize
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 GAZ = load_extractor(ROOT / "config").gazetteer
 
 

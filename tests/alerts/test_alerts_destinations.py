@@ -20,7 +20,7 @@ from flows.alerts.destinations import (
 )
 from parsers.errors import ConfigError, TreatywatchError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "alerts"
 
 
 def by_channel(dests: list[Destination]) -> dict[str, list[Destination]]:

@@ -12,7 +12,7 @@ from parsers.extract.engine import load_extractor
 from parsers.models import ExtractionInput
 from parsers.config.yamlio import load_yaml
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "extract").glob("*.yaml"))
 CASES = [case for path in FIXTURES for case in load_yaml(path.read_text("utf-8"))]
 WITH_ATTRS = [c for c in CASES if c.get("attrs")]

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from flows.alerts.render import SLACK_MAX, Notice, render_digest, render_notice
-from tests.test_alerts_render import FIXTURES, load_view
+from tests.alerts.test_alerts_render import FIXTURES, load_view
 
 GOLDEN = json.loads((FIXTURES / "golden" / "notices-digests.json").read_text(encoding="utf-8"))
 EVIL = ('Pact <script>alert("x")</script> <a href="https://evil.example/x">click</a> <!channel> '

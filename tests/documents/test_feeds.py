@@ -10,8 +10,8 @@ import pytest
 from parsers.documents.feeds import parse_date, parse_feed
 from parsers.models import FetchedDocument, FetchError, Source
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "feeds"
-REPO = pathlib.Path(__file__).resolve().parents[1]
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "feeds"
+REPO = pathlib.Path(__file__).resolve().parents[2]
 SOURCE = Source(id="wire", kind="rss", url="https://news.example.org/feed.xml")
 
 

@@ -25,7 +25,7 @@ from flows.alerts.render import SLACK_MAX, AlertView, RenderedAlert, render
 from parsers.models import Official
 from tests.support import SmtpSink, wait_for
 
-FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "alerts"
 INJECTION = 'Deal <script>alert("x")</script> <!channel> <https://evil.example|click> & more'
 SLACK_PATH = "/services/T000AAAA/B000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX"
 SLACK_URL = "slack://T000AAAA/B000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX/#chan"

@@ -22,7 +22,7 @@ from parsers.policy.health import SourceHealth
 from flows.settings import SettingsError, load_settings
 from parsers.models import Source
 from tests.support import FIXTURES, REPO, db_rows
-from tests.test_runlock import held  # noqa: F401 - the fixture: another process holding the run lock
+from tests.store.test_runlock import held  # noqa: F401 - the fixture: another process holding the run lock
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
