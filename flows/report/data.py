@@ -41,28 +41,34 @@ class ReportData:
     precision: list[dict[str, Any]] = field(default_factory=list)
 
 
-IN_SCOPE = """
-    ($1::TIMESTAMPTZ IS NULL OR c.last_seen_at >= $1) AND ($2::TIMESTAMPTZ IS NULL OR c.first_seen_at < $2)
-    AND ($3::VARCHAR IS NULL OR list_contains(c.parties, $3)) AND ($4::VARCHAR IS NULL OR c.type = $4)
+# A cluster is in the period when it was reported (published) or detected in it: a first run that
+# finds an older story still shows it, marked as not new.
+SCOPED = """
+WITH d AS (SELECT cluster_id, min(detected_at) AS detected_first, max(detected_at) AS detected_last
+           FROM events WHERE cluster_id IS NOT NULL GROUP BY cluster_id)
+SELECT c.*, d.detected_first, d.detected_last FROM v_clusters c JOIN d USING (cluster_id)
+WHERE ($1::TIMESTAMPTZ IS NULL OR greatest(c.last_seen_at, d.detected_last) >= $1)
+  AND ($2::TIMESTAMPTZ IS NULL OR least(c.first_seen_at, d.detected_first) < $2)
+  AND ($3::VARCHAR IS NULL OR list_contains(c.parties, $3)) AND ($4::VARCHAR IS NULL OR c.type = $4)
 """
 
 CLUSTERS_SQL = f"""
-SELECT c.cluster_id AS id, c.family, c.type, c.actor, c.parties, c.domain, c.stage, c.official,
-       round(c.confidence, 2) AS confidence, c.mentions, len(c.sources) AS n_sources,
-       c.first_seen_at AS first_seen, c.last_seen_at AS last_seen, c.alerted_parties IS NOT NULL AS alerted,
-       ($1::TIMESTAMPTZ IS NULL OR c.first_seen_at >= $1) AS is_new,
-       c.review, c.review_note, c.type_reviewed, c.actor_reviewed, c.parties_reviewed
-FROM v_clusters c WHERE {IN_SCOPE}
-ORDER BY c.last_seen_at DESC, c.cluster_id
+WITH s AS ({SCOPED})
+SELECT s.cluster_id AS id, s.family, s.type, s.actor, s.parties, s.domain, s.stage, s.official,
+       round(s.confidence, 2) AS confidence, s.mentions, len(s.sources) AS n_sources,
+       s.first_seen_at AS first_seen, s.last_seen_at AS last_seen, s.alerted_parties IS NOT NULL AS alerted,
+       ($1::TIMESTAMPTZ IS NULL OR s.detected_first >= $1) AS is_new,
+       s.review, s.review_note, s.type_reviewed, s.actor_reviewed, s.parties_reviewed
+FROM s ORDER BY greatest(s.last_seen_at, s.detected_last) DESC, s.cluster_id
 """
 
 MENTIONS_SQL = f"""
+WITH s AS ({SCOPED})
 SELECT * FROM (
     SELECT e.cluster_id, e.event_id, e.type, e.actor, e.counterparts, e.evidence, round(e.confidence, 2) AS confidence,
            e.rule, e.flags, e.lang, e.detected_at, i.source_id, i.title, i.url, i.published,
            row_number() OVER (PARTITION BY e.cluster_id ORDER BY e.detected_at DESC, e.event_id) AS rn
-    FROM events e JOIN items i USING (item_id)
-    WHERE e.cluster_id IN (SELECT c.cluster_id FROM v_clusters c WHERE {IN_SCOPE})
+    FROM events e JOIN items i USING (item_id) WHERE e.cluster_id IN (SELECT cluster_id FROM s)
 ) WHERE rn <= {MENTIONS_PER_CLUSTER}
 ORDER BY cluster_id, rn
 """
