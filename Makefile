@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: install run serve check test eval bench bench-ingest clean
+.PHONY: install run serve check test eval bench bench-ingest bench-report clean
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ bench: install
 # 500 local feeds through the real monitor flow: cold items/s, warm (all 304) seconds, feedparser floor.
 bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
+
+# `treatywatch report` on 10,000 clusters: seconds (median of 3, min/max) and file size; must be <= 5 s, <= 5 MB.
+bench-report: install
+	$(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) data/prefect .pytest_cache
