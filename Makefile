@@ -33,9 +33,11 @@ check: install
 test: install
 	$(BIN)/python -m pytest -q
 
-# Extractor quality on the labelled dev set (needs ../shared/eval; never part of `make test`).
+# Extractor quality on every labelled set: dev and dev-b (../shared/eval, when beside the repo),
+# our blind batches (bench/corpus), and analysts' feedback with FEEDBACK=export.jsonl. Never part
+# of `make test`. `bench/eval_dev.py` adds per-confidence calibration for one set.
 eval: install
-	$(BIN)/python bench/eval_dev.py
+	$(BIN)/python bench/eval_all.py $(if $(FEEDBACK),--feedback $(FEEDBACK))
 
 # Every bench (extract, ingest, prefect overhead + floors, 0 vs 1M stored items, Dask backlog) in
 # one run, one table (bench/bench_all.py; full outputs in bench/out/). Single benches: bench-ingest, or
