@@ -202,6 +202,15 @@ def _heading(name: str, complex_name: str) -> str:
     return m.group(2).strip(_QUOTES + " ") if m else ""
 
 
+def _split_title(title: str) -> tuple[str, str]:
+    """("Распоряжение … № 3901-р", "О прекращении …") from an RSS title that holds both."""
+    first, _, rest = title.partition("\n")
+    if rest.strip():
+        return " ".join(first.split()), rest.strip(_QUOTES + " \n")
+    m = _ACT_HEAD.match(" ".join(title.split()))  # feedparser may have folded the line break
+    return (m.group(1), m.group(2).strip(_QUOTES + " ")) if m else (title, "")
+
+
 def parse_documents(doc: FetchedDocument, source: Source) -> DocumentsPage:
     """A /Documents answer -> Items with paging; schema drift becomes a `parse` error."""
     data, error = _json(doc)
@@ -240,11 +249,10 @@ def parse_rss(doc: FetchedDocument, source: Source) -> ParseResult:
     for item in result.items:
         eo = (item.guid or "").rsplit("/", 1)[-1]
         url = PAGE_URL.format(eo=eo) if eo.isdigit() else item.url
-        act, _, heading = item.title.partition("\n")
-        heading = heading.strip(_QUOTES + " \n")
+        act, heading = _split_title(item.title)
         text = item.text if _META.match(item.text or "") is None else ""
         if heading:
             text = heading if not text else f"{heading}\n\n{text}"
-        fixed.append(dataclasses.replace(item, url=url, title=" ".join(act.split()) or item.title,
+        fixed.append(dataclasses.replace(item, url=url, title=act or item.title,
                                          text=text or item.title, needs_full_text=False))
     return ParseResult(items=tuple(fixed), warnings=result.warnings, error=result.error, extra=result.extra)
