@@ -99,8 +99,9 @@ def sources(
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     enable: Annotated[Optional[list[str]], typer.Option("--enable", metavar="ID", help="Re-enable this source now: health reset to ok, fetched next run (repeatable).")] = None,
     disable: Annotated[Optional[list[str]], typer.Option("--disable", metavar="ID", help="Disable this source by hand: never fetched, not even probed, until --enable (repeatable).")] = None,
+    probe: Annotated[bool, typer.Option("--probe", help="Fetch every source once now (disabled ones too) and print a one-line verdict each; stores nothing.")] = False,
 ) -> None:
-    """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand."""
+    """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand; --probe."""
     from flows.store.runlock import RunLockedError, wait_seconds
     from flows.settings import load_settings
     from flows.cli.source_control import config_notes, set_by_hand
@@ -112,6 +113,8 @@ def sources(
     try:
         settings = load_settings(sources=sources_file, db=db)
         configured = load_sources(settings.sources_file)
+        if probe:
+            raise typer.Exit(_probe(configured, settings))
         if enable or disable:
             ids = list(enable or disable or [])
             events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
@@ -124,6 +127,26 @@ def sources(
         _fail(exc, code=3)
     except TreatywatchError as exc:
         _fail(exc)
+
+
+def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and Settings, imported late
+    """Exit 0 when every enabled source answered with items, 1 otherwise (a cron-able check)."""
+    from flows.ingest.probe import probe as run_probe
+    from flows.ingest.run import policy_of
+
+    width = max((len(s.id) for s in configured), default=10)
+    out = Console(width=None if sys.stdout.isatty() else 200)
+
+    def say(p) -> None:  # noqa: ANN001
+        mark = "ok  " if p.ok else "FAIL"
+        state = "" if p.source.enabled else " (disabled)"
+        out.print(f"{mark} {p.source.id:<{width}} {p.verdict}{state}", markup=False, highlight=False)
+
+    results = run_probe(configured, settings, policy_of(settings), on_result=say)
+    bad = [p for p in results if not p.ok and p.source.enabled]
+    err.print(f"{len(results) - len([p for p in results if not p.ok])} of {len(results)} sources answered with items; "
+              f"{len(bad)} enabled source(s) failed", highlight=False, markup=False)
+    return 1 if bad else 0
 
 
 @app.command()
