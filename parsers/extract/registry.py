@@ -72,6 +72,12 @@ class Registry:
         return frozenset(b.code for b in self.bodies)
 
 
+def _is_country(code: str) -> bool:
+    import pycountry  # the gazetteer's source of state codes
+
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
 def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: field {field!r} must be a non-empty list of names")
@@ -96,6 +102,8 @@ def _body(raw: Any, where: str) -> Body:
     code = raw.get("code", ident)
     if not isinstance(code, str) or not _CODE.match(code):
         raise ConfigError(f"{where}: field 'code' must be a short code, got {code!r}")
+    if _ISO2.match(code) and _is_country(code):
+        raise ConfigError(f"{where}: field 'code' {code!r} is a state's ISO code; counterparts would read it as that state")
     if raw["region"] not in REGIONS:
         raise ConfigError(f"{where}: field 'region' must be one of {list(REGIONS)}, got {raw['region']!r}")
     seat = raw.get("seat")
