@@ -1,0 +1,51 @@
+"""The instrument in DuckDB: events and clusters keep it, v_events and v_clusters show it."""
+
+from __future__ import annotations
+
+import pathlib
+from datetime import datetime, timezone
+
+from flows.store import clusters as cluster_store
+from flows.store import db, storage
+from parsers.extract.engine import load_extractor
+from parsers.models import ExtractionInput, Item, Source
+from parsers.policy import cluster
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+SOURCE = Source(id="wire", kind="rss", url="http://127.0.0.1/feed.xml", lang="en")
+TEXTS = {  # written for this test: one state leaves two treaties on one day, reported by two items
+    "i1": "Russia formally withdrew from the Treaty on Conventional Armed Forces in Europe on Tuesday.",
+    "i2": "Russia formally withdrew from the Treaty on Open Skies on Tuesday.",
+}
+
+
+def _stored() -> tuple[list[storage.StoredItem], list[storage.StoredEvent]]:
+    extractor = load_extractor(ROOT / "config")
+    items, events = [], []
+    for item_id, text in TEXTS.items():
+        item = Item(id=item_id, source_id="wire", url=f"http://127.0.0.1/{item_id}", title="", text=text, published=NOW)
+        items.append(storage.StoredItem(item, item.content_hash))
+        for e in extractor.extract(ExtractionInput(text=text, lang="en", published=NOW)):
+            events.append(storage.StoredEvent(storage.event_id(item_id, e), item_id, e))
+    return items, events
+
+
+def test_two_treaties_left_on_one_day_are_two_stored_clusters(tmp_path: pathlib.Path) -> None:
+    items, events = _stored()
+    mentions = [cluster.Mention(se.event_id, "wire", "news", NOW, se.event) for se in events]
+    assignments, touched = cluster.assign(mentions, [], cluster.ClusterPolicy())
+    run = storage.RunRecord(run_id="r1", started_at=NOW, sources=[SOURCE], items=items, events=events)
+    with db.connect(tmp_path / "t.duckdb") as con:
+        storage.write_run(con, run, within=lambda c: cluster_store.save(c, list(touched.values()), assignments))
+        rows = con.execute("SELECT item_id, type, counterparts, instrument_text, instrument_id, instrument_kind"
+                           " FROM v_events ORDER BY item_id").fetchall()
+        clusters = con.execute("SELECT instrument_id, instrument_kind, parties, len(event_ids) FROM v_clusters"
+                               " ORDER BY instrument_id").fetchall()
+        reloaded = cluster_store.load_open(con, ["termination"], NOW)
+    assert rows == [
+        ("i1", "withdrawal", ["CFE"], "the Treaty on Conventional Armed Forces in Europe", "CFE", "multilateral"),
+        ("i2", "withdrawal", ["OPEN_SKIES"], "the Treaty on Open Skies", "OPEN_SKIES", "multilateral"),
+    ]
+    assert clusters == [("CFE", "multilateral", ["CFE", "RU"], 1), ("OPEN_SKIES", "multilateral", ["OPEN_SKIES", "RU"], 1)]
+    assert sorted(c.instrument_id for c in reloaded) == ["CFE", "OPEN_SKIES"]
