@@ -49,3 +49,25 @@ def test_two_treaties_left_on_one_day_are_two_stored_clusters(tmp_path: pathlib.
     ]
     assert clusters == [("CFE", "multilateral", ["CFE", "RU"], 1), ("OPEN_SKIES", "multilateral", ["OPEN_SKIES", "RU"], 1)]
     assert sorted(c.instrument_id for c in reloaded) == ["CFE", "OPEN_SKIES"]
+
+
+def test_alert_view_and_title_name_the_instrument(tmp_path: pathlib.Path) -> None:
+    """What an analyst reads: 'Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)'."""
+    from flows.alerts.render import render, title_for
+    from flows.alerts.views import instrument_labels, load_views
+    from flows.store.ledger import DueAlert
+
+    items, events = _stored()
+    mentions = [cluster.Mention(se.event_id, "wire", "news", NOW, se.event) for se in events]
+    assignments, touched = cluster.assign(mentions, [], cluster.ClusterPolicy())
+    run = storage.RunRecord(run_id="r1", started_at=NOW, sources=[SOURCE], items=items, events=events)
+    cfe = next(a for a in assignments if a.mention.event.instrument.id == "CFE")
+    due = DueAlert("a1", "event", cfe.cluster_id, cfe.mention.event_id, "new", None, "k", "mailto://x", "termination",
+                   "immediate", 0)
+    with db.connect(tmp_path / "t.duckdb") as con:
+        storage.write_run(con, run, within=lambda c: cluster_store.save(c, list(touched.values()), assignments))
+        view = load_views(con, [due], db_hint="t.duckdb", labels=instrument_labels(ROOT / "config"))["a1"]
+    assert (view.instrument_id, view.instrument_kind, view.instrument_label) == ("CFE", "multilateral", "the CFE Treaty")
+    assert title_for(view) == "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"
+    body = render(view, "console").body
+    assert 'instrument:   the CFE Treaty (multilateral, registry id CFE), as written: "the Treaty on Conventional' in body
