@@ -71,3 +71,27 @@ def test_alert_view_and_title_name_the_instrument(tmp_path: pathlib.Path) -> Non
     assert title_for(view) == "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"
     body = render(view, "console").body
     assert 'instrument:   the CFE Treaty (multilateral, registry id CFE), as written: "the Treaty on Conventional' in body
+
+
+def test_migration_004_keeps_events_stored_before_it(tmp_path: pathlib.Path) -> None:
+    """A v3 file keeps its events: the instrument columns read NULL, the views still work."""
+    import duckdb
+
+    migrations = ROOT / "flows" / "store" / "migrations"
+    path = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)")
+    for n, name in ((1, "001_init.sql"), (2, "002_source_health.sql"), (3, "003_operator.sql")):
+        con.execute((migrations / name).read_text(encoding="utf-8"))
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [n])
+    con.execute("INSERT INTO items (item_id, source_id, content_hash, first_seen_at, fetched_at)"
+                " VALUES ('i0', 'wire', 'h', now(), now())")
+    con.execute("INSERT INTO events (event_id, item_id, family, type, actor, counterparts, domain, evidence, confidence,"
+                " rule, flags, detected_at) VALUES ('e0', 'i0', 'termination', 'withdrawal', 'RU', [], 'other', 'x',"
+                " 0.9, 'r', [], now())")
+    con.close()
+    with db.connect(path) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (4,)
+        assert con.execute("SELECT event_id, instrument_text, instrument_id, instrument_kind FROM v_events").fetchall() \
+            == [("e0", None, None, None)]
+        assert con.execute("SELECT count(*) FROM v_clusters WHERE instrument_id IS NULL").fetchone() == (0,)

@@ -48,13 +48,14 @@ def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, fa
                     actor: str, parties: set[str], earlier: Iterable[Sentence] = ()) -> Found:
     """The registry body nearest a trigger in the event's sentences, else the agreement phrase there.
 
-    `earlier`: sentences before the evidence, nearest first (lazily analysed), where a body left "the treaty" refers back to
-    may be named (only looked at when no state but the actor takes part).
+    `earlier`: sentences before the evidence, nearest first (lazily analysed), where the body that "the
+    treaty" refers back to may be named (looked at only for an exit or suspension with no other state).
     """
     best: tuple[int, int, Candidate, int, int, Body] | None = None
     # no state named beside the actor: the body may sit anywhere in the sentence ("X, based in Y, said Z left
     # the bloc"), even as a scope ("30 CIS agreements"), or in an earlier sentence ("... leave the treaty")
-    anywhere = family == "termination" and not {p for p in parties if _is_state(p)} - {actor}
+    # (not for a plain termination: "Moscow ended the agreement, NATO said" is no exit from NATO)
+    anywhere = family == "termination" and etype != "termination" and not {p for p in parties if _is_state(p)} - {actor}
     for rank, c in enumerate(cands):
         for dist, m_start, m_end, body in _registry_hits(c, registry, parties, anywhere):
             key = (rank, dist)
