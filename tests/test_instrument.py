@@ -185,3 +185,23 @@ def test_every_multilateral_exit_in_the_dev_sets_names_its_instrument() -> None:
                                          for p in mine):
             missing.append(item_id)
     assert not missing, f"multilateral exits without an instrument id (or its code among counterparts): {missing}"
+
+
+@pytest.mark.skipif(not _dev_sets(), reason=f"labelled dev sets not found in {EVAL} (they live outside the repo)")
+def test_bilateral_endings_in_the_dev_sets_carry_the_agreement_as_written() -> None:
+    """Every predicted bilateral termination/suspension/withdrawal quotes its agreement from the text."""
+    unnamed, seen = [], 0
+    for path in _dev_sets():
+        for line in path.read_text("utf-8").splitlines():
+            item = json.loads(line) if line.strip() else None
+            if not item or not item["events"]:
+                continue
+            doc = ExtractionInput(text=item["text"], title=item.get("title", ""), lang=item.get("lang"), id=item["id"])
+            raw = f"{doc.title}\n\n{doc.text}" if doc.title else doc.text
+            for e in EXTRACTOR.extract(doc):
+                if e.family == "termination" and e.instrument.kind == "bilateral":
+                    seen += 1
+                    print(f"{item['id']} {e.type} {e.actor}->{e.counterparts}: {e.instrument.text!r}", file=sys.stderr)
+                    if not e.instrument.text or e.instrument.text not in raw:
+                        unnamed.append(item["id"])
+    assert seen >= 15 and not unnamed, f"bilateral endings without the agreement's text: {unnamed}"
