@@ -229,5 +229,6 @@ def test_body_names_the_instrument_and_escapes_its_text(channel):
     body = render(view, channel).body
     assert "the Organization of American States (organisation, registry id OAS)" in body
     assert "<b>OAS</b>" not in body or channel == "console"
+    assert "the Organization of American States (OAS)" in body  # the counterpart, labelled
     digest = render_digest([view], channel).body
     assert "withdraws from the Organization of American States (organisation)" in digest

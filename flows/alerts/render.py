@@ -295,7 +295,7 @@ def _title_text(view: AlertView, shown: list[str], more: int) -> str:
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
             title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
-    parties = [party(c) for c in view.counterparts]
+    parties = [_counterpart(view, c) for c in view.counterparts]
     if view.cluster_id:
         sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
     else:
@@ -335,6 +335,14 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "more_mentions": max(len(view.mentions) - mentions_max, 0),
         "instrument": _instrument_context(view),
     }
+
+
+def _counterpart(view: AlertView, code: str) -> tuple[str, str]:
+    """A body code the alert knows only from its instrument ("CFE") is shown with the registry label."""
+    shown, name = party(code)
+    if name == shown and view.instrument_label and _is_body_code(code) and code.upper() == clean(view.instrument_id).upper():
+        return shown, clean(view.instrument_label)
+    return shown, name
 
 
 def _instrument_context(view: AlertView) -> dict[str, str] | None:
