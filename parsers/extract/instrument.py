@@ -42,6 +42,8 @@ class Found:
 
     instrument: Instrument
     body: Body | None = None
+    # registry bodies coordinated with this one ("left the CFE and the Open Skies treaties"): one event each
+    also: tuple[Found, ...] = ()
 
 
 def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, family: str, etype: str,
@@ -64,9 +66,8 @@ def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, fa
     if best is not None:
         _, _, c, start, end, body = best
         toks = c.sent.tokens
-        if start > 0 and toks[start - 1].text in ("the", "its", "their"):
-            start -= 1  # "the Treaty on Open Skies", as written
-        return Found(Instrument(raw[toks[start].start:toks[end - 1].end], body.id, body.instrument_kind), body)
+        also = tuple(_coordinated(c.sent, start, end, body, registry, raw))
+        return Found(_as_written(c.sent, start, end, body, raw), body, also)
     if anywhere:
         for sent in earlier:
             for m in sent.mentions:
@@ -80,6 +81,40 @@ def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, fa
             toks = c.sent.tokens
             return Found(Instrument(raw[toks[span[0]].start:toks[span[1] - 1].end], None, _kind(family, etype, parties)))
     return Found(Instrument("", None, _kind(family, etype, parties)))
+
+
+_COORD = frozenset({",", "and", "и", "the", "as", "well", "а", "также", "from", "из", "of"})
+
+
+def _as_written(sent: Sentence, start: int, end: int, body: Body, raw: str) -> Instrument:
+    toks = sent.tokens
+    if start > 0 and toks[start - 1].text in ("the", "its", "their"):
+        start -= 1  # "the Treaty on Open Skies", as written
+    return Instrument(raw[toks[start].start:toks[end - 1].end], body.id, body.instrument_kind)
+
+
+def _coordinated(sent: Sentence, start: int, end: int, body: Body, registry: Registry, raw: str) -> list[Found]:
+    """Other multilateral registry bodies joined to the chosen one by commas and "and" (each a separate exit)."""
+    if body.kind == "bilateral treaty":
+        return []
+    out: list[Found] = []
+    codes = {body.code}
+    mentions = sorted(sent.mentions, key=lambda m: m.start)
+    for side in (1, -1):
+        lo, hi = start, end
+        for m in (mentions if side == 1 else reversed(mentions)):
+            gap = range(hi, m.start) if side == 1 else range(m.end, lo)
+            if (side == 1 and m.start < hi) or (side == -1 and m.end > lo):
+                continue
+            other = registry.for_alias(m.label) if m.kind in ("body", "org") else None
+            if other is None or len(gap) > 5 or not all(sent.tokens[i].text in _COORD for i in gap) \
+                    or not any(sent.tokens[i].text in (",", "and", "и") for i in gap):
+                break
+            if other.kind != "bilateral treaty" and other.code not in codes:
+                codes.add(other.code)
+                out.append(Found(_as_written(sent, m.start, m.end, other, raw), other))
+            lo, hi = min(lo, m.start), max(hi, m.end)
+    return out
 
 
 def _is_state(code: str) -> bool:
