@@ -98,11 +98,20 @@ def event_rows(summary: SummaryLike, titles: dict[str, str] | None = None) -> li
             "type": e.type,
             "actor": e.actor,
             "counterparts": ", ".join(e.counterparts),
+            "instrument": _instrument(e),
             "confidence": round(float(e.confidence), 2),
             "evidence": md_escape(e.evidence, 160),
             "item": md_escape(titles.get(se.item_id, se.item_id), 120),
         })
     return rows
+
+
+def _instrument(e: Any) -> str:
+    """'Treaty on Open Skies (multilateral, OPEN_SKIES)'; '' when the event names none."""
+    i = getattr(e, "instrument", None)
+    if i is None or not (i.text or i.id):
+        return ""
+    return md_escape(f"{i.text or i.id} ({i.kind}" + (f", {i.id})" if i.id else ")"), 120)
 
 
 def item_titles(summary: SummaryLike) -> dict[str, str]:
