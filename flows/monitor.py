@@ -19,11 +19,12 @@ from flows.store import db
 from flows.alerts.plan import ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.render import Notice
 from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_report, publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
-from parsers.policy.health import HealthEvent
+from flows.alerts.views import instrument_labels
 from flows.ingest.collect import SourceFetch
 from flows.ingest.run import Ingested, ingest
+from parsers.policy.health import HealthEvent
 from flows.settings import load_settings
 from parsers.extract.engine import extract_items, load_extractor
 from parsers.models import Source
@@ -107,10 +108,11 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
                        ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
 
-    summary.delivery = deliver(settings.db_path, destinations, policy)
+    summary.delivery = deliver(settings.db_path, destinations, policy, labels=instrument_labels(settings.config_dir))
     with db.connect(settings.db_path) as con:
         storage.finish_run(con, run.run_id, sent=summary.delivery.sent, failed=summary.delivery.failed)
     publish_run_artifacts(summary)
+    publish_report(settings, extractor, now=run.started_at)
     return summary
 
 
@@ -123,4 +125,4 @@ def _first_per_id(events: Sequence[storage.StoredEvent]) -> list[storage.StoredE
 def health_notice(t: HealthEvent) -> Notice:
     """A source's health transition (failing, disabled, recovered) as a `health` alert."""
     return Notice(subject=t.source_id, reason=t.kind, title=f"treatywatch source {t.source_id}: {t.kind}",
-                        message=t.message, unique=t.health_event_id)
+                  message=t.message, unique=t.health_event_id)

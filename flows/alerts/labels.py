@@ -86,9 +86,22 @@ def party_label(code: str) -> str:
     return name if name == shown else f"{name} ({shown})"
 
 
+def others(view: AlertView) -> list[str]:
+    """Counterparts to list after the instrument: a body's own code is already named by it."""
+    if view.instrument_id and _instrument_phrase(view) and view.family == "termination" \
+            and view.instrument_kind in ("multilateral", "organisation"):
+        return [c for c in view.counterparts if not is_body_code(c)]
+    return list(view.counterparts)
+
+
+def is_body_code(code: str) -> bool:
+    return not (len(code) == 2 and code.isupper() and code != "EU")
+
+
 def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
-    """Who did what to whom, e.g. 'Termination: Russia (RU) ends military agreements with A, B … (+9)'."""
-    labels = [party_label(c) for c in view.counterparts]
+    """Who did what to whom, e.g. 'Termination: Russia (RU) ends military agreements with A, B … (+9)',
+    'Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)'."""
+    labels = [party_label(c) for c in others(view)]
     first = len(labels) if len(labels) <= 3 else 2
     title = ""
     for shown in range(first, -1, -1):
@@ -98,6 +111,18 @@ def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
     return shorten(title, max_len)
 
 
+def instrument_name(view: AlertView) -> str:
+    """What the alert calls the instrument: the registry label, else the text as written ("" if unnamed)."""
+    return shorten(clean(view.instrument_label) or clean(view.instrument_text) or clean(view.instrument_id), 90)
+
+
+def _instrument_phrase(view: AlertView) -> str:
+    """'the CFE Treaty (multilateral)'; '' when the event names no instrument."""
+    name = instrument_name(view)
+    kind = clean(view.instrument_kind)
+    return f"{name} ({kind})" if name and kind else name
+
+
 def title_text(view: AlertView, shown: list[str], more: int) -> str:
     label, verb = TYPE_LABELS.get(view.type, (clean(view.type).replace("_", " ").capitalize() or "Event", ""))
     if view.change:
@@ -105,6 +130,9 @@ def title_text(view: AlertView, shown: list[str], more: int) -> str:
     actor = party_label(view.actor)
     others = ", ".join(shown) + (f" … (+{more})" if more else "")
     domain = clean(view.domain)
+    instrument = _instrument_phrase(view)
+    if verb and instrument:  # "Russia (RU) withdraws from the CFE Treaty (multilateral)"
+        return f"{label}: {actor} {verb} {instrument}" + (f" with {others}" if others else "")
     if verb:
         agreements = "agreements" if domain in ("", "other") else f"{domain} agreements"
         return f"{label}: {actor} {verb} {agreements}" + (f" with {others}" if others else "")

@@ -29,8 +29,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from flows.alerts.escape import clean, md_escape, md_link, shorten, slack_escape, slack_link, web_url
-from flows.alerts.labels import (TITLE_MAX, TYPE_LABELS, change_label, official_label, party, party_label, title_for,
-                                 title_text, when)
+from flows.alerts.labels import (TITLE_MAX, TYPE_LABELS, change_label, instrument_name, is_body_code, official_label,
+                                 others, party, party_label, title_for, title_text, when)
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
@@ -85,6 +85,12 @@ class AlertView:
     change: str = ""  # empty for a first alert; e.g. "parties:+HR,BE", "stage:ratified", "official"
     mentions: tuple[MentionRef, ...] = ()  # every report of this event, oldest first
     official: bool = False  # confirmed by an official legal portal
+    # The treaty, agreement or body: text as written, registry id and kind, and the registry's English
+    # label when the id is known ("the CFE Treaty"); all empty for events stored before v4.
+    instrument_text: str = ""
+    instrument_id: str | None = None
+    instrument_kind: str | None = None
+    instrument_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def render(view: AlertView, channel: str) -> RenderedAlert:
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
             title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
-    parties = [party(c) for c in view.counterparts]
+    parties = [_counterpart(view, c) for c in view.counterparts]
     if view.cluster_id:
         sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
     else:
@@ -150,7 +156,25 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
             for m in view.mentions[:mentions_max]
         ],
         "more_mentions": max(len(view.mentions) - mentions_max, 0),
+        "instrument": _instrument_context(view),
     }
+
+
+def _counterpart(view: AlertView, code: str) -> tuple[str, str]:
+    """A body code the alert knows only from its instrument ("CFE") is shown with the registry label."""
+    shown, name = party(code)
+    if name == shown and view.instrument_label and is_body_code(code) and code.upper() == clean(view.instrument_id).upper():
+        return shown, clean(view.instrument_label)
+    return shown, name
+
+
+def _instrument_context(view: AlertView) -> dict[str, str] | None:
+    name = instrument_name(view)
+    if not name and not view.instrument_kind:
+        return None
+    as_written = shorten(clean(view.instrument_text), 300)
+    return {"name": name or "not named", "kind": clean(view.instrument_kind) or "unknown",
+            "id": clean(view.instrument_id), "text": as_written if as_written != name else ""}
 
 
 def _cli_hint(sql: str, db_hint: str) -> str:
@@ -239,7 +263,8 @@ def render_digest(views: Sequence[AlertView], channel: str) -> RenderedAlert:
 
 
 def _digest_line(v: AlertView) -> dict[str, Any]:
-    head = title_text(v, [party_label(c) for c in v.counterparts[:6]], max(len(v.counterparts) - 6, 0))
+    shown = others(v)
+    head = title_text(v, [party_label(c) for c in shown[:6]], max(len(shown) - 6, 0))
     if v.change:
         head += f" [{change_label(v.change)}]"
     return {"head": shorten(head, 300), "url": v.item_url, "link": web_url(v.item_url),

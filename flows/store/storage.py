@@ -18,7 +18,7 @@ import duckdb
 from flows.store import health as store_health
 from flows.store.db import insert_rows, transaction, utcnow
 from flows.store.health import HealthUpdate
-from parsers.models import Event, Item, Official, Source, StoredEvent
+from parsers.models import Event, Instrument, Item, Official, Source, StoredEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +227,7 @@ def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) 
 # The one event <-> row mapping: `insert_events` writes these columns, `event_of` reads them back.
 EVENT_COLUMNS = ("event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence",
                  "span_start", "span_end", "confidence", "rule", "flags", "officials", "dates", "lang",
-                 "extractor_version")
+                 "extractor_version", "instrument_text", "instrument_id", "instrument_kind")
 _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events e"
 
 
@@ -243,7 +243,7 @@ def _event_row(se: StoredEvent) -> tuple[Any, ...]:
     e = se.event
     return (se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
             e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags), officials_json(e.officials),
-            list(e.dates), e.lang, e.extractor_version)
+            list(e.dates), e.lang, e.extractor_version, *_instrument_row(e))
 
 
 def event_of(r: Sequence[Any]) -> StoredEvent:
@@ -251,7 +251,7 @@ def event_of(r: Sequence[Any]) -> StoredEvent:
     event = Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
                   evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
                   officials=officials_of(r[14]), dates=tuple(r[15] or ()), lang=r[16] or "en",
-                  extractor_version=r[17] or "")
+                  extractor_version=r[17] or "", instrument=Instrument(r[18] or "", r[19], r[20]) if r[20] else None)
     return StoredEvent(r[0], r[1], event)
 
 
@@ -286,6 +286,12 @@ def unplanned_events(con: duckdb.DuckDBPyConnection) -> list[StoredEvent]:
         " ORDER BY detected_at, event_id"
     ).fetchall()
     return [event_of(r) for r in rows]
+
+
+def _instrument_row(e: Event) -> tuple[str | None, str | None, str | None]:
+    """(text, id, kind) of the event's instrument; NULLs for a record made without one."""
+    i = e.instrument
+    return (i.text, i.id, i.kind) if i is not None else (None, None, None)
 
 
 def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:

@@ -17,7 +17,7 @@ from parsers.policy.backoff import backoff_delay
 from parsers.ids import short_hash
 
 HARD, SOFT = 1.0, 0.5
-SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty"})
+SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty", "challenge"})
 SOFT_STATUSES = frozenset({401, 403, 429})
 HAND_DISABLED = "disabled_by_hand"  # `treatywatch sources --disable`: never fetched, not even the daily probe
 
