@@ -135,13 +135,15 @@ def publish_report(settings: Settings, extractor: Extractor, *, now: datetime) -
     from prefect import get_run_logger
     from prefect.artifacts import create_link_artifact
 
+    from flows.alerts.views import instrument_labels
     from flows.report.build import build_report, default_cache_dir
     from flows.report.data import Scope
 
     path = settings.report_path.resolve()
     try:
         got = build_report(settings.db_path, path, Scope(since=now - timedelta(days=settings.report_days)),
-                           extractor=extractor, cache_dir=default_cache_dir(), now=now)
+                           extractor=extractor, cache_dir=default_cache_dir(), now=now,
+                           labels=instrument_labels(settings.config_dir))
     except Exception as exc:  # the report is a view: a failure is logged, the run's work stands
         get_run_logger().warning("report not written to %s: %s", path, exc)
         return None
