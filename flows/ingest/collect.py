@@ -22,7 +22,7 @@ from flows.store.storage import FetchRecord, SourceState
 from parsers.documents import json_api, pravo
 from parsers.documents.feeds import parse_feed
 from parsers.documents.html_text import extract_article
-from parsers.documents.listing import parse_listing
+from parsers.documents.listing import charset_of, parse_listing
 from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
 
 Parser = Callable[[FetchedDocument, Source], ParseResult]
@@ -183,15 +183,6 @@ def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> Sou
         return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state), pravo.parse_rss)
     doc = _get(ctx, source.url, state, local=True)  # local paths only ever come from our own config
     return parse_source(source, state, doc, PARSERS[source.kind])
-
-
-def charset_of(content_type: str) -> str | None:
-    """The charset a server declared, so pages without a <meta charset> decode right."""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
 
 
 @dataclass(frozen=True, slots=True)

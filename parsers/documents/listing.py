@@ -115,7 +115,7 @@ def parse_listing(doc: FetchedDocument, source: Source, spec: ListingSpec | None
     spec = spec or ListingSpec.of(source)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(doc.body, "lxml", from_encoding=_charset(doc.content_type))
+        soup = BeautifulSoup(doc.body, "lxml", from_encoding=charset_of(doc.content_type))
     elements = soup.select(spec.item)
     if not elements:
         return ParseResult(items=(), error=FetchError("not_a_feed", f"listing selector {spec.item!r} matched nothing"))
@@ -130,8 +130,8 @@ def parse_listing(doc: FetchedDocument, source: Source, spec: ListingSpec | None
     return ParseResult(items=tuple(seen.values()), warnings=tuple(warnings))
 
 
-def _charset(content_type: str) -> str | None:
-    """The declared charset, so cp1251 pages without <meta charset> decode right."""
+def charset_of(content_type: str) -> str | None:
+    """The charset a server declared, so cp1251 pages without <meta charset> decode right."""
     for part in content_type.split(";")[1:]:
         key, _, value = part.strip().partition("=")
         if key.lower() == "charset" and value:
