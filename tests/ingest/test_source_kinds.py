@@ -14,7 +14,7 @@ from werkzeug import Response
 
 from flows.cli.app import app
 from flows.ingest.collect import FetchContext, collect_source
-from flows.ingest.fetch import FetchPolicy, HostLimiter, make_client
+from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.store.storage import SourceState
 from parsers.config.sources import HostSettings, load_hosts, load_sources
 from parsers.documents import json_api
@@ -131,7 +131,7 @@ def test_a_host_gets_its_own_user_agent_concurrency_and_spacing(httpserver, tmp_
         return Response((FIXTURES / "sources" / "agency-rss.xml").read_bytes(), content_type="application/rss+xml")
 
     httpserver.expect_request("/feed.xml").respond_with_handler(slow)
-    host = f"127.0.0.1:{httpserver.port}"
+    host = host_of(httpserver.url_for("/feed.xml"))  # the session server may be on "localhost" (an earlier module)
     limiter = HostLimiter(per_host=8, hosts={host: HostSettings(concurrency=1, min_interval=0.2, user_agent="Browser/1.0")})
     sources = [Source(id=f"s{n}", kind="rss", url=httpserver.url_for("/feed.xml")) for n in range(4)]
     with make_client(POLICY) as client:
