@@ -51,7 +51,7 @@ def test_extract_jsonl_writes_one_line_per_input_in_order(tmp_path):
     assert {e["actor"] for e in out[2]["events"]} | {c for e in out[2]["events"] for c in e["counterparts"]} == {"RU", "IN"}
 
 
-@pytest.mark.parametrize("content,message", [("{not json}\n", "line 1: not JSON"), ('{"id": 1}\n', "line 1: expected an object"),
+@pytest.mark.parametrize("content,message", [("{not json}\n", "line 1: not JSON"), ('{"id": 1}\n', "line 1: 'text' missing"), ('{"text": "x"}\n', "line 1: 'id' missing"),
                                              ('{"id": 1, "text": "x", "published": "yesterday"}\n', "bad 'published'")])
 def test_extract_jsonl_errors_name_the_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"

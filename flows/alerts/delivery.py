@@ -41,6 +41,7 @@ class DeliveryReport:
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
     unroutable: list[str] = field(default_factory=list)
+    waiting: list[ledger.WaitingAlert] = field(default_factory=list)  # pending, next attempt later
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,8 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
         if unit.destination.channel != "console":  # pacing protects remote services, not a terminal
             pacer.wait(unit.destination.key)
         _record(db_path, unit, _send(db_path, unit, rendered, console), policy, report, paused, destinations)
+    with db.connect(db_path, read_only=False) as con:
+        report.waiting = ledger.waiting(con, now)
     return report
 
 
