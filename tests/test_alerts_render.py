@@ -86,7 +86,7 @@ def test_body_carries_the_facts(channel):
 @pytest.mark.parametrize("channel", ["email", "generic"])
 def test_mail_and_markdown_show_the_duckdb_snippet(channel):
     body = render(load_view(), channel).body
-    snippet = "SELECT * FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
+    snippet = "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
     assert snippet in body.replace("&#39;", "'")
 
 

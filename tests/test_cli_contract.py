@@ -79,3 +79,38 @@ def test_query_reads_and_refuses_writes_with_a_clear_error(filled_db):
     refused = invoke("query", "DELETE FROM runs", "--db", str(filled_db))
     assert refused.exit_code == 2 and "read-only" in refused.output
     assert invoke("query", "SELECT 1", "--db", str(filled_db), "--format", "xml").exit_code == 2
+
+
+def test_query_table_prints_cell_text_verbatim(filled_db):
+    sql = "SELECT '[updated]' AS a, ':x: [bold]b[/bold]' AS b, '[/]' AS c"
+    result = invoke("query", sql, "--db", str(filled_db))
+    assert result.exit_code == 0, result.output
+    assert "[updated]" in result.output and ":x: [bold]b[/bold]" in result.output and "[/]" in result.output
+    assert "❌" not in result.output
+
+
+def test_query_csv_uses_newline_line_endings(filled_db):
+    result = invoke("query", "SELECT 1 AS a, 'x,y' AS b UNION ALL SELECT 2, 'z'", "--db", str(filled_db), "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == b'a,b\n1,"x,y"\n2,z\n'
+
+
+WIDE = "SELECT " + ", ".join(f"'{c}-' || repeat('v', 30) || '-{c}' AS column_{c}" for c in "abcdefgh")
+
+
+def test_query_few_wide_rows_print_one_record_per_block(filled_db):
+    result = CliRunner().invoke(app, ["query", WIDE, "--db", str(filled_db)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "-[ record 1 ]" in result.output
+    for c in "abcdefgh":  # every value whole, on its own line after its name
+        assert f"column_{c} | {c}-{'v' * 30}-{c}" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_query_many_wide_rows_keep_every_column_legible(filled_db):
+    sql = WIDE + " FROM range(8)"
+    result = CliRunner().invoke(app, ["query", sql, "--db", str(filled_db)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "column_a" in line)
+    assert all(f"column_{c}" in header for c in "abcdefgh")  # no header squeezed to "…"
+    assert result.output.count("a-vvvvv") == 8 and "8 row(s)" in result.output

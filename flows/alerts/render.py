@@ -258,14 +258,16 @@ def _title_text(view: AlertView, shown: list[str], more: int) -> str:
 
 # --- context and templates ----------------------------------------------------------------------
 
+# The columns the suggested `treatywatch query` shows: what happened, who, how sure, where it was read.
+QUERY_COLUMNS = "detected_at, type, actor, counterparts, confidence, source_id, item_url"
+
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
             title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
     parties = [party(c) for c in view.counterparts]
-    if view.cluster_id:
-        sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
-    else:
-        sql = "SELECT * FROM v_events WHERE event_id = '{}';".format(clean(view.event_id).replace("'", "''"))
+    key, value = ("cluster_id", view.cluster_id) if view.cluster_id else ("event_id", view.event_id)
+    quoted = clean(value).replace("'", "''")
+    sql = f"SELECT {QUERY_COLUMNS} FROM v_events WHERE {key} = '{quoted}';"
     return {
         "title": title,
         "type_label": TYPE_LABELS.get(view.type, (clean(view.type),))[0],
