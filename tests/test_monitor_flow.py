@@ -233,3 +233,30 @@ def test_cli_run_exits_4_when_nothing_could_be_fetched(tmp_path, monkeypatch):
                                 env={"COLUMNS": "200", "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "p")})
     assert result.exit_code == 4, result.output
     assert "sources: 0 ok, 1 failed |" in result.output
+
+
+def test_json_webhook_gets_structured_fields(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never, group: seed}}\n')
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+
+    run(tmp_path, sources, alerts, monkeypatch)
+
+    [post] = [json.loads(req.get_data()) for req, _ in httpserver.log if req.path == "/hook"]
+    assert set(post) == {"version", "title", "message", "attachments", "type", "treatywatch"}  # apprise's + ours
+    tw = post["treatywatch"]
+    assert set(tw) == {"schema", "alert_id", "dedup_key", "kind", "change", "cluster_id", "event_id", "family", "type",
+                       "stage", "domain", "actor", "counterparts", "confidence", "evidence", "flags", "official",
+                       "source_id", "source_url", "source_title", "published", "detected_at", "sources"}
+    db = tmp_path / "tw.duckdb"
+    [(alert_id, cluster_id)] = rows(db, "SELECT alert_id, subject_id FROM alerts")
+    [(event_id, evidence, item_url, confidence)] = rows(
+        db, f"SELECT event_id, evidence, item_url, confidence FROM v_events WHERE cluster_id = '{cluster_id}'")
+    assert (tw["schema"], tw["kind"], tw["change"], tw["family"], tw["type"]) == (1, "event", "new", "termination", "termination")
+    assert (tw["alert_id"], tw["cluster_id"], tw["event_id"]) == (alert_id, cluster_id, event_id)
+    assert tw["actor"] == {"code": "RU", "name": "Russia"}
+    assert {c["code"] for c in tw["counterparts"]} == SEED_COUNTERPARTS
+    assert {"code": "GB", "name": "United Kingdom"} in tw["counterparts"]
+    assert (tw["evidence"], tw["source_url"], tw["confidence"]) == (evidence, item_url, round(confidence, 3))
+    assert len(tw["dedup_key"]) == 24 and tw["sources"] == [{"source_id": "seed", "url": item_url}]

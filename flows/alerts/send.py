@@ -41,6 +41,7 @@ from rich.console import Console
 from rich.text import Text
 
 from flows.alerts.destinations import Destination, scrub, url_secrets
+from flows.alerts.payload import PAYLOAD_KEY
 from flows.alerts.render import RenderedAlert
 
 ERROR_MAX = 300
@@ -56,9 +57,10 @@ class DeliveryOutcome:
 
 
 def send(destination: Destination, alert: RenderedAlert, *, console: Console | None = None,
-         alert_id: str | None = None) -> DeliveryOutcome:
+         alert_id: str | None = None, fields: dict[str, Any] | None = None) -> DeliveryOutcome:
     """Deliver to this one destination; failures come back as ok=False with a scrubbed reason.
-    `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable."""
+    `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable;
+    `fields` (flows/alerts/payload.py) go into a json:// POST under the key "treatywatch"."""
     if destination.channel == "console":
         return _print(alert, console or Console(file=sys.stdout))
     secrets = url_secrets(destination.url, keep=destination.display)
@@ -68,6 +70,8 @@ def send(destination: Destination, alert: RenderedAlert, *, console: Console | N
             return DeliveryOutcome(False, f"apprise could not load {destination.display}")
         if alert_id and destination.channel == "email":
             service.headers[ALERT_ID_HEADER] = alert_id
+        if fields and isinstance(getattr(service, "payload_extras", None), dict):  # apprise's json:// plugin
+            service.payload_extras.setdefault(PAYLOAD_KEY, fields)
         with _debug_capture_only():
             result = apprise.Apprise(service).notify(
                 body=alert.body, title=alert.title, notify_type=alert.notify_type,
