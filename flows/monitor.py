@@ -131,6 +131,9 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
                     [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
     publish_run_artifacts(summary)
+    from flows.cli.summary import one_line
+
+    logger.info("run summary%s: %s", f" ({', '.join(groups)})" if groups else "", one_line(summary))
     return summary
 
 

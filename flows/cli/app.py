@@ -179,6 +179,7 @@ def serve(
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server (when PREFECT_API_URL is unset).")] = 4200,
     ui: Annotated[bool, typer.Option(help="Serve the Prefect UI from the local server.")] = True,
+    run_at_start: Annotated[bool, typer.Option(help="Run each schedule once at start, then on its schedule.")] = True,
 ) -> None:
     """Run the monitor flow on schedules (per source group) until Ctrl-C; starts a local Prefect server if needed."""
     from flows.preflight import preflight
@@ -189,7 +190,7 @@ def serve(
     from flows.serve.service import ServeOptions
     from flows.serve.service import serve as serve_flows
 
-    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui,
+    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui, run_at_start=run_at_start,
                         server_home=settings.db_path.resolve().parent / "prefect-server")
     serve_flows(opts, say=lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True))
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timezone
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flows.monitor import RunSummary
+if TYPE_CHECKING:  # the flow imports this module for its one-line summary: no import cycle at run time
+    from flows.monitor import RunSummary
 
 
 def source_buckets(summary: RunSummary) -> dict[str, int]:
@@ -78,6 +80,8 @@ def print_summary(summary: RunSummary, console: Console) -> None:
 
 def one_line(summary: RunSummary) -> str:
     """The run in one line: sources by bucket, items, events, alerts (also what `serve` prints per run)."""
+    if summary.skipped:
+        return f"run skipped: {summary.skipped}"
     b = source_buckets(summary)
     shown = ", ".join(f"{n} {name}" for name, n in b.items() if n or name in ("ok", "failed"))
     d = summary.delivery
