@@ -114,3 +114,13 @@ def test_query_many_wide_rows_keep_every_column_legible(filled_db):
     header = next(line for line in result.output.splitlines() if "column_a" in line)
     assert all(f"column_{c}" in header for c in "abcdefgh")  # no header squeezed to "…"
     assert result.output.count("a-vvvvv") == 8 and "8 row(s)" in result.output
+
+
+def test_extract_dash_reads_stdin():
+    result = invoke("extract", "-", "--config-dir", str(REPO / "config"), input=SEED.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.output
+    from_file = json.loads(invoke("extract", str(SEED), "--config-dir", str(REPO / "config")).stdout)
+    events = json.loads(result.stdout)
+    assert [(e["type"], e["actor"], sorted(e["counterparts"])) for e in events] == \
+        [(g["type"], g["actor"], sorted(g["counterparts"])) for g in GOLDEN["events"]]
+    assert [e["span"] for e in events] == [e["span"] for e in from_file]

@@ -218,7 +218,7 @@ def check(
 @app.command()
 @edge
 def replay(
-    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) on or after this ISO date.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) since: an ISO date, today, yesterday, or an age like 12h, 7d, 2w.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
@@ -226,17 +226,14 @@ def replay(
     """Re-run the current rules over stored items; show events that would appear or disappear."""
     from datetime import datetime, timezone
 
+    from flows.replay import parse_since
     from flows.replay import replay as run_replay
     from flows.settings import load_settings
 
     settings = load_settings(db=db, config_dir=config_dir)
-    try:
-        start = datetime.fromisoformat(since) if since else None
-        if start is not None and start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
-        run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console())
-    except (TreatywatchError, ValueError) as exc:
-        _fail(exc)
+    start = parse_since(since, datetime.now(timezone.utc)) if since else None
+    run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply,
+               Console(width=None if sys.stdout.isatty() else 100))
 
 
 if __name__ == "__main__":
