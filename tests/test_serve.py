@@ -84,7 +84,7 @@ def test_bad_schedule_files(tmp_path, text, message):
 
 
 def test_missing_schedule_file_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read schedules file"):
+    with pytest.raises(ConfigError, match="schedules file: cannot read it: No such file"):
         load_schedules(tmp_path / "nope.yaml")
 
 
