@@ -19,7 +19,7 @@ from flows.store import storage
 from flows.store import db
 from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_report, publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
@@ -131,6 +131,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
                     [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
     publish_run_artifacts(summary)
+    publish_report(settings, extractor, now=run.started_at)
     from flows.cli.summary import one_line
 
     logger.info("run summary%s: %s", f" ({', '.join(groups)})" if groups else "", one_line(summary))

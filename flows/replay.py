@@ -15,11 +15,10 @@ reported, never deleted: they may already have been alerted, and an analyst deci
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -31,7 +30,6 @@ from flows.store import db
 from parsers.extract.engine import Extractor, load_extractor
 from parsers.models import Event, ExtractionInput, Item, Official
 from parsers.config.routing import AlertPolicy, load_policy
-from parsers.errors import InputError
 
 _ITEMS_SQL = (
     "SELECT item_id, source_id, url, title, text, lang, published FROM items"
@@ -187,23 +185,6 @@ def _print_change(console: Console, change: str, colour: str, item_id: str, type
         line.append(value)
         console.print(line, highlight=False, overflow="fold")
     console.print()
-
-
-def parse_since(value: str, now: datetime) -> datetime:
-    """An ISO date or time (UTC unless it says otherwise), today, yesterday, or an age: 12h, 7d, 2w."""
-    text = value.strip().lower()
-    midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    if text in ("today", "yesterday"):
-        return midnight - timedelta(days=1 if text == "yesterday" else 0)
-    if m := re.fullmatch(r"(\d+)\s*([hdw])", text):
-        unit = {"h": "hours", "d": "days", "w": "weeks"}[m[2]]
-        return now - timedelta(**{unit: int(m[1])})
-    try:
-        start = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(f"--since {value!r}: expected an ISO date or time (2026-01-31, 2026-01-31T08:00), "
-                         f"today, yesterday, or an age like 12h, 7d, 2w") from None
-    return start if start.tzinfo is not None else start.replace(tzinfo=timezone.utc)
 
 
 def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: datetime | None,

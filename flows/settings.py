@@ -48,6 +48,9 @@ class Settings:
     health_disable_at: float = 10.0  # auto-disabled, then probed once a day
     health_backoff_after: float = 2.0  # from this score on, wait (growing) between attempts
     run_lock_wait: float = 30.0  # seconds to wait for another run's lock (TREATYWATCH_RUN_LOCK_WAIT)
+    # The HTML report each monitor run rewrites (last `report_days` days) and links as an artifact; None = off.
+    report_path: Path | None = None
+    report_days: int = 30
 
 
 class SettingsError(TreatywatchError):
@@ -157,6 +160,7 @@ def load_settings(
     env = os.environ if env is None else env
     e = _Env(env)
     cfg = _path(config_dir or env.get(ENV_PREFIX + "CONFIG_DIR"), Path("config"))
+    db_path = _path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb")
     alerts_path = _path(alerts or env.get(ENV_PREFIX + "ALERTS"), cfg / "alerts.yml")
 
     def whole(name: str, field_name: str, unit: str, minimum: int = 0) -> int:
@@ -169,7 +173,7 @@ def load_settings(
         config_dir=cfg,
         sources_file=_path(sources or env.get(ENV_PREFIX + "SOURCES"), cfg / "sources.yaml"),
         alerts_file=alerts_path if alerts_path.exists() or alerts else None,
-        db_path=_path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb"),
+        db_path=db_path,
         routing_file=_path(env.get(ENV_PREFIX + "ROUTING"), cfg / "routing.yaml"),
         apprise_urls=env.get(ENV_PREFIX + "APPRISE_URLS") or None,
         fetch_retries=whole("FETCH_RETRIES", "fetch_retries", "retries"),
@@ -184,7 +188,15 @@ def load_settings(
         health_failing_at=_score(e, "HEALTH_FAILING_AT", "health_failing_at"),
         health_disable_at=_score(e, "HEALTH_DISABLE_AT", "health_disable_at"),
         health_backoff_after=_score(e, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
+        report_path=_report_path(env.get(ENV_PREFIX + "REPORT"), db_path),
     )
+
+
+def _report_path(value: str | None, db_path: Path) -> Path | None:
+    """TREATYWATCH_REPORT: a file path, or off/none; by default report.html beside the database."""
+    if value is None or not value.strip():
+        return db_path.parent / "report.html"
+    return None if value.strip().lower() in ("off", "none", "no", "false") else Path(value)
 
 
 def apply_prefect_defaults(env: dict[str, str] | None = None, *, home: Path | None = None) -> None:

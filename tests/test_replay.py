@@ -11,6 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows import replay
+from flows.cli.dates import parse_when
 from flows.store import storage
 from flows.store import db
 from flows.cli.app import app
@@ -146,7 +147,7 @@ def test_since_accepts_dates_days_and_ages(value: str, expected: str) -> None:
     from datetime import datetime, timezone
 
     now = datetime(2026, 12, 2, 15, 30, tzinfo=timezone.utc)
-    assert replay.parse_since(value, now).isoformat() == expected
+    assert parse_when(value, now).isoformat() == expected
 
 
 def test_cli_says_what_since_expects(dbfile: pathlib.Path) -> None:
