@@ -98,11 +98,20 @@ def event_rows(summary: SummaryLike, titles: dict[str, str] | None = None) -> li
             "type": e.type,
             "actor": e.actor,
             "counterparts": ", ".join(e.counterparts),
+            "instrument": _instrument(e),
             "confidence": round(float(e.confidence), 2),
             "evidence": md_escape(e.evidence, 160),
             "item": md_escape(titles.get(se.item_id, se.item_id), 120),
         })
     return rows
+
+
+def _instrument(e: Any) -> str:
+    """'Treaty on Open Skies (multilateral, OPEN_SKIES)'; '' when the event names none."""
+    i = getattr(e, "instrument", None)
+    if i is None or not (i.text or i.id):
+        return ""
+    return md_escape(f"{i.text or i.id} ({i.kind}" + (f", {i.id})" if i.id else ")"), 120)
 
 
 def item_titles(summary: SummaryLike) -> dict[str, str]:
@@ -126,13 +135,15 @@ def publish_report(settings: Settings, extractor: Extractor, *, now: datetime) -
     from prefect import get_run_logger
     from prefect.artifacts import create_link_artifact
 
+    from flows.alerts.views import instrument_labels
     from flows.report.build import build_report, default_cache_dir
     from flows.report.data import Scope
 
     path = settings.report_path.resolve()
     try:
         got = build_report(settings.db_path, path, Scope(since=now - timedelta(days=settings.report_days)),
-                           extractor=extractor, cache_dir=default_cache_dir(), now=now)
+                           extractor=extractor, cache_dir=default_cache_dir(), now=now,
+                           labels=instrument_labels(settings.config_dir))
     except Exception as exc:  # the report is a view: a failure is logged, the run's work stands
         get_run_logger().warning("report not written to %s: %s", path, exc)
         return None

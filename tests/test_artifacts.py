@@ -81,8 +81,17 @@ def test_skipped_run_says_why():
 def test_event_rows_use_item_titles_and_escape_evidence():
     s = Summary(new_events=[stored("i1", evidence="See [here](http://x) | now", counterparts=("RU", "BY"))])
     rows = event_rows(s, titles={"i1": "Oslo *ends* pact"})
-    assert rows == [{"type": "termination", "actor": "NO", "counterparts": "RU, BY", "confidence": 0.88,
+    assert rows == [{"type": "termination", "actor": "NO", "counterparts": "RU, BY", "instrument": "", "confidence": 0.88,
                      "evidence": r"See \[here\]\(http://x\) \| now", "item": r"Oslo \*ends\* pact"}]
+
+
+def test_event_rows_name_the_instrument():
+    from parsers.models import Instrument
+
+    withdrawal = stored("i1", counterparts=("OPEN_SKIES",))
+    withdrawal.event.instrument = Instrument("the Treaty on Open Skies", "OPEN_SKIES", "multilateral")
+    (row,) = event_rows(Summary(new_events=[withdrawal]), titles={})
+    assert row["instrument"] == r"the Treaty on Open Skies \(multilateral, OPEN\_SKIES\)"
 
 
 @pytest.mark.prefect

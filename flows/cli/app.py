@@ -283,6 +283,7 @@ def report(
     """Write one self-contained HTML report: figures, charts, clusters with evidence, source health, runs."""
     from datetime import datetime, timezone
 
+    from flows.alerts.views import instrument_labels
     from flows.report.build import build_report, default_cache_dir
     from flows.report.data import Scope
     from flows.settings import load_settings
@@ -296,7 +297,8 @@ def report(
         settings = load_settings(db=db, config_dir=config_dir)
         extractor = load_extractor(settings.config_dir)
         got = build_report(settings.db_path, out, scope, extractor=extractor,
-                           cache_dir=default_cache_dir(), now=datetime.now(timezone.utc))
+                           cache_dir=default_cache_dir(), now=datetime.now(timezone.utc),
+                           labels=instrument_labels(settings.config_dir))
     except (TreatywatchError, OSError) as exc:
         _fail(exc)
     err.print(f"report: {out} ({got['clusters']} clusters, {got['mentions']} mentions, "

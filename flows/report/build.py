@@ -15,6 +15,7 @@ import os
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,18 +33,21 @@ BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.dispa
 
 
 def build_report(db_path: Path, out: Path, scope: Scope, *, extractor: Extractor | None, cache_dir: Path,
-                 now: datetime) -> dict[str, int]:
-    """Write the report to `out` atomically; returns what it holds (clusters, mentions, bytes)."""
+                 now: datetime, labels: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Write the report to `out` atomically; returns what it holds (clusters, mentions, bytes).
+
+    `labels` names registry instruments ("CFE" -> "the CFE Treaty"), as alerts do.
+    """
     data = load(db_path, scope, now)
-    html = render_html(data, extractor, vega_bundle(cache_dir))
+    html = render_html(data, extractor, vega_bundle(cache_dir), labels or {})
     _write_atomic(out, html)
     return {"clusters": len(data.clusters), "mentions": sum(len(v) for v in data.mentions.values()),
             "bytes": len(html.encode())}
 
 
-def render_html(data: ReportData, extractor: Extractor | None, bundle: str) -> str:
+def render_html(data: ReportData, extractor: Extractor | None, bundle: str, labels: Mapping[str, str]) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    payload = _payload(data, extractor)
+    payload = _payload(data, extractor, labels)
     return env.get_template("report.html.j2").render(
         data=data, headline=_headline(data), payload=_packed(payload), specs=_script_json(charts.specs()),
         runs_json=_script_json([_plain(r) for r in data.runs]),
@@ -77,7 +81,7 @@ def vega_bundle(cache_dir: Path) -> str:
     return bundle
 
 
-def _payload(data: ReportData, extractor: Extractor | None) -> dict[str, Any]:
+def _payload(data: ReportData, extractor: Extractor | None, labels: Mapping[str, str]) -> dict[str, Any]:
     """Compact rows (short keys, highlight offsets instead of copied text): 10,000 clusters must fit in 5 MB."""
     names: dict[str, str] = {}
     highlight = _Highlighter(extractor)
@@ -90,6 +94,9 @@ def _payload(data: ReportData, extractor: Extractor | None) -> dict[str, Any]:
                "c": [p for p in c["parties"] if p != c["actor"]], "st": c["stage"], "o": c["official"],
                "p": c["confidence"], "n": c["mentions"], "ns": c["n_sources"], "fs": _json_value(c["first_seen"]),
                "ls": _json_value(c["last_seen"]), "m": [_mention(m, highlight) for m in data.mentions.get(c["id"], [])]}
+        if c.get("instrument_id") or c.get("instrument_text"):
+            name = labels.get(c["instrument_id"] or "") or c["instrument_text"] or c["instrument_id"]
+            row["in"] = f"{name} ({c['instrument_kind']})" if c.get("instrument_kind") else name
         if c["review"]:
             row["rv"] = {"v": c["review"], "note": c["review_note"], "t": c["type_reviewed"],
                          "parties": c["parties_reviewed"]}

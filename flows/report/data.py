@@ -58,7 +58,8 @@ SELECT s.cluster_id AS id, s.family, s.type, s.actor, s.parties, s.domain, s.sta
        round(s.confidence, 2) AS confidence, s.mentions, len(s.sources) AS n_sources,
        s.first_seen_at AS first_seen, s.last_seen_at AS last_seen, s.alerted_parties IS NOT NULL AS alerted,
        ($1::TIMESTAMPTZ IS NULL OR s.detected_first >= $1) AS is_new,
-       s.review, s.review_note, s.type_reviewed, s.actor_reviewed, s.parties_reviewed
+       s.review, s.review_note, s.type_reviewed, s.actor_reviewed, s.parties_reviewed,
+       s.instrument_text, s.instrument_id, s.instrument_kind
 FROM s ORDER BY greatest(s.last_seen_at, s.detected_last) DESC, s.cluster_id
 """
 

@@ -60,8 +60,9 @@ def make_db(path: Path, clusters: int, *, seed: int = 7, mentions_max: int = 3, 
                            round(0.55 + rnd.random() * 0.44, 2), f"{typ}.en.demo", flags, "en", seen, cid))
             parties_rows += [(eid, actor, "actor"), (eid, other, "counterpart")]
         conf = round(0.6 + rnd.random() * 0.39, 2)
+        inst = ("the CFE Treaty", "CFE", "multilateral") if typ == "withdrawal" else (None, None, None)
         cl.append((cid, fam, typ, actor, sorted([actor, other]), "defense", "announced", n % 17 == 0, conf, len(srcs),
-                   srcs, first, last, sorted([actor, other]) if n % 3 else None))
+                   srcs, first, last, sorted([actor, other]) if n % 3 else None, *inst))
     with db.connect(path) as con:
         db.insert_rows(con, "sources", ("source_id", "kind", "url", "lang", "source_group", "first_seen_at",
                                         "last_attempt_at", "last_success_at"),
@@ -80,5 +81,6 @@ def make_db(path: Path, clusters: int, *, seed: int = 7, mentions_max: int = 3, 
         db.insert_rows(con, "event_parties", ("event_id", "party", "role"), parties_rows)
         db.insert_rows(con, "clusters", ("cluster_id", "family", "type", "actor", "parties", "domain", "stage",
                                          "official", "confidence", "mentions", "sources", "first_seen_at",
-                                         "last_seen_at", "alerted_parties"), cl)
+                                         "last_seen_at", "alerted_parties", "instrument_text", "instrument_id",
+                                         "instrument_kind"), cl)
     return path

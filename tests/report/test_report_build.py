@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from flows.alerts.views import instrument_labels
 from flows.cli.app import app
 from flows.report.build import build_report
 from flows.report.data import Scope
@@ -54,7 +55,8 @@ def payload(html: str) -> dict:
 
 def test_report_is_self_contained_and_holds_every_cluster(fixture_db, tmp_path, extractor):
     out = tmp_path / "r.html"
-    got = build_report(fixture_db, out, Scope(), extractor=extractor, cache_dir=tmp_path / "cache", now=NOW)
+    got = build_report(fixture_db, out, Scope(), extractor=extractor, cache_dir=tmp_path / "cache", now=NOW,
+                       labels=instrument_labels(REPO / "config"))
     html = out.read_text(encoding="utf-8")
     assert got["clusters"] == 40 and got["bytes"] == len(html.encode())
     data = payload(html)
@@ -66,6 +68,8 @@ def test_report_is_self_contained_and_holds_every_cluster(fixture_db, tmp_path, 
     assert markup.count("<script") == 5  # data, specs, runs, our script, the Vega bundle
     assert "connect-src 'none'" in html
     assert "vegaEmbed" in html  # the charting library is inlined, not fetched
+    exits = [c for c in data["clusters"] if c["t"] == "withdrawal"]
+    assert exits and all(c["in"] == "the CFE Treaty (multilateral)" for c in exits)  # the instrument, named
 
 
 def test_untrusted_text_never_becomes_markup(fixture_db, tmp_path, extractor):

@@ -74,6 +74,7 @@
       var typeCell = el("td"); typeCell.appendChild(el("span", "chip t-" + c.t, label(c.t))); tr.appendChild(typeCell);
       tr.appendChild(el("td", null, nameOf(c.a)));
       tr.appendChild(el("td", null, c.c.map(nameOf).join(", ") || "—"));
+      tr.appendChild(el("td", "instrument", c.in || ""));
       tr.appendChild(el("td", null, c.st));
       tr.appendChild(el("td", "num", c.p.toFixed(2)));
       tr.appendChild(el("td", null, day(c.fs)));
@@ -100,7 +101,7 @@
   function toggle(tr, c) {
     var next = tr.nextSibling;
     if (next && next.classList && next.classList.contains("detail")) { next.remove(); tr.classList.remove("open"); return; }
-    var d = el("tr", "detail"), td = el("td"); td.colSpan = 10;
+    var d = el("tr", "detail"), td = el("td"); td.colSpan = 11;
     c.m.forEach(function (m) { td.appendChild(mention(m)); });
     if (c.n > c.m.length) {
       td.appendChild(el("p", "more", (c.n - c.m.length) + " more mention(s): treatywatch query \"SELECT * FROM v_events WHERE cluster_id = '" + c.id + "'\""));
