@@ -44,6 +44,8 @@ class RunSummary:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     ingested: Ingested = field(default_factory=Ingested)
     skipped: str = ""  # why the run did not happen (another run held the database), else ""
+    not_enabled: list[str] = field(default_factory=list)  # ids with `enabled: false` in the sources file
+    horizon_days: int | None = None  # first-run alert horizon (settings), for the summary's explanation
 
     @property
     def failed_sources(self) -> list[SourceFetch]:
@@ -80,7 +82,10 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list, skipped = runnable_sources(in_groups(load_sources(settings.sources_file), groups))
+    configured = in_groups(load_sources(settings.sources_file), groups)
+    source_list, skipped = runnable_sources(configured)
+    summary.not_enabled = [s.id for s in configured if not s.enabled]
+    summary.horizon_days = settings.alert_horizon_days
     for s in skipped:
         logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
     extractor = load_extractor(settings.config_dir)
@@ -128,6 +133,9 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
                     [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
     publish_run_artifacts(summary)
     publish_report(settings, extractor, now=run.started_at)
+    from flows.cli.summary import one_line
+
+    logger.info("run summary%s: %s", f" ({', '.join(groups)})" if groups else "", one_line(summary))
     return summary
 
 

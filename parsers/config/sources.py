@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import soupsieve
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.documents import json_api
@@ -38,11 +38,11 @@ def _read_yaml(path: pathlib.Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read sources file: {exc}") from exc
+        raise ConfigError(f"{path}: sources file: {read_error(exc)}") from exc
     try:
         return load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
 
 
 class _Checker:

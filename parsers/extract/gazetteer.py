@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
@@ -189,8 +189,8 @@ def load_gazetteer(path: pathlib.Path, inflector: Inflector, registry: Registry 
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read gazetteer: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: gazetteer: {read_error(exc)}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     unknown = set(data) - set(KINDS) - {"groups"}

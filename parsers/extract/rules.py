@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.models import FAMILY_OF
@@ -239,8 +239,8 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
 def _load_yaml(path: pathlib.Path) -> Any:
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
 
 
 def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: bytes = b"") -> RuleSet:
