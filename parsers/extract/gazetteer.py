@@ -7,9 +7,8 @@ matching is a walk over a token trie with no morphology at extraction time.
 
 from __future__ import annotations
 
-import gettext
 import pathlib
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, count
 from operator import itemgetter
@@ -21,9 +20,13 @@ from parsers.config.yamlio import load_yaml
 
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
+from parsers.extract.statedata import StateName, library_states, populations
 from parsers.extract.text import Token
 
 KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
+# not_states: phrases that contain a state name but mean something else ("New Mexico", "Georgia Tech");
+# exclude: library aliases we deliberately do not use ("Victoria" is a state of Australia and a first name)
+EXTRA = ("groups", "not_states", "exclude")
 STATE_KINDS = frozenset({"name", "metonym", "demonym", "leader", "multi"})
 _END = "\0"
 _TEXT = itemgetter(0)  # a Token's folded text
@@ -58,41 +61,18 @@ def _case_of(alias: str) -> str:
     return "title" if letters and letters[0].isupper() else "any"
 
 
-def _pycountry_names() -> list[tuple[str, str]]:
-    """(code, name) pairs in English and Russian; comma forms add their head ("Korea, Republic of")."""
-    import pycountry
-
-    ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
-    out: list[tuple[str, str]] = []
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            name = getattr(country, attr, None)
-            if not name:
-                continue
-            for variant in {name, ru.gettext(name)}:
-                out.append((country.alpha_2, variant))
-                head = re.split(r"[,(]", variant)[0].strip()
-                if head != variant and attr != "name" or (head != variant and "," not in variant):
-                    out.append((country.alpha_2, head))
-    return out
-
-
 class Gazetteer:
     """Token-trie matcher for state, organisation and multilateral-body names."""
 
-    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml") -> None:
+    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml",
+                 library: Sequence[StateName] = (), population: dict[str, int] | None = None) -> None:
         self._trie: dict[str, Any] = {}
         self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
         self.groups: dict[str, frozenset[str]] = {
             g: frozenset(m) for g, m in (data.get("groups") or {}).items()
         }
         self._inflector = inflector
-        ambiguous: dict[tuple, set[str]] = {}
-        for code, name in _pycountry_names():
-            ambiguous.setdefault(self._key(name), set()).add(code)
-        for code, name in _pycountry_names():
-            if len(ambiguous[self._key(name)]) == 1:
-                self._add(name, (code,), "name")
+        self._add_library(library, population or {}, data, source)
         for kind in KINDS:
             section = data.get(kind) or ({} if kind != "bodies" else [])
             if kind == "bodies":
@@ -118,6 +98,26 @@ class Gazetteer:
             roots = [self._trie[k] for k in ks if k in self._trie]
             if roots:
                 self._starts[form] = roots
+
+    def _add_library(self, library: Sequence[StateName], population: dict[str, int], data: dict[str, Any],
+                     source: str) -> None:
+        """Package aliases; one several states claim goes to the most populous ("Congolese" -> CD)."""
+        for kind in ("exclude", "not_states"):
+            if not isinstance(data.get(kind) or [], list):
+                raise ConfigError(f"{source}: '{kind}' must be a list of names")
+        excluded = {self._key(str(n)) for n in data.get("exclude") or ()}
+        owner: dict[str, str] = {}
+        for item in library:
+            key = self._key(item.alias)
+            best = owner.get(key)
+            if best is None or population.get(item.code, 0) > population.get(best, 0):
+                owner[key] = item.code
+        for item in library:
+            key = self._key(item.alias)
+            if key not in excluded and owner[key] == item.code:
+                self._add(item.alias, (item.code,), item.kind)
+        for name in data.get("not_states") or ():
+            self._add(str(name), (), "none")
 
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
@@ -162,8 +162,10 @@ class Gazetteer:
             if best is None:
                 continue
             entry, end = best
-            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
             i = end
+            if entry.kind == "none":  # "New Mexico": the words are taken, no state is named
+                continue
+            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
         return out
 
 
@@ -182,7 +184,7 @@ def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
         raise ConfigError(f"{path}: cannot read gazetteer: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
-    unknown = set(data) - set(KINDS) - {"groups"}
+    unknown = set(data) - set(KINDS) - set(EXTRA)
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
-    return Gazetteer(data, inflector, str(path))
+    return Gazetteer(data, inflector, str(path), library_states(inflector.known), populations())

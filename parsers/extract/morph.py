@@ -59,3 +59,13 @@ class Inflector:
             else:
                 out.append(self.word_forms(tok.text, proper))
         return tuple(out)
+
+    def known(self, name: str) -> int:
+        """How the dictionary knows a (place) name: 2 as a place in the nominative, 1 as another word, 0 not."""
+        word = fold(name)
+        if not self._morph.word_is_known(word):  # a dictionary lookup; no guessing for unknown words
+            return 0
+        if any("Geox" in p.tag and "nomn" in p.tag and p.normal_form.replace("ё", "е") == word
+               for p in self._morph.parse(word)):
+            return 2
+        return 1
