@@ -33,6 +33,8 @@ class Inflector:
             return {word}
         if not _CYRILLIC.search(word):
             return {word} if proper else en_forms(word)
+        if proper:
+            return self._expand_name(word)
         forms = {word}
         for parse in self._morph.parse(word):
             tag = parse.tag
@@ -44,6 +46,20 @@ class Inflector:
                           or tag.POS == "PRTF"}
                 if proper:
                     break
+        return forms
+
+    def _expand_name(self, word: str) -> set[str]:
+        """A name's forms: the first noun/adjective reading that is its own nominative, a declining one
+        first ("Хониара" is a guessed indeclinable masculine too); unknown -а/-я names decline like «Лима»."""
+        parses = [p for p in self._morph.parse(word) if p.tag.POS in ("NOUN", "ADJF", "PRTF")
+                  and (p.normal_form.replace("ё", "е") == word or "nomn" in p.tag)]
+        own = [p for p in parses if p.normal_form.replace("ё", "е") == word and "Fixd" not in p.tag]
+        pick = (own or parses)[:1]
+        forms = {word} | {f.word.replace("ё", "е") for p in pick for f in p.lexeme}
+        if not own and word[-1:] in ("а", "я") and len(word) > 3 and not self._morph.word_is_known(word):
+            stem, soft = word[:-1], word[-1] == "я" or word[-2] in "гкхжшчщ"
+            forms |= {stem + e for e in (("и", "е", "ю", "ей", "ею") if word[-1] == "я" else
+                                          ("и" if soft else "ы", "е", "у", "ой", "ою"))}
         return forms
 
     def phrase(self, entry: str, proper: bool = False) -> tuple[frozenset[str] | str, ...]:

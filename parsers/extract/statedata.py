@@ -223,15 +223,23 @@ def library_states(is_known: Callable[[str], int]) -> list[StateName]:
     return out
 
 
-def russian_capital(code: str, is_known: Callable[[str], int]) -> str | None:
-    """The primary Russian name of a state's capital (tests generate their six cases from it)."""
-    capitals = _Capitals(is_known)
+def capitals(is_known: Callable[[str], int]) -> dict[str, tuple[set[str], str | None]]:
+    """code -> (English capital names, primary Russian name): what the gazetteer loads, for tests."""
+    caps = _Capitals(is_known)
     infos = _countryinfo()
-    english = {n.strip() for n in (infos.get(code, {}).get("capital"), capitals.countries.get(code, {}).get("capital")) if n}
-    city = capitals.city(code, english) if english else None
-    if city is not None:
-        english.add(city["name"])
-    return capitals.russian(code, city, english)[0]
+    out = {}
+    for code in caps.countries:
+        english = {n.strip() for n in (infos.get(code, {}).get("capital"), caps.countries[code].get("capital")) if n}
+        city = caps.city(code, english) if english else None
+        if city is not None:
+            english.add(city["name"])
+        out[code] = (english, caps.russian(code, city, english)[0])
+    return out
+
+
+def demonyms() -> dict[str, list[str]]:
+    """code -> English demonyms from countryinfo (for tests)."""
+    return {code: list(_demonyms(info)) for code, info in _countryinfo().items()}
 
 
 def populations() -> dict[str, int]:
