@@ -64,24 +64,54 @@ def codes(text: str) -> list[str]:
     return [c for m in found for c in m.codes] + (["<partial>"] if found else [])
 
 
-def _nominative(word: str) -> pymorphy3.analyzer.Parse | None:
-    parses = [p for p in MORPH.parse(word) if "nomn" in p.tag and p.tag.POS in ("NOUN", "ADJF")]
-    own = [p for p in parses if p.normal_form == word.lower().replace("ё", "е") or p.tag.POS == "ADJF"]
-    return (own or parses or [None])[0]
+def _nominative(word: str) -> pymorphy3.analyzer.Parse | str | None:
+    """The dictionary's declining nominative reading; "fixed" for a known indeclinable name («Тонга»);
+    None when the dictionary has no noun or adjective reading (the grammar rules below decide)."""
+    low = word.lower().replace("ё", "е")
+    parses = [p for p in MORPH.parse(low) if "nomn" in p.tag and p.tag.POS in ("NOUN", "ADJF", "PRTF")
+              and (p.normal_form.replace("ё", "е") == low or p.tag.POS != "NOUN" or "plur" in p.tag)]
+    if not MORPH.word_is_known(low) or not parses:
+        return None
+    own = [p for p in parses if p.normal_form.replace("ё", "е") == low] or parses  # «Гренадины», not «гренадин»
+    declining = [p for p in own if "Fixd" not in p.tag]
+    return declining[0] if declining else "fixed"
+
+
+# Russian declension of foreign names the dictionary does not know: -а/-я like «Лима», a consonant like
+# «Рияд»; names ending in another vowel do not decline («Морсби», «Того»)
+_ENDINGS = {"а": {"gent": "ы", "datv": "е", "accs": "у", "ablt": "ой", "loct": "е"},
+            "я": {"gent": "и", "datv": "е", "accs": "ю", "ablt": "ей", "loct": "е"},
+            "": {"gent": "а", "datv": "у", "accs": "", "ablt": "ом", "loct": "е"}}
+
+
+def _by_rule(word: str, case: str) -> str:
+    if case == "nomn" or word[-1] in "оеиуюэьй" or not word[-1].isalpha() or word[-2:-1] in tuple("аеиоуыэюя"):
+        return word
+    if word[-1] in "ая":
+        end = _ENDINGS[word[-1]][case]
+        if end == "ы" and word[-2] in "гкхжшчщ":
+            end = "и"
+        if end == "ой" and word[-2] in "жшчщц":  # unstressed: «Подгорицей»
+            end = "ей"
+        return word[:-1] + end
+    return word + _ENDINGS[""][case]
 
 
 def _inflect_word(word: str, case: str) -> tuple[str, bool]:
     """(form, is_head_noun); hyphenated words inflect their last part ("Южно-Африканская")."""
     head, _, last = word.rpartition("-")
     parse = _nominative(last)
-    if parse is None or "Fixd" in parse.tag:
+    if parse == "fixed":
         return word, False
-    form = parse.inflect({case}) if case != "nomn" else parse
-    if form is None:
-        return word, parse.tag.POS == "NOUN"
-    text = form.word
+    if parse is None:
+        text, is_noun = (_by_rule(last, case), True) if not last.isupper() else (last, False)
+    else:
+        # place names are inanimate: «Соединенные Штаты» -> accusative «Соединенные Штаты»
+        form = (parse.inflect({case, "inan"}) or parse.inflect({case})) if case != "nomn" else parse
+        text, is_noun = (form.word if form else last), parse.tag.POS == "NOUN"
     text = text[:1].upper() + text[1:] if last[:1].isupper() else text
-    return (f"{head}-{text}" if head else text), parse.tag.POS == "NOUN"
+    declines = text.lower() != last.lower() or case == "nomn"
+    return (f"{head}-{text}" if head else text), is_noun and (declines or parse is not None)
 
 
 def inflect(name: str, case: str) -> str:

@@ -56,10 +56,11 @@ class Inflector:
         own = [p for p in parses if p.normal_form.replace("ё", "е") == word and "Fixd" not in p.tag]
         pick = (own or parses)[:1]
         forms = {word} | {f.word.replace("ё", "е") for p in pick for f in p.lexeme}
-        if not own and word[-1:] in ("а", "я") and len(word) > 3 and not self._morph.word_is_known(word):
+        if not own and word[-1:] in ("а", "я") and len(word) > 3 and word[-2] not in "аеиоуыэюя" \
+                and (not parses or not self._morph.word_is_known(word)):
             stem, soft = word[:-1], word[-1] == "я" or word[-2] in "гкхжшчщ"
             forms |= {stem + e for e in (("и", "е", "ю", "ей", "ею") if word[-1] == "я" else
-                                          ("и" if soft else "ы", "е", "у", "ой", "ою"))}
+                                          ("и" if soft else "ы", "е", "у", "ой", "ою", "ей"))}
         return forms
 
     def phrase(self, entry: str, proper: bool = False) -> tuple[frozenset[str] | str, ...]:

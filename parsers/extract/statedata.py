@@ -47,7 +47,7 @@ def _variants(name: str) -> set[str]:
     base = re.sub(r"\s*\(([^)]*)\)", "", name).strip()
     inner = re.findall(r"\(([^)]*)\)", name)
     for form in [base, *inner]:
-        form = form.replace("’", "'")
+        form = form.replace("’", "'").replace(" о-ва", " Острова")  # CLDR's «Соломоновы о-ва»
         out.add(form)
         if "&" in form:
             out.add(form.replace("&", "и" if re.search("[а-яё]", form, re.I) else "and"))
@@ -172,7 +172,7 @@ _TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d"
 
 def _likeness(russian: str, english: set[str]) -> float:
     """How close a Cyrillic spelling sounds to the English name (Астана, not Акмола, for Astana)."""
-    latin = russian.lower().translate(_TRANSLIT)
+    latin = russian.lower().replace("дж", "j").translate(_TRANSLIT)
     return max((SequenceMatcher(None, latin, _ascii(e).lower()).ratio() for e in english), default=0.0)
 
 
