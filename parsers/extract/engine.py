@@ -28,6 +28,7 @@ from parsers.extract.gazetteer import Gazetteer, load_gazetteer
 from parsers.extract.lang import detect_lang
 from parsers.models import Event, ExtractionInput, Official
 from parsers.extract.morph import Inflector
+from parsers.extract.officials import load_officials
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
 
@@ -99,7 +100,8 @@ class Extractor:
         titled = bool(doc.title.strip())
         spans = ([(0, len(doc.title))] if titled else []) + \
             split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
-        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
+        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled,
+                    doc.published.date() if doc.published else None)
         could = self.rules.trigger_filters.get(lang)
         wanted = [i for i in sorted({sents.index_at(p) for p in positions})
                   if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
@@ -244,16 +246,18 @@ def _cached(config_dir: str, fingerprint: str) -> Extractor:
     base = pathlib.Path(config_dir)
     inflector = Inflector()
     gaz_path = base / "gazetteer.yaml"
-    gazetteer = load_gazetteer(gaz_path, inflector)
-    rules = load_rules(base / "rules", inflector, gaz_path.read_bytes())
+    gazetteer = load_gazetteer(gaz_path, inflector, load_officials(base / "officials.yaml"))
+    officials_path = base / "officials.yaml"
+    extra = gaz_path.read_bytes() + (officials_path.read_bytes() if officials_path.exists() else b"")
+    rules = load_rules(base / "rules", inflector, extra)
     return Extractor(rules, gazetteer, rules.version)
 
 
 def load_extractor(config_dir: pathlib.Path) -> Extractor:
-    """Build (once per config content) the extractor from config_dir/rules/*.yaml and gazetteer.yaml."""
+    """Build (once per config content) the extractor from config_dir/rules/*.yaml, gazetteer.yaml and officials.yaml."""
     base = pathlib.Path(config_dir).resolve()
     digest = hashlib.sha256()
-    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml")]):
+    for path in sorted([base / "gazetteer.yaml", base / "officials.yaml", *(base / "rules").glob("*.yaml")]):
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
     return _cached(str(base), digest.hexdigest())

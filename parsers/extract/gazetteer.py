@@ -10,6 +10,7 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -20,10 +21,11 @@ from parsers.config.yamlio import load_yaml
 
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
+from parsers.extract.officials import Person, Term, resolve
 from parsers.extract.statedata import StateName, library_states, populations
 from parsers.extract.text import Token
 
-KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
+KINDS = ("names", "metonyms", "demonyms", "orgs", "multi", "bodies")
 # not_states: phrases that contain a state name but mean something else ("New Mexico", "Georgia Tech");
 # exclude: library aliases we deliberately do not use ("Victoria" is a state of Australia and a first name)
 EXTRA = ("groups", "not_states", "exclude")
@@ -52,6 +54,7 @@ class _Entry:
     kind: str
     case: str  # "upper" (acronym), "title" (first letter upper) or "any"
     label: str
+    terms: tuple[Term, ...] = ()  # leaders: the posts behind the name, resolved per document date
 
 
 def _case_of(alias: str) -> str:
@@ -65,7 +68,8 @@ class Gazetteer:
     """Token-trie matcher for state, organisation and multilateral-body names."""
 
     def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml",
-                 library: Sequence[StateName] = (), population: dict[str, int] | None = None) -> None:
+                 library: Sequence[StateName] = (), population: dict[str, int] | None = None,
+                 officials: Sequence[Person] = ()) -> None:
         self._trie: dict[str, Any] = {}
         self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
         self.groups: dict[str, frozenset[str]] = {
@@ -91,6 +95,9 @@ class Gazetteer:
                     raise ConfigError(f"{source}: {kind}.{key} must be a list")
                 for name in values:
                     self._add(str(name), (str(key),), kind.rstrip("s") if kind != "names" else "name")
+        for person in officials:
+            for name in person.names:
+                self._add_official(name, person.terms)
         # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
         # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
         self._starts: dict[str, list[dict[str, Any]]] = {}
@@ -119,21 +126,33 @@ class Gazetteer:
         for name in data.get("not_states") or ():
             self._add(str(name), (), "none")
 
+    def _add_official(self, name: str, terms: tuple[Term, ...]) -> None:
+        """A leader's name; two people sharing a surname share the entry and the date decides."""
+        node = self._path(name)
+        old = node.get(_END)
+        if old is not None and old.kind == "leader":
+            terms = old.terms + terms
+        node[_END] = _Entry((), "leader", _case_of(name), name, terms)
+
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
 
     def _add(self, alias: str, codes: tuple[str, ...], kind: str) -> None:
         entry = _Entry(codes, kind, _case_of(alias) if kind != "demonym" or alias[:1].isupper() else "any", alias)
+        self._path(alias)[_END] = entry  # later (config) entries override package ones
+
+    def _path(self, alias: str) -> dict[str, Any]:
+        """The trie node of an alias, created with every inflected form of each word."""
         node = self._trie
         for forms in self._inflector.phrase(alias, proper=True):
             key = min(forms, key=len) if len(forms) == 1 else "~" + "|".join(sorted(forms))[:40]
             for form in forms:
                 self._keys.setdefault(form, set()).add(key)
             node = node.setdefault(key, {})
-        node[_END] = entry  # later (config) entries override pycountry ones
+        return node
 
-    def find(self, tokens: list[Token], raw: str) -> list[Mention]:
-        """Longest non-overlapping mentions, left to right.
+    def find(self, tokens: list[Token], raw: str, on: date | None = None) -> list[Mention]:
+        """Longest non-overlapping mentions, left to right; leaders resolve against `on` (publication date).
 
         Only tokens that can open a name ("the", "chile", not "of" or ",") start a trie walk; they
         are picked in C (map/compress), so the Python loop skips the rest of the sentence.
@@ -165,6 +184,13 @@ class Gazetteer:
             i = end
             if entry.kind == "none":  # "New Mexico": the words are taken, no state is named
                 continue
+            if entry.terms:
+                code = resolve(entry.terms, on)
+                if code is None:
+                    continue
+                kind = "leader" if len(code) == 2 and code.isupper() else "org"
+                out.append(Mention((code,), kind, i0, end, entry.label))
+                continue
             out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
         return out
 
@@ -176,7 +202,7 @@ def _case_ok(case: str, raw: str, tok: Token) -> bool:
     return text.isupper() if case == "upper" else text[:1].isupper()
 
 
-def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
+def load_gazetteer(path: pathlib.Path, inflector: Inflector, officials: Sequence[Person] = ()) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
@@ -187,4 +213,4 @@ def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
     unknown = set(data) - set(KINDS) - set(EXTRA)
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
-    return Gazetteer(data, inflector, str(path), library_states(inflector.known), populations())
+    return Gazetteer(data, inflector, str(path), library_states(inflector.known), populations(), officials)
