@@ -10,6 +10,7 @@ from parsers.extract.gazetteer import STATE_KINDS, Mention
 _COORD = frozenset({",", "and", "и", "&", "-", "/"})
 _DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all", "его", "ее", "их"})
 _OPEN = frozenset({"(", "["})
+_POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 _PARTY_KINDS = STATE_KINDS | {"org"}
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
@@ -57,8 +58,11 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     while k > 0:
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
+        # "North Korea's Kim Jong-un", "Russian President Vladimir Putin": one party named twice
+        same = prev.codes == mentions[k].codes and prev.kind != "org"
         if not all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
-                   for i in gap) or len(gap) > 5 or not any(sent.tokens[i].text in _COORD for i in gap) and gap:
+                   or (same and sent.tokens[i].text in _POSSESSIVE) for i in gap) or len(gap) > 5 \
+                or not same and not any(sent.tokens[i].text in _COORD for i in gap) and gap:
             break
         group.insert(0, prev)
         k -= 1
