@@ -101,3 +101,18 @@ def test_not_states_must_be_a_list(tmp_path: pathlib.Path) -> None:
     path.write_text("not_states: {a: 1}", encoding="utf-8")
     with pytest.raises(ConfigError, match="not_states"):
         load_gazetteer(path, Inflector())
+
+
+def test_gazetteer_yaml_has_no_duplicate_keys() -> None:
+    """PyYAML keeps the last of two equal keys silently (LA was listed twice): catch it here."""
+    import yaml
+
+    def walk(node: yaml.Node, where: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value]
+            assert len(keys) == len(set(keys)), f"{where}: duplicate keys {sorted({k for k in keys if keys.count(k) > 1})}"
+            for k, v in node.value:
+                walk(v, f"{where}.{k.value}")
+
+    for name in ("gazetteer.yaml", "officials.yaml"):
+        walk(yaml.compose((ROOT / "config" / name).read_text(encoding="utf-8")), name)

@@ -189,3 +189,18 @@ def test_inflection_helper_is_real() -> None:
 
 def test_demonym_tie_goes_to_the_more_populous_state() -> None:
     assert codes("Congolese") == ["CD"] and codes("Chinese") == ["CN"] and codes("French") == ["FR"]
+
+
+RU_ADJECTIVES = load_yaml((ROOT / "config" / "gazetteer.yaml").read_text(encoding="utf-8"))["demonyms"]
+
+
+@pytest.mark.parametrize("code", UN)
+def test_russian_adjective_in_config(code: str) -> None:
+    """No package has Russian adjectives («чилийский»): config lists one per UN member, found in any form."""
+    if code == "CG":
+        pytest.skip("«конголезский» serves both Congos; like 'Congolese' it goes to the more populous CD")
+    words = [w for w in RU_ADJECTIVES.get(code, []) if re.search("[а-яё]", w) and not w.endswith("о")]
+    assert words, f"{code}: no Russian adjective in config/gazetteer.yaml"
+    parse = next(p for p in MORPH.parse(words[0]) if p.tag.POS == "ADJF")
+    forms = {parse.inflect({"femn", "ablt"}).word, parse.inflect({"plur", "gent"}).word, words[0]}
+    assert {f: codes(f) for f in forms} == {f: [code] for f in forms}

@@ -8,6 +8,7 @@ from parsers.extract.text import en_forms, fold
 
 _CYRILLIC = re.compile(r"[а-яё]", re.I)
 _GAP = "*"
+_ADJ_ENDINGS = ("ский", "цкий", "ской", "цкой")
 
 
 class Inflector:
@@ -54,6 +55,8 @@ class Inflector:
         parses = [p for p in self._morph.parse(word) if p.tag.POS in ("NOUN", "ADJF", "PRTF")
                   and (p.normal_form.replace("ё", "е") == word or "nomn" in p.tag)]
         own = [p for p in parses if p.normal_form.replace("ё", "е") == word and "Fixd" not in p.tag]
+        if word.endswith(_ADJ_ENDINGS):  # «антигуанский» is guessed as a noun first
+            own.sort(key=lambda p: p.tag.POS != "ADJF")
         pick = (own or parses)[:1]
         forms = {word} | {f.word.replace("ё", "е") for p in pick for f in p.lexeme}
         if not own and word[-1:] in ("а", "я") and len(word) > 3 and word[-2] not in "аеиоуыэюя" \
