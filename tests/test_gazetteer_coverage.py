@@ -138,7 +138,7 @@ def _expect(code: str, what: str, alias: str) -> tuple[str, str | None]:
 
 @pytest.mark.parametrize("code", UN)
 def test_english_name(code: str) -> None:
-    names = statedata._variants(EN[code])
+    names = statedata.name_variants(EN[code])
     assert any(codes(n) == [code] for n in names), (code, names, [codes(n) for n in names])
 
 
@@ -164,7 +164,7 @@ def test_english_demonym(code: str) -> None:
 
 @pytest.mark.parametrize("code", UN)
 def test_russian_name_six_cases(code: str) -> None:
-    names = sorted(statedata._variants(RU[code]), key=len)
+    names = sorted(statedata.name_variants(RU[code]), key=len)
     forms = {case: inflect(names[0], case) for case in CASES}
     assert {case: codes(f) for case, f in forms.items()} == {case: [code] for case in CASES}, forms
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-KINDS = ("name", "metonym", "demonym")
 # Cyrillic spelling of a place: capitalised parts joined by hyphens or spaces; "о", "оф", "де" particles
 _RU_PLACE = re.compile(r"^[А-ЯЁ][а-яё]+(?:(?:-[а-яё]{1,3})*[- ][А-ЯЁ][а-яё]+)*$")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z .'’-]+$")
@@ -41,7 +40,7 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def _variants(name: str) -> set[str]:
+def name_variants(name: str) -> set[str]:
     """CLDR forms as written in copy: "Myanmar (Burma)" -> both; "&" -> and/и; "St." -> Saint."""
     out = set()
     base = re.sub(r"\s*\(([^)]*)\)", "", name).strip()
@@ -82,7 +81,7 @@ def cldr_names(codes: set[str]) -> Iterator[tuple[str, str]]:
         for code in codes:
             name = territories.get(code)
             if name:
-                for form in _variants(name):
+                for form in name_variants(name):
                     yield code, form
 
 
