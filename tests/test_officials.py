@@ -59,6 +59,20 @@ def test_every_g20_state_has_its_head_and_ministers() -> None:
     assert sum("foreign_minister" in roles.get(c, set()) for c in G20) >= 17
 
 
+# states that act or are counterparts in the released dev sets (codes only)
+DEV_STATES = ["AM", "AU", "AZ", "BF", "BH", "BY", "CA", "CN", "CU", "DE", "DK", "EE", "FI", "FR", "GB", "GE", "HU",
+              "IN", "IR", "JP", "KP", "KR", "KZ", "LV", "MD", "ML", "MM", "NE", "NI", "PG", "PH", "PK", "PL", "PT",
+              "RS", "RU", "SA", "SG", "SO", "ST", "TD", "TG", "TR", "UA", "US", "VN"]
+
+
+def test_every_dev_state_has_a_current_leader() -> None:
+    """A head of state or government in office at the end of 2025 for every state of the dev sets."""
+    on = date(2025, 12, 1)
+    current = {t.code for p in PEOPLE for t in p.terms
+               if t.role in ("head_of_state", "head_of_government") and t.covers(on)}
+    assert sorted(set(DEV_STATES) - current) == []
+
+
 @pytest.mark.parametrize("content", ["officials: {x: 1}", "officials:\n  - {en: [A B], terms: [[RU, tsar, 2020-01-01]]}",
                                      "officials:\n  - {en: [A B], terms: [[RU, head_of_state, not-a-date]]}",
                                      "officials:\n  - {terms: [[RU, head_of_state, 2020-01-01]]}"])
