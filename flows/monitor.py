@@ -19,8 +19,9 @@ from flows.store import storage
 from flows.store import db
 from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_report, publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
+from flows.alerts.views import instrument_labels
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
@@ -121,11 +122,12 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
                        ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
 
-    summary.delivery = deliver(settings.db_path, destinations, policy)
+    summary.delivery = deliver(settings.db_path, destinations, policy, labels=instrument_labels(settings.config_dir))
     with db.connect(settings.db_path) as con:
         con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
                     [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
     publish_run_artifacts(summary)
+    publish_report(settings, extractor, now=run.started_at)
     return summary
 
 

@@ -19,7 +19,7 @@ import httpx
 from flows.store.db import utcnow
 from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch
 from flows.store.storage import FetchRecord, SourceState
-from parsers.documents import pravo
+from parsers.documents import json_api, pravo
 from parsers.documents.feeds import parse_feed
 from parsers.documents.html_text import extract_article
 from parsers.documents.listing import parse_listing
@@ -115,12 +115,41 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     warnings: list[str] = []
     bodies: list[bytes] = []
     latency = 0
-    for index in range(1, query.max_pages + 1):
-        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index))
+    for day, name in pravo.window(query, today):
+        for index in range(1, query.max_pages + 1):
+            doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, day, index, name))
+            latency += doc.elapsed_ms
+            if doc.error is not None:
+                return _failed(source, doc)
+            page = pravo.parse_documents(doc, source)
+            if page.result.error is not None:
+                err = page.result.error
+                return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
+            items += page.result.items
+            warnings += page.result.warnings
+            bodies.append(doc.body)
+            if not page.has_more:
+                break
+        else:
+            warnings.append(f"{day:%d.%m.%Y}{' ' + name if name else ''}: stopped after max_pages={query.max_pages}")
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _json_pages(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
+    """Pages of a JSON API until the last one, an empty one, or `max_pages`."""
+    spec = json_api.JsonSpec.of(source)
+    items: list[Item] = []
+    warnings: list[str] = []
+    bodies: list[bytes] = []
+    latency, index = 0, 0
+    while True:
+        doc = _get(ctx, json_api.page_url(source.url, spec, index), state if index == 0 else None)
         latency += doc.elapsed_ms
         if doc.error is not None:
             return _failed(source, doc)
-        page = pravo.parse_documents(doc, source)
+        if index == 0 and doc.status == 304:
+            return SourceFetch(source, fetch_record(source, doc), unchanged=True)
+        page = json_api.parse_json(doc, source, index)
         if page.result.error is not None:
             err = page.result.error
             return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
@@ -129,18 +158,24 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
         bodies.append(doc.body)
         if not page.has_more:
             break
-    else:
-        warnings.append(f"stopped after max_pages={query.max_pages}; older documents of the period not read")
-    record = dataclasses.replace(fetch_record(source, doc, items=len(items)), latency_ms=latency,
+        index += 1
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _pages_done(source: Source, state: SourceState, last: FetchedDocument, items: list[Item], warnings: list[str],
+                bodies: list[bytes], latency: int) -> SourceFetch:
+    """One fetch row for a multi-request source; unchanged when all its answers hash as last time."""
+    record = dataclasses.replace(fetch_record(source, last, items=len(items)), latency_ms=latency,
                                  bytes=sum(map(len, bodies)), body_hash=_hash(b"\x00".join(bodies)))
     if state.body_hash and record.body_hash == state.body_hash:
         return SourceFetch(source, dataclasses.replace(record, items=0), unchanged=True)
-    unique = tuple({i.id: i for i in items}.values())
-    return SourceFetch(source, record, unique, tuple(warnings))
+    return SourceFetch(source, record, tuple({i.id: i for i in items}.values()), tuple(warnings))
 
 
 def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
     """Fetch and parse one source; never raises for network, HTTP or content trouble."""
+    if source.kind == "json":
+        return _json_pages(source, state, ctx)
     if source.kind == "pravo":
         query = pravo.PravoQuery.of(source)
         if query.mode == "documents":

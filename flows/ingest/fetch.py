@@ -6,13 +6,14 @@ redirect loops become a `FetchedDocument.error`, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import mimetypes
 import pathlib
 import random
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from urllib.request import url2pathname
 
 import httpx
 
+from parsers.config.sources import HostSettings
 from parsers.models import FetchedDocument, FetchError
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -42,21 +44,55 @@ class FetchPolicy:
 
 @dataclass
 class HostLimiter:
-    """At most `per_host` requests in flight to one host (host:port) across all threads of a run.
+    """Per-host manners across all threads of a run: requests in flight, spacing, timeout, User-Agent.
 
-    Built per run and passed in (no module state), so chunks of one host in different tasks still
-    share the limit.
+    At most `per_host` requests in flight to one host (host:port) unless `hosts` says otherwise for
+    that host, which may also space request starts by `min_interval` seconds and give it its own
+    total timeout and User-Agent. Built per run and passed in (no module state), so chunks of one
+    host in different tasks still share the limit.
     """
 
     per_host: int = 4
+    hosts: Mapping[str, HostSettings] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _locks: dict[str, threading.BoundedSemaphore] = field(default_factory=dict, repr=False)
+    _next_start: dict[str, float] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def settings(self, host: str) -> HostSettings | None:
+        """The host's own settings; `www.` and a port fall back to the bare host name."""
+        bare = host.split(":", 1)[0]
+        return self.hosts.get(host) or self.hosts.get(bare) or self.hosts.get(bare.removeprefix("www."))
 
     def _semaphore(self, host: str) -> threading.BoundedSemaphore:
         with self._guard:
             if host not in self._locks:
-                self._locks[host] = threading.BoundedSemaphore(max(1, self.per_host))
+                own = self.settings(host)
+                size = own.concurrency if own and own.concurrency else self.per_host
+                self._locks[host] = threading.BoundedSemaphore(max(1, size))
             return self._locks[host]
+
+    def _pace(self, host: str) -> None:
+        """Wait until `min_interval` after the previous request start to this host (reserved under lock)."""
+        own = self.settings(host)
+        if not own or own.min_interval <= 0:
+            return
+        with self._guard:
+            now = self.clock()
+            start = max(now, self._next_start.get(host, now))
+            self._next_start[host] = start + own.min_interval
+        if start > now:
+            self.sleep(start - now)
+
+    def policy(self, url: str, policy: FetchPolicy) -> FetchPolicy:
+        """`policy` with the host's own timeout and User-Agent, when it has them."""
+        own = self.settings(host_of(url))
+        if own is None or (own.timeout is None and own.user_agent is None):
+            return policy
+        timeout = own.timeout if own.timeout is not None else policy.total_timeout
+        return dataclasses.replace(policy, total_timeout=timeout, read_timeout=max(policy.read_timeout, min(timeout, 60)),
+                                   user_agent=own.user_agent or policy.user_agent)
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
@@ -66,6 +102,7 @@ class HostLimiter:
             yield
             return
         with self._semaphore(host):
+            self._pace(host)
             yield
 
 
@@ -236,6 +273,11 @@ def _connect_words(text: str, url: str) -> str | None:
     return None
 
 
+def challenged(status: int, headers: httpx.Headers, body: bytes) -> bool:
+    """A firewall's challenge instead of content: EUR-Lex's WAF answers 202, an empty body and a header."""
+    return "challenge" in headers.get("x-amzn-waf-action", "").lower() or (status == 202 and not body.strip())
+
+
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     """Validators from the previous fetch, so unchanged feeds cost a 304."""
     headers = {}
@@ -255,7 +297,7 @@ def _fetch_http(
     safe_url, final_url, status, body, headers = redact(url), redact(url), 0, b"", httpx.Headers()
     error: FetchError | None = None
     try:
-        request_headers = _conditional_headers(etag, last_modified)
+        request_headers = {**_conditional_headers(etag, last_modified), "User-Agent": policy.user_agent}
         with client.stream("GET", url, headers=request_headers) as resp:
             final_url, status, headers = redact(str(resp.url)), resp.status_code, resp.headers
             if status == 304:
@@ -264,6 +306,9 @@ def _fetch_http(
                 error = _status_error(resp)
             else:
                 body = _read_body(resp, policy, deadline)
+                if challenged(status, headers, body):
+                    error = FetchError("challenge", f"HTTP {status} from a web firewall challenge "
+                                                    f"({headers.get('x-amzn-waf-action') or 'empty body'}), not content")
     except _Abort as abort:
         error, body = abort.error, b""
     except (httpx.HTTPError, httpx.InvalidURL, zlib.error, OSError) as exc:
@@ -361,7 +406,7 @@ def fetch(
         if limiter is None:
             return _fetch_http(client, url, policy, etag, last_modified)
         with limiter.slot(url):
-            return _fetch_http(client, url, policy, etag, last_modified)
+            return _fetch_http(client, url, limiter.policy(url, policy), etag, last_modified)
     if allow_local and (scheme in ("", "file")):
         return _fetch_local(url, policy, base_dir, last_modified)
     label = f"{scheme}:" if scheme else "local path"

@@ -23,6 +23,7 @@ from flows.ingest.collect import FetchContext, SourceFetch
 from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
 from flows.settings import Settings
+from parsers.config.sources import load_hosts
 from parsers.models import Item, Source
 
 __all__ = ["Ingested", "Skipped", "SourceFetch", "ingest", "policy_of"]
@@ -146,7 +147,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     policy = policy_of(settings)
     with make_client(policy) as client:
         ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
-                           HostLimiter(settings.fetch_per_host), now)
+                           HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)), now)
         fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)]
         fresh, per_source = new_or_changed(fetches, settings.db_path)
         out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
