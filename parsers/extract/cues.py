@@ -6,6 +6,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import compress, count
 from operator import itemgetter
 
@@ -77,8 +78,9 @@ class Doc:
     """The sentences of one document, analysed lazily: only those the engine looks at cost anything."""
 
     def __init__(self, raw: str, folded: str, spans: list[tuple[int, int]], matcher: Matcher,
-                 gazetteer: Gazetteer, titled: bool) -> None:
+                 gazetteer: Gazetteer, titled: bool, on: date | None = None) -> None:
         self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
+        self.on = on  # publication date: who held an office then
         self._matcher, self._gazetteer = matcher, gazetteer
         self._cache: dict[int, Sentence] = {}
         self._scanned: dict[int, tuple[list[Token], list[Hit]]] = {}
@@ -90,7 +92,7 @@ class Doc:
         sent = self._cache.get(i)
         if sent is None:
             tokens, hits = self._scan(i)
-            mentions = self._gazetteer.find(tokens, self.raw)
+            mentions = self._gazetteer.find(tokens, self.raw, self.on)
             if mentions and _dateline(mentions[0], tokens, self.raw):
                 mentions = mentions[1:]
             if mentions and hits and any(h.tag == "seat_marker" for h in hits):

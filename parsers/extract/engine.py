@@ -30,6 +30,7 @@ from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.lang import detect_lang
 from parsers.models import Event, ExtractionInput, Official
 from parsers.extract.morph import Inflector
+from parsers.extract.officials import load_officials
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
 
@@ -100,7 +101,8 @@ class Extractor:
         titled = bool(doc.title.strip())
         spans = ([(0, len(doc.title))] if titled else []) + \
             split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
-        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
+        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled,
+                    doc.published.date() if doc.published else None)
         could = self.rules.trigger_filters.get(lang)
         wanted = [i for i in sorted({sents.index_at(p) for p in positions})
                   if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
@@ -272,19 +274,22 @@ def _cached(config_dir: str, fingerprint: str) -> Extractor:
     base = pathlib.Path(config_dir)
     inflector = Inflector()
     gaz_path = base / "gazetteer.yaml"
+    officials_path = base / "officials.yaml"
     registry = load_registry(base / "registry") if (base / "registry").is_dir() else Registry(())
-    gazetteer = load_gazetteer(gaz_path, inflector, registry)
-    extra = gaz_path.read_bytes() + b"".join(p.read_bytes() for p in registry_files(base / "registry"))
+    gazetteer = load_gazetteer(gaz_path, inflector, registry, load_officials(officials_path))
+    extra = gaz_path.read_bytes() + (officials_path.read_bytes() if officials_path.exists() else b"") \
+        + b"".join(p.read_bytes() for p in registry_files(base / "registry"))
     rules = load_rules(base / "rules", inflector, extra)
     return Extractor(rules, gazetteer, rules.version)
 
 
 def load_extractor(config_dir: pathlib.Path) -> Extractor:
-    """Build (once per config content) the extractor from config_dir/rules/*.yaml, gazetteer.yaml and
-    registry/*.yaml (organisations and treaty regimes; a config dir without one recognises none)."""
+    """Build (once per config content) the extractor from config_dir/rules/*.yaml, gazetteer.yaml,
+    officials.yaml and registry/*.yaml (organisations and treaty regimes; a config dir without one recognises none)."""
     base = pathlib.Path(config_dir).resolve()
     digest = hashlib.sha256()
-    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml"), *registry_files(base / "registry")]):
+    for path in sorted([base / "gazetteer.yaml", base / "officials.yaml", *(base / "rules").glob("*.yaml"),
+                        *registry_files(base / "registry")]):
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
     return _cached(str(base), digest.hexdigest())

@@ -8,8 +8,9 @@ from parsers.extract.cues import Sentence
 from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _COORD = frozenset({",", "and", "и", "&", "-", "/"})
-_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all"})
+_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all", "его", "ее", "их"})
 _OPEN = frozenset({"(", "["})
+_POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 _PARTY_KINDS = STATE_KINDS | {"org"}
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
@@ -52,12 +53,16 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     group = [mentions[k]]
     if k == 0:
         return group
-    filler = {i for h in sent.by_tag.get("party_filler", ()) for i in range(h.start, h.end)}
+    filler = {i for tag in ("party_filler", "party_role") for h in sent.by_tag.get(tag, ())
+              for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
+        # "North Korea's Kim Jong-un", "Russian President Vladimir Putin": one party named twice
+        same = prev.codes == mentions[k].codes and prev.kind != "org"
         if not all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
-                   for i in gap) or len(gap) > 5 or not any(sent.tokens[i].text in _COORD for i in gap) and gap:
+                   or (same and sent.tokens[i].text in _POSSESSIVE) for i in gap) or len(gap) > 5 \
+                or not same and not any(sent.tokens[i].text in _COORD for i in gap) and gap:
             break
         group.insert(0, prev)
         k -= 1
@@ -164,10 +169,15 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     return None
 
 
+def _nonstate(sent: Sentence, m: Mention) -> bool:
+    """A nationality word describing a company, club or player ("a Saudi club") names no state party."""
+    return m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3)
+
+
 def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
                  stop: int | None = None) -> Parties:
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
-    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
+    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS and not _nonstate(sent, m)]
     pick = _subject_index(sent, states, start, clause[0])
     subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
