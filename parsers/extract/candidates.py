@@ -76,7 +76,9 @@ class CandidateFinder:
         return out
 
     def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
-        lo, hi = (hit.end if rule.direction == "after" else max(0, hit.start - rule.window)), hit.end + rule.window
+        # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
+        lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
+        hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):

@@ -32,6 +32,12 @@ class Sentence:
     hits: list[Hit]
     is_title: bool = False
     by_tag: dict[str, list[Hit]] = field(default_factory=dict)
+    raw: str = ""  # the whole document (shared, not copied): case tests on tokens
+
+    def capitalised(self, i: int) -> bool:
+        """Token i starts with an upper-case letter in the original text (a name, not a common word)."""
+        tok = self.tokens[i]
+        return bool(self.raw) and self.raw[tok.start].isupper()
 
     def __post_init__(self) -> None:
         by_tag = self.by_tag
@@ -93,7 +99,7 @@ class Doc:
             mentions = self._gazetteer.find(tokens, self.raw)
             if mentions and _dateline(mentions[0], tokens, self.raw):
                 mentions = mentions[1:]
-            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0)
+            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0, raw=self.raw)
             self._cache[i] = sent
         return sent
 
@@ -148,6 +154,24 @@ def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
     if m.start != 0 or m.kind != "metonym" or m.end >= len(tokens) or tokens[m.end].text not in _DATELINE_NEXT:
         return False
     return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
+
+
+ASIDE_MAX = 8  # tokens inside one parenthetical or comma-bounded adverbial ("with immediate effect")
+_ASIDE_CLOSE = {",": ",", "(": ")", "-": "-", "[": "]"}
+
+
+def aside_length(sent: Sentence, pos: int) -> int:
+    """Tokens of a bounded aside opening at `pos` (", as of today," / "(in force since 1990)"), else 0."""
+    toks = sent.tokens
+    if pos >= len(toks) or toks[pos].text not in _ASIDE_CLOSE:
+        return 0
+    close = _ASIDE_CLOSE[toks[pos].text]
+    for k in range(pos + 1, min(len(toks), pos + ASIDE_MAX + 2)):
+        if toks[k].text == close:
+            return k - pos + 1
+        if toks[k].text in (";", ".") or (close != "," and toks[k].text == ","):
+            return 0
+    return 0
 
 
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:

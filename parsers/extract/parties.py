@@ -12,6 +12,7 @@ _DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both"
 _OPEN = frozenset({"(", "["})
 COUNTERPART_SPAN = 30
 _PARTY_KINDS = STATE_KINDS | {"org"}
+PERSON_GAP = 10  # "President Vladimir Putin and": roles and names between two coordinated states
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
 
 
@@ -48,16 +49,29 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
 
 
 def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
-    """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of")."""
+    """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of").
+
+    A gap may also hold who speaks for the state: "Russian President Vladimir Putin and North Korea's
+    Kim", «Минобороны России генерал армии Сергей Шойгу и министр обороны Мали» (roles and names).
+    """
     group = [mentions[k]]
     if k == 0:
         return group
     filler = {i for h in sent.by_tag.get("party_filler", ()) for i in range(h.start, h.end)}
+    person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
-        if not all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
-                   for i in gap) or len(gap) > 5 or not any(sent.tokens[i].text in _COORD for i in gap) and gap:
+        plain = all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
+                    for i in gap) and len(gap) <= 5
+        spoken = not plain and len(gap) <= PERSON_GAP and any(i in person for i in gap) and all(
+            sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or sent.tokens[i].text == "'"
+            or i in filler or i in person or sent.capitalised(i) or sent.tokens[i].text == "s" for i in gap)
+        coord = any(sent.tokens[i].text in _COORD for i in gap)
+        # "North Korea's Kim", "Russian President Putin": one party named twice, no coordinator needed
+        apposed = not coord and len(gap) <= 4 and all(
+            sent.tokens[i].text in ("'", "s") or i in person or sent.capitalised(i) for i in gap)
+        if not apposed and (not (plain or spoken) or not coord and gap):
             break
         group.insert(0, prev)
         k -= 1
@@ -164,17 +178,43 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     return None
 
 
+def _reported_to(sent: Sentence, states: list[Mention], k: int, start: int) -> tuple[int, list[str]]:
+    """"Chile notified Peru that it is terminating...": the state told is the object, the teller acts.
+
+    Applies when a complementizer (that / о том, что) stands between the picked state and the
+    trigger, and the picked state follows a verb whose own subject is an earlier state.
+    """
+    m = states[k]
+    if k == 0 or not sent.has("complementizer", m.end, start):
+        return k, []
+    j = m.start - 1
+    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        j -= 1
+    prev = states[k - 1]
+    if j < prev.end or not sent.tokens[j].is_word or sent.tokens[j].text in _COORD \
+            or any(h.start == j for h in sent.by_tag.get("subject_block", ())) or _blocked(sent, prev):
+        return k, []
+    between = range(prev.end, j + 1)
+    if any(sent.tokens[i].text in (",", ";") for i in between) or len(between) > 4:
+        return k, []
+    return k - 1, list(m.codes)
+
+
 def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
                  stop: int | None = None) -> Parties:
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
     states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
     pick = _subject_index(sent, states, start, clause[0])
+    told: list[str] = []
+    if pick is not None:
+        pick, told = _reported_to(sent, states, pick, start)
     subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi])
     objects = [c for c in _codes(right) if c not in subjects]
+    objects += [c for c in told if c not in subjects and c not in objects]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
         objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
     if not subjects:
