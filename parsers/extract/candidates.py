@@ -9,6 +9,7 @@ from parsers.extract import cues
 from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer
+from parsers.extract.modality import modal_penalty
 from parsers.extract.parties import find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
@@ -132,6 +133,7 @@ class CandidateFinder:
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0]))):
             if test:
                 conf -= PENALTY[name]
+        conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
         parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)

@@ -20,6 +20,7 @@ from parsers.config.yamlio import load_yaml
 
 from parsers.errors import ConfigError
 from parsers.models import FAMILY_OF
+from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, token_words_regex, words_regex
 
@@ -183,6 +184,7 @@ class RuleSet:
     trigger_res: dict[str, re.Pattern[str]] = field(default_factory=dict)  # any trigger's first word
     trigger_filters: dict[str, TriggerFilter] = field(default_factory=dict)  # per language, see TriggerFilter
     trigger_fast: dict[str, re.Pattern[str] | None] = field(default_factory=dict)  # trigger_res' after_nonword twin
+    modality: tuple[ModalCue, ...] = ()  # scoped cues from common.yaml `modality:` (see modality.py)
 
 
 def _fail(path: pathlib.Path, rule_id: str, fld: str, msg: str) -> ConfigError:
@@ -288,7 +290,8 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
     return RuleSet(rules, lexicons, tables[0], tables[1], matchers, "rules-" + digest.hexdigest()[:10],
                    {lang: words_regex(forms) for lang, forms in first_forms.items()},
                    {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
-                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()})
+                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()},
+                   parse_modality(common.get("modality"), set(lexicons), common_path.name))
 
 
 def _word_table(common: dict, key: str, inflector: Inflector, path: pathlib.Path) -> dict[str, dict[str, int]]:
