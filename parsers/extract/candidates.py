@@ -15,6 +15,7 @@ from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
+AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
 _PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
@@ -80,6 +81,7 @@ class CandidateFinder:
         # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
         lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
         hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
+        hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
@@ -108,6 +110,8 @@ class CandidateFinder:
         req = self._requirement(sent, hit, rule)
         if rule.requires and req is None:
             return []
+        if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
+            return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
@@ -130,7 +134,8 @@ class CandidateFinder:
                             or cues.dated_background(sent, start, clause[0], ref_year)),
                            ("past", sent.has("past_time", end, region_hi)),
                            ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
-                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0]))):
+                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
+                            and _dated_clause(sent, clause, pub_year))):
             if test:
                 conf -= PENALTY[name]
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
@@ -146,7 +151,7 @@ class CandidateFinder:
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
-        if rule.type == "partnership_signed" and rule.stage is None and sent.has("authorize", max(0, start - 8), start):
+        if rule.type == "partnership_signed" and rule.stage is None and sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start):
             etype, stage = "partnership_strengthened", "authorized"
         domain = domain_of(sent, start, end, None)
         base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
@@ -195,6 +200,14 @@ class CandidateFinder:
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+
+
+def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:
+    """A relative clause tells the agreement's past only with a time in it ("which it signed in 2014");
+    "the joint statement, which the two ministers signed on Friday" reports the signing itself."""
+    if sent.has("past_time", *clause) or sent.has("historical", *clause):
+        return True
+    return any(clause[0] <= i < clause[1] and (pub_year is None or year < pub_year) for i, year in sent.years())
 
 
 def _last_pair(recent: list[str]) -> tuple[str, str] | None:

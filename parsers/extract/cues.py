@@ -174,6 +174,18 @@ def aside_length(sent: Sentence, pos: int) -> int:
     return 0
 
 
+NAME_RUN_MAX = 6
+
+
+def name_end(sent: Sentence, hi: int) -> int:
+    """Move a window end past the capitalised name it cuts through (at most NAME_RUN_MAX tokens)."""
+    n = len(sent.tokens)
+    k = hi
+    while 0 < k < n and k - hi < NAME_RUN_MAX and sent.capitalised(k - 1) and sent.capitalised(k):
+        k += 1
+    return k
+
+
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
     """Token range of the clause around a trigger: between the nearest clause breaks."""
     breaks = [h.start for h in sent.by_tag.get("clause_break", ())]
@@ -219,7 +231,9 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
     """"In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
     if ref_year is None:
         return False
-    return any(clause_lo - 2 <= i < start and year <= ref_year - 2 and i > 0 and sent.tokens[i - 1].text in _YEAR_PREP
+    # "in 2019," / "in March 2018," / "on 4 May 2016": the preposition may stand up to three tokens before the year
+    return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
+               and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
                for i, year in sent.years())
 
 

@@ -41,7 +41,7 @@ def stage_of(sent: Sentence, start: int, etype: str, rule_stage: str | None) -> 
         return "in_force"
     if family == "partnership" and sent.has("ratify", 0, len(sent.tokens)):
         return "ratified"
-    if sent.has("authorize", max(0, start - 8), start):
+    if sent.has("authorize", max(0, start - 14), start):
         return "authorized"
     return "signed" if etype == "partnership_signed" else "announced"
 

@@ -34,7 +34,7 @@ def _blocked(sent: Sentence, m: Mention) -> bool:
         return False
     if sent.tokens[j].text in _OPEN:
         return True
-    return any(h.start == j for h in sent.by_tag.get("subject_block", ()))
+    return any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ()))
 
 
 def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
@@ -178,26 +178,21 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     return None
 
 
-def _reported_to(sent: Sentence, states: list[Mention], k: int, start: int) -> tuple[int, list[str]]:
-    """"Chile notified Peru that it is terminating...": the state told is the object, the teller acts.
-
-    Applies when a complementizer (that / о том, что) stands between the picked state and the
-    trigger, and the picked state follows a verb whose own subject is an earlier state.
-    """
-    m = states[k]
-    if k == 0 or not sent.has("complementizer", m.end, start):
-        return k, []
-    j = m.start - 1
-    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
-        j -= 1
-    prev = states[k - 1]
-    if j < prev.end or not sent.tokens[j].is_word or sent.tokens[j].text in _COORD \
-            or any(h.start == j for h in sent.by_tag.get("subject_block", ())) or _blocked(sent, prev):
-        return k, []
-    between = range(prev.end, j + 1)
-    if any(sent.tokens[i].text in (",", ";") for i in between) or len(between) > 4:
-        return k, []
-    return k - 1, list(m.codes)
+def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> list[str]:
+    """"Chile notified Peru that it is leaving...": states right after a recipient verb, before the trigger."""
+    verbs = {h.start for h in sent.by_tag.get("recipient_verb", ())}
+    if not verbs:
+        return []
+    out: list[str] = []
+    for m in states[(k + 1 if k is not None else 0):]:
+        if m.end > start:
+            break
+        j = m.start - 1
+        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+            j -= 1
+        if j in verbs:
+            out.extend(c for c in m.codes if c not in out)
+    return out
 
 
 def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
@@ -205,9 +200,7 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
     states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
     pick = _subject_index(sent, states, start, clause[0])
-    told: list[str] = []
-    if pick is not None:
-        pick, told = _reported_to(sent, states, pick, start)
+    told = _told(sent, states, pick, start)
     subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
