@@ -112,6 +112,9 @@ class Extractor:
             return None
         # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
         typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        # a report that names the other party knows whether the instrument is bilateral; one that does not, less so
+        if any(c.type == "termination" and c.counterparts for c in typed):
+            typed = [c for c in typed if c.type != "withdrawal" or c.counterparts]
         etype = max(typed, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
         counterparts = [c for c in group.counterparts if c != group.actor]
         states = [c for c in counterparts if c not in self.gazetteer.groups and c != "CoE"]
