@@ -37,6 +37,7 @@ class Candidate:
     claimed: tuple[int, str | None] | None = None
     descriptors: frozenset[str] = frozenset()
     also: bool = False  # "X also left...": a parallel move, news only when nothing else is
+    impersonal: bool = False  # no subject at all (an act's "Denounced: the Agreement between X and Y")
 
 
 class CandidateFinder:
@@ -157,6 +158,7 @@ class CandidateFinder:
         base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
                     confidence=round(conf, 3), stage=stage, domain=domain, claimed=parties.claimed,
                     descriptors=parties.descriptors, also=also)
+        base["impersonal"] = not parties.explicit and not parties.mentioned_before
         if rule.family == "termination":
             actors = subjects or [None]
             return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),

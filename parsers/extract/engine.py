@@ -229,9 +229,16 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                 fit[-1].add(cand, threshold)
                 continue
             default_actor = lead_actor()
-            if default_actor is None or default_actor in cand.counterparts:
+            if default_actor is None:
                 continue
-            cand = replace(cand, actor=default_actor)
+            if default_actor in cand.counterparts:
+                # an impersonal act issued by one of the parties: «Денонсируется Соглашение между X и Y»
+                rest = tuple(c for c in cand.counterparts if c != default_actor)
+                if not rest or not cand.impersonal:
+                    continue
+                cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
+            else:
+                cand = replace(cand, actor=default_actor)
         target = next((g for g in reversed(groups) if _matches(g, cand)), None)
         if target is not None:
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):

@@ -23,6 +23,7 @@ class Parties:
     explicit: bool  # subjects came from the sentence itself
     claimed: tuple[int, str | None] | None = None  # ("ten EU countries") -> (10, "EU")
     descriptors: frozenset[str] = frozenset()  # orgs used only as a scope ("EU defense agreements")
+    mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
 
 
 def _blocked(sent: Sentence, m: Mention) -> bool:
@@ -171,11 +172,26 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     candidates: "the last in the clause, else the last anywhere" is simply the last one, and
     scanning from the right stops at the first unblocked state instead of testing them all.
     """
+    asides = _asides(sent, start)
     for k in range(len(states) - 1, -1, -1):
         m = states[k]
-        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start):
+        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start) \
+                and not any(a <= m.start < b for a, b in asides):
             return k
     return None
+
+
+def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
+    """Comma-bounded participle asides before the trigger (", noting the attitude of France,"): their
+    states are not the subject."""
+    out = []
+    for h in sent.tagged("aside_opener", 0, start):
+        if h.start == 0 or sent.tokens[h.start - 1].text != ",":
+            continue
+        close = next((i for i in range(h.end, start) if sent.tokens[i].text == ","), None)
+        if close is not None:
+            out.append((h.start, close))
+    return out
 
 
 def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> list[str]:
@@ -215,4 +231,5 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
         if pair:
             subjects = pair[:1]
             objects = pair[1:] + [c for c in objects if c not in pair]
-    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors))
+    before = any(m.end <= start and m.kind in STATE_KINDS for m in states)
+    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors), before)
