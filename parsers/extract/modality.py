@@ -72,7 +72,7 @@ def modal_penalty(sent: Any, start: int, end: int, etype: str, cues: tuple[Modal
             lo, hi = end, min(n, end + cue.span)
         else:
             lo, hi = 0, n
-        hits = [h for h in sent.tagged(cue.cue, lo, hi) if not (start <= h.start < end)]
+        hits = [h for h in sent.tagged(cue.cue, lo, hi) if not (start <= h.start and h.end <= end)]
         if cue.unless:
             hits = [h for h in hits if not sent.has(cue.unless, max(0, h.start - 1), h.start)]
         if not hits:
