@@ -152,7 +152,9 @@ class CandidateFinder:
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
-        if rule.type == "partnership_signed" and rule.stage is None and sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start):
+        if rule.type == "partnership_signed" and rule.stage is None and (
+                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)):
+            # «Поручить ... подписать», «Распоряжение о подписании Соглашения»: signing is ordered, not done
             etype, stage = "partnership_strengthened", "authorized"
         domain = domain_of(sent, start, end, None)
         base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
