@@ -14,7 +14,7 @@ from parsers.extract.parties import find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
-PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
+PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35, "old": 0.2}
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -109,8 +109,11 @@ class CandidateFinder:
                                   for h in sent.by_tag_prefix("trig:")):
             return []
         req = self._requirement(sent, hit, rule)
+        head: Sentence | None = None
         if rule.requires and req is None:
-            return []
+            head = _record_head(doc, sent, hit)  # "Signature: 29 August 2024" under "Title: Agreement between..."
+            if head is None:
+                return []
         if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
@@ -133,6 +136,7 @@ class CandidateFinder:
                                or cues.dated_background(sent, start, clause[0], ref_year))),
                            ("background", sent.has("background", max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
+                           ("old", pub_year is not None and cues.dated_background(sent, start, clause[0], pub_year - 1)),
                            ("past", sent.has("past_time", end, region_hi)),
                            ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
@@ -142,11 +146,15 @@ class CandidateFinder:
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
-        parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
+        if head is not None and not any(m.is_state for m in sent.mentions):
+            parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+        else:
+            parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
-            pair = _last_pair(doc.states_before(sent.idx))
+            here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
+            pair = _last_pair(doc.states_before(sent.idx) + here)
             if pair:
                 subjects, objects = [pair[0]], [pair[1]]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
@@ -204,6 +212,26 @@ class CandidateFinder:
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+
+
+RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
+RECORD_LOOKBACK = 12  # lines back to the record's title
+
+
+def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
+    """A field line of a record ("Signature: ...", "X: WITHDRAWAL") takes its instrument from the
+    nearest line above (or the headline) that names an agreement or a treaty body."""
+    toks = sent.tokens
+    label = hit.start <= 1 and hit.end < len(toks) and toks[hit.end].text == ":"
+    tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
+    if not (label or tail):
+        return None
+    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1):
+        cand = doc.get(k)
+        if cand.by_tag.get("agreement") or any(m.kind in ("org", "body") for m in cand.mentions) \
+                or cand.by_tag.get("body"):
+            return cand
+    return None
 
 
 def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:
