@@ -156,7 +156,7 @@ def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
     return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
 
 
-ASIDE_MAX = 8  # tokens inside one parenthetical or comma-bounded adverbial ("with immediate effect")
+ASIDE_MAX = 12  # tokens inside one parenthetical or comma-bounded adverbial ("with immediate effect")
 _ASIDE_CLOSE = {",": ",", "(": ")", "-": "-", "[": "]"}
 
 
@@ -193,7 +193,8 @@ def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
     if lo > 0:  # "..., after Sweden and Finland, to sign": the subordinate part closed at the comma
         commas = [i for i in range(lo, start) if sent.tokens[i].text == ","]
         lo = commas[-1] + 1 if commas else lo
-    hi = min((b for b in breaks if b >= end), default=len(sent.tokens))
+    aside = end + aside_length(sent, end)  # "denounces, with effect after six months, the Agreement"
+    hi = min((b for b in breaks if b >= end and not end <= b < aside), default=len(sent.tokens))
     return lo, hi
 
 
@@ -208,7 +209,10 @@ def negated(sent: Sentence, start: int) -> bool:
 
 def hedged(sent: Sentence, start: int) -> bool:
     """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
-    return sent.has("hedge", max(0, start - 5), start) or sent.has("hedge", start + 1, start + 3)
+    lo = max(0, start - 5)
+    for h in sent.tagged("scope_break", lo, start):  # "analysts said X could wait, but Oslo terminated..."
+        lo = max(lo, h.end)
+    return sent.has("hedge", lo, start) or sent.has("hedge", start + 1, start + 3)
 
 
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:

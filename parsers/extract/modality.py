@@ -77,7 +77,7 @@ def modal_penalty(sent: Any, start: int, end: int, etype: str, cues: tuple[Modal
             hits = [h for h in hits if not sent.has(cue.unless, max(0, h.start - 1), h.start)]
         if not hits:
             continue
-        if cue.with_ and not sent.has(cue.with_, max(0, start - cue.near), end):
+        if cue.with_ and not sent.has(cue.with_, max(0, start - cue.near), end + 2):  # «подписала бы»
             continue
         total += cue.penalty
         names.append(cue.name)
