@@ -116,6 +116,8 @@ class CandidateFinder:
                 return []
         if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
+        if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
+            return []  # «документ о передаче базы»: a handover, not a partnership
         postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
@@ -137,7 +139,7 @@ class CandidateFinder:
                            ("background", sent.has("background", max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
                            ("old", pub_year is not None and cues.dated_background(sent, start, clause[0], pub_year - 1)),
-                           ("past", sent.has("past_time", end, region_hi)),
+                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
                            ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
                             and _dated_clause(sent, clause, pub_year))):
@@ -206,7 +208,9 @@ class CandidateFinder:
             req = heads[req]
         word = sent.tokens[req].text
         before = [t.text for t in sent.tokens[max(0, req - 3):req]]
-        if set(before) & _PLURAL_NUM:
+        nums = [k for k, w in enumerate(before) if w in _PLURAL_NUM]
+        # "two agreements" is plural; "a four-way memorandum" is one document
+        if nums and not (nums[-1] + 1 < len(before) and before[nums[-1] + 1] == "-"):
             return True
         if word.isascii():
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
