@@ -38,6 +38,7 @@ class Candidate:
     descriptors: frozenset[str] = frozenset()
     also: bool = False  # "X also left...": a parallel move, news only when nothing else is
     impersonal: bool = False  # no subject at all (an act's "Denounced: the Agreement between X and Y")
+    item: int = -1  # the digest item (bulleted line) it comes from; -1 outside lists
 
 
 class CandidateFinder:
@@ -171,6 +172,7 @@ class CandidateFinder:
                     confidence=round(conf, 3), stage=stage, domain=domain, claimed=parties.claimed,
                     descriptors=parties.descriptors, also=also)
         base["impersonal"] = not parties.explicit and not parties.mentioned_before
+        base["item"] = doc.item_of(sent.idx)
         if rule.family == "termination":
             actors = subjects or [None]
             return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),
@@ -189,8 +191,9 @@ class CandidateFinder:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
             return rule.type, True
-        states = [o for o in objects if o not in self.gazetteer.groups and o != "CoE"]
-        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects)
+        partners = _partner_orgs(sent, end, hi)  # "the Agreement between Niger and the EU": the EU as one side
+        states = [o for o in objects if (o not in self.gazetteer.groups and o != "CoE") or o in partners]
+        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
                            for m in sent.mentions if start - 8 <= m.start < hi) \
             or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
         if not states and multilateral:
@@ -220,6 +223,20 @@ class CandidateFinder:
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
+
+
+def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
+    """Organisations that are one side of a bilateral instrument: an agreement noun, then with/between, then the org."""
+    out: set[str] = set()
+    for m in sent.mentions:
+        if m.kind != "org" or not end <= m.start < hi:
+            continue
+        marker = max((h.start for h in sent.by_tag.get("with_marker", ()) if m.start - 9 <= h.start < m.start), default=None)
+        if marker is not None and sent.has("agreement", max(0, marker - 3), marker) and sent.tokens[marker].text != "from":
+            out.update(m.codes)
+        elif marker is not None and sent.tokens[marker].text in ("between", "между"):
+            out.update(m.codes)
+    return out
 
 
 def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:

@@ -17,6 +17,7 @@ _YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _DATELINE_NEXT = frozenset({"-", ",", "("})
 _TEXT = itemgetter(0)  # a Token's folded text
+_BULLETS = frozenset("—–-*•·▪")
 _YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
 
 
@@ -113,6 +114,16 @@ class Doc:
             tokens = tokenize(self.raw, *self.spans[i], self.folded)
             got = self._scanned[i] = (tokens, self._matcher.scan(tokens))
         return got
+
+    def item_of(self, i: int) -> int:
+        """Index of the bulleted item ("— ...", "* ...") sentence i belongs to in a digest; -1 outside lists."""
+        items = self._items
+        k = bisect.bisect_right(items, i) - 1
+        return items[k] if k >= 0 else -1
+
+    @functools.cached_property
+    def _items(self) -> list[int]:
+        return [i for i, (a, _) in enumerate(self.spans) if self.raw[a:a + 1] in _BULLETS]
 
     def index_at(self, pos: int) -> int:
         """Index of the sentence containing character `pos` (or the one before a gap)."""

@@ -193,11 +193,18 @@ def _lexicon_forms(matcher: Matcher, tag: str) -> set[str]:
 def _matches(group: _Group, cand: Candidate) -> bool:
     if group.family != cand.family:
         return False
+    if _other_item(group, cand) and not set(cand.counterparts) & set(group.counterparts):
+        return False  # a digest lists one act per item: two items are two events unless they share a party
     if cand.family == "termination":
         return group.actor == cand.actor and (not cand.counterparts or not group.counterparts
                                               or bool(set(cand.counterparts) & set(group.counterparts)))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
+
+
+def _other_item(group: _Group, cand: Candidate) -> bool:
+    """The candidate sits in another bulleted item of a digest than every candidate of the group."""
+    return cand.item >= 0 and all(c.item >= 0 and c.item != cand.item for c in group.cands)
 
 
 def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) -> Candidate:
@@ -221,7 +228,7 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
     groups: list[_Group] = []
     for cand in cands:
         if cand.actor is None:
-            same = [g for g in groups if g.family == cand.family]
+            same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]
             if not fit and (cand.family == "termination" or not cand.counterparts):
                 fit = same
