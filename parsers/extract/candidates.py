@@ -111,7 +111,8 @@ class CandidateFinder:
             return []
         req = self._requirement(sent, hit, rule)
         head: Sentence | None = None
-        if rule.requires and req is None:
+        items = _list_items(doc, sent, hit)  # "decided to denounce: - the Convention...; - the Convention..."
+        if rule.requires and req is None and not items:
             head = _record_head(doc, sent, hit)  # "Signature: 29 August 2024" under "Title: Agreement between..."
             if head is None:
                 return []
@@ -173,6 +174,8 @@ class CandidateFinder:
                     descriptors=parties.descriptors, also=also)
         base["impersonal"] = not parties.explicit and not parties.mentioned_before
         base["item"] = doc.item_of(sent.idx)
+        if items:
+            return self._item_candidates(items, rule, subjects, base)
         if rule.family == "termination":
             actors = subjects or [None]
             return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),
@@ -185,6 +188,20 @@ class CandidateFinder:
         if len(everyone) > 2 and self._plural(sent, req):
             return [Candidate(actor=everyone[0], counterparts=(o,), **base) for o in everyone[1:]]
         return [Candidate(actor=everyone[0], counterparts=tuple(everyone[1:]), can_create=len(everyone) > 1, **base)]
+
+    def _item_candidates(self, items: list[Sentence], rule: Rule, subjects: list[str], base: dict) -> list[Candidate]:
+        """One event per listed instrument: the lead line's subjects act, each item names the other side."""
+        out = []
+        for item in items:
+            objs = list(dict.fromkeys(c for m in item.mentions if m.is_state for c in m.codes if c not in subjects))
+            etype = (rule.bilateral_type or rule.type) if objs else (rule.multilateral_type or rule.type)
+            fields = {**base, "sent": item, "type": etype if rule.family == "termination" else rule.type}
+            if rule.family == "termination":
+                out.extend(Candidate(actor=a, counterparts=tuple(objs), can_create=bool(objs), **fields)
+                           for a in subjects or [None])
+            elif subjects and objs:
+                out.append(Candidate(actor=subjects[0], counterparts=tuple(o for o in [*subjects[1:], *objs]), **fields))
+        return out
 
     def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str],
               hi: int) -> tuple[str, bool]:
@@ -236,6 +253,25 @@ def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
             out.update(m.codes)
         elif marker is not None and sent.tokens[marker].text in ("between", "между"):
             out.update(m.codes)
+    return out
+
+
+LIST_MAX = 10  # items read after a lead line ending in a colon
+
+
+def _list_items(doc: Doc, sent: Sentence, hit: Hit) -> list[Sentence]:
+    """The bulleted items after a lead line that ends right after the trigger with a colon
+    ("have decided to denounce:"), each naming an instrument; [] when the line is not such a lead."""
+    toks = sent.tokens
+    if not (hit.end < len(toks) and toks[hit.end].text == ":" and len(toks) - hit.end <= 3):
+        return []
+    out = []
+    for k in range(sent.idx + 1, min(len(doc), sent.idx + 1 + LIST_MAX)):
+        if doc.item_of(k) != k:
+            break
+        item = doc.get(k)
+        if item.by_tag.get("agreement"):
+            out.append(item)
     return out
 
 
