@@ -161,6 +161,9 @@ class CandidateFinder:
             pair = _last_pair(doc.states_before(sent.idx) + here)
             if pair:
                 subjects, objects = [pair[0]], [pair[1]]
+        if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
+            after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
+            subjects = list(after.codes[:1]) if after is not None else []
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)

@@ -227,6 +227,11 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
     """
     groups: list[_Group] = []
     for cand in cands:
+        if cand.rule.inherits:  # "Bamako followed suit": the latest event of the family, with a new actor
+            prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+            if prior is None or cand.actor is None or cand.actor in prior.parties:
+                continue
+            cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
         if cand.actor is None:
             same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]

@@ -26,7 +26,7 @@ from parsers.extract.text import Token, after_nonword_regex, token_words_regex, 
 
 RULE_FIELDS = {
     "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
-    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to",
+    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to", "inherits",
 }
 FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
@@ -51,6 +51,7 @@ class Rule:
     direction: str = "both"  # where the required noun may stand: both | after (the trigger)
     # families whose trigger in the same sentence cancels this rule ("the exit took effect")
     yields_to: tuple[str, ...] = ()
+    inherits: bool = False  # "Bamako followed suit": type and other parties come from the latest event of the family
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -234,8 +235,8 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
         raise _fail(path, rid, "examples", "must be {match: [str], no_match: [str]}")
     return Rule(rid, raw["type"], lang, tuple(raw["triggers"]), tuple(requires), window, float(conf),
                 bool(raw.get("at_start", False)), raw.get("multilateral_type"), raw.get("bilateral_type"),
-                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), tuple(ex.get("match", [])),
-                tuple(ex.get("no_match", [])), path.name)
+                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), bool(raw.get("inherits", False)),
+                tuple(ex.get("match", [])), tuple(ex.get("no_match", [])), path.name)
 
 
 def _load_yaml(path: pathlib.Path) -> Any:
