@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 import pathlib
 from collections.abc import Callable
 from dataclasses import replace
 
 from parsers.extract.candidates import Candidate, CandidateFinder
-from parsers.extract.cues import Doc
+from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import dates_of, max_stage, officials
 from parsers.extract.gazetteer import Gazetteer, load_gazetteer
 from parsers.extract.lang import detect_lang
@@ -32,6 +32,8 @@ from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
 
 THRESHOLD = 0.5
+BACKGROUND_DAYS = 180  # an event dated this long before publication is flagged "background"
+NAMING_LOOKBACK = 2  # sentences before the evidence searched for the parties it leaves unnamed
 TYPE_MARGIN = 0.2
 TYPE_PRIORITY = {"suspension": 3, "withdrawal": 2, "termination": 1, "partnership_signed": 2,
                  "partnership_strengthened": 1}
@@ -135,9 +137,13 @@ class Extractor:
         people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
         bonus = min(0.1, 0.03 * (len(strong) - 1))
         proof = _evidence(strong, best, raw, sents)
+        span = _naming_span(proof.sent, {group.actor, *counterparts}, sents)
+        if doc.published is not None and dates and \
+                max(dates) < doc.published.date() - timedelta(days=BACKGROUND_DAYS):
+            flags.add("background")  # dated well before publication: context for an analyst, not news
         return Event(
             family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
-            domain=_domain(best, strong), evidence=raw[proof.sent.start:proof.sent.end], span=(proof.sent.start, proof.sent.end),
+            domain=_domain(best, strong), evidence=raw[span[0]:span[1]], span=span,
             confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
             stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
             extractor_version=self.version, date_precision=tuple(precision))
@@ -200,6 +206,21 @@ def _matches(group: _Group, cand: Candidate) -> bool:
                                               or bool(set(cand.counterparts) & set(group.counterparts)))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
+
+
+def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, int]:
+    """The evidence span, widened back over up to NAMING_LOOKBACK sentences when the evidence sentence
+    does not name every party ("The two nations signed..." after "Chile and Peru met in Lima.")."""
+    missing = parties - {c for m in sent.mentions for c in m.codes}
+    start = sent.start
+    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - NAMING_LOOKBACK), -1):
+        if not missing or (sents.titled and k == 0):
+            break
+        named = missing & {c for m in sents.get(k).mentions for c in m.codes}
+        if named:
+            missing -= named
+            start = sents.spans[k][0]
+    return start, sent.end
 
 
 def _other_item(group: _Group, cand: Candidate) -> bool:
