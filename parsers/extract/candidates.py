@@ -161,6 +161,10 @@ class CandidateFinder:
             pair = _last_pair(doc.states_before(sent.idx) + here)
             if pair:
                 subjects, objects = [pair[0]], [pair[1]]
+        if rule.family == "termination" and subjects and not objects and req is not None \
+                and sent.has("bilateral", max(0, req - 4), req):
+            # "disappointed that Russia decided to suspend the bilateral ... agreement": the other state named
+            objects = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes if c not in subjects))[:1]
         if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
             after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
             subjects = list(after.codes[:1]) if after is not None else []

@@ -81,6 +81,7 @@ class Extractor:
         if sents is None or not cands:
             return []
         groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
+        groups = _drop_history(groups, 2 if sents.titled else 1)
         out = [self._event(g, raw, sents, lang, doc) for g in groups]
         return [e for e in out if e is not None]
 
@@ -206,6 +207,14 @@ def _matches(group: _Group, cand: Candidate) -> bool:
                                               or bool(set(cand.counterparts) & set(group.counterparts)))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
+
+
+def _drop_history(groups: list[_Group], lead: int) -> list[_Group]:
+    """A signing told after the lead between the parties of an agreement the text reports ended is that
+    agreement's history («Документ был заключен в 1996 году»), not a new partnership."""
+    ended = [g.parties for g in groups if g.family == "termination"]
+    return [g for g in groups if g.family != "partnership" or not ended
+            or any(c.sent.idx < lead for c in g.cands) or not any(g.parties <= p for p in ended)]
 
 
 def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, int]:
