@@ -248,7 +248,8 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
         return False
     # "in 2019," / "in March 2018," / "on 4 May 2016": the preposition may stand up to three tokens before the year
     return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
-               and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
+               and (_YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
+                    or sent.has("month", i - 1, i))  # "5 December 1994, in Budapest, X signed"
                for i, year in sent.years())
 
 

@@ -281,7 +281,9 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                 cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
             else:
                 cand = replace(cand, actor=default_actor)
-        target = next((g for g in reversed(groups) if _matches(g, cand)), None)
+        fits = [g for g in reversed(groups) if _matches(g, cand)]
+        # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
+        target = next((g for g in fits if any(c.confidence >= threshold for c in g.cands)), fits[0] if fits else None)
         if target is not None:
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
                 target.actor = target.actor or cand.actor

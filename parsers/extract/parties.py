@@ -176,9 +176,17 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     for k in range(len(states) - 1, -1, -1):
         m = states[k]
         if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start) \
-                and not any(a <= m.start < b for a, b in asides):
+                and not any(a <= m.start < b for a, b in asides) and _stands_for_state(sent, m, start):
             return k
     return None
+
+
+def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
+    """A demonym acts only when it qualifies who speaks for the state ("Chilean officials", "the Russian
+    side", "Thai and American commanders") or stands right before the verb; not "the French contingent"."""
+    if m.kind != "demonym" or m.end >= start - 1:
+        return True
+    return any(sent.has(tag, m.end, m.end + 2) for tag in ("demonym_head", "role", "person", "party_filler", "agreement", "relations"))
 
 
 def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
@@ -231,6 +239,12 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
                       and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"), None)
         if owner is not None:
             subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
+        anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
+        named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
+        if named:
+            subjects = list(named[-1].codes[:1])
             objects = [c for c in objects if c not in subjects]
     if not subjects:
         pair = _pair(sent, states, hi, end)
