@@ -153,7 +153,10 @@ class TriggerFilter:
         self._multi: dict[str, list[tuple[frozenset[str], ...]]] = {}
         for need in needs:
             if len(need) > 1:
-                for form in {f for forms in need for f in forms}:
+                # every word of a need must be present, so indexing it by its rarest word (the longest) is
+                # enough: "not", "in", "to" then open no list of needs to test
+                anchor = max(need, key=lambda forms: min(map(len, forms)))
+                for form in anchor:
                     self._multi.setdefault(form, []).append(need)
         self._re = token_words_regex({f for need in needs for forms in need for f in forms})
 
