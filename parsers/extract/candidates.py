@@ -39,6 +39,8 @@ class Candidate:
     also: bool = False  # "X also left...": a parallel move, news only when nothing else is
     impersonal: bool = False  # no subject at all (an act's "Denounced: the Agreement between X and Y")
     item: int = -1  # the digest item (bulleted line) it comes from; -1 outside lists
+    body: bool = False  # its instrument is a named organisation or treaty body (not "the agreement with X")
+    pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
 
 
 class CandidateFinder:
@@ -181,6 +183,8 @@ class CandidateFinder:
                     descriptors=parties.descriptors, also=also)
         base["impersonal"] = not parties.explicit and not parties.mentioned_before
         base["item"] = doc.item_of(sent.idx)
+        base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
+        base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
         if rule.family == "termination":

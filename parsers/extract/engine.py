@@ -203,8 +203,11 @@ def _matches(group: _Group, cand: Candidate) -> bool:
     if _other_item(group, cand) and not set(cand.counterparts) & set(group.counterparts):
         return False  # a digest lists one act per item: two items are two events unless they share a party
     if cand.family == "termination":
-        return group.actor == cand.actor and (not cand.counterparts or not group.counterparts
-                                              or bool(set(cand.counterparts) & set(group.counterparts)))
+        if group.actor != cand.actor:
+            return False
+        if _other_instrument(group, cand):
+            return False  # "...suspended the accord with Japan; it also left the UNWTO": two instruments
+        return not cand.counterparts or not group.counterparts or bool(set(cand.counterparts) & set(group.counterparts))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
 
@@ -230,6 +233,12 @@ def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, in
             missing -= named
             start = sents.spans[k][0]
     return start, sent.end
+
+
+def _other_instrument(group: _Group, cand: Candidate) -> bool:
+    """A counterpart-less exit from a named body next to a group about agreements with states."""
+    return cand.family == "termination" and not cand.counterparts and cand.type == "withdrawal" and cand.body \
+        and all(c.type != "withdrawal" and c.counterparts for c in group.cands)
 
 
 def _other_item(group: _Group, cand: Candidate) -> bool:
@@ -263,10 +272,11 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                 continue
             cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
         if cand.actor is None:
-            same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)]
+            same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)
+                    and not _other_instrument(g, cand)]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]
-            if not fit and (cand.family == "termination" or not cand.counterparts):
-                fit = same
+            if not fit and (cand.family == "termination" or not cand.counterparts) and not (cand.body and cand.counterparts):
+                fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
                 fit[-1].add(cand, threshold)
                 continue
@@ -280,7 +290,7 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                     continue
                 cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
             else:
-                cand = replace(cand, actor=default_actor)
+                cand = replace(cand, actor=default_actor, can_create=cand.can_create or (cand.pronoun and cand.body))
         fits = [g for g in reversed(groups) if _matches(g, cand)]
         # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
         target = next((g for g in fits if any(c.confidence >= threshold for c in g.cands)), fits[0] if fits else None)
@@ -288,7 +298,8 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
                 target.actor = target.actor or cand.actor
             target.add(cand, threshold)
-        elif cand.can_create and not (cand.also and any(g.family == cand.family for g in groups)):
+        elif cand.can_create and not (cand.also and any(g.family == cand.family and g.actor != cand.actor
+                                                          for g in groups)):
             groups.append(_Group(cand))
     return groups
 
