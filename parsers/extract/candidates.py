@@ -41,6 +41,7 @@ class Candidate:
     item: int = -1  # the digest item (bulleted line) it comes from; -1 outside lists
     body: bool = False  # its instrument is a named organisation or treaty body (not "the agreement with X")
     pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
+    others: bool = False  # "the other two": the last named set of states, less those already acting
 
 
 class CandidateFinder:
@@ -57,6 +58,14 @@ class CandidateFinder:
                 if m.is_state and len(m.codes) == 1:
                     return m.codes[0]
         return None
+
+    def named_set(self, sents: Doc, idx: int) -> list[str]:
+        """The latest set of three or more states named before sentence idx ("Mali, Burkina Faso and Niger")."""
+        for k in range(idx - 1, -1, -1):
+            codes = list(dict.fromkeys(c for m in sents.get(k).mentions if m.is_state for c in m.codes))
+            if len(codes) >= 3:
+                return codes
+        return []
 
     def find(self, sents: Doc, wanted: list[int], lang: str, published: datetime | None) -> list[Candidate]:
         """Candidates from the sentences that hold a trigger word (`wanted`), in text order."""
@@ -184,6 +193,7 @@ class CandidateFinder:
         base["impersonal"] = not parties.explicit and not parties.mentioned_before
         base["item"] = doc.item_of(sent.idx)
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
+        base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)

@@ -80,7 +80,8 @@ class Extractor:
         raw, lang, sents, cands = self._analyse(doc)
         if sents is None or not cands:
             return []
-        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
+        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold,
+                        functools.partial(self._finder.named_set, sents))
         groups = _drop_history(groups, 2 if sents.titled else 1)
         out = [self._event(g, raw, sents, lang, doc) for g in groups]
         return [e for e in out if e is not None]
@@ -259,13 +260,23 @@ def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) ->
 _FULL_STOP = (".", "!", "?", "…", "»", '"', "”", ")")
 
 
-def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD) -> list[_Group]:
+def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD,
+           named_set: Callable[[int], list[str]] = lambda idx: []) -> list[_Group]:
     """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
 
     `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
     """
     groups: list[_Group] = []
     for cand in cands:
+        if cand.others and cand.actor is None:  # "The other two said they would leave too"
+            acting = {g.actor for g in groups if g.family == cand.family}
+            prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+            rest = [c for c in named_set(cand.sent.idx) if c not in acting and c not in cand.counterparts]
+            for code in rest if prior is not None else ():
+                parties = cand.counterparts or tuple(c for c in prior.counterparts if c != code)
+                groups.append(_Group(replace(cand, actor=code, counterparts=parties, can_create=True)))
+            if rest and prior is not None:
+                continue
         if cand.rule.inherits:  # "Bamako followed suit": the latest event of the family, with a new actor
             prior = next((g for g in reversed(groups) if g.family == cand.family), None)
             if prior is None or cand.actor is None or cand.actor in prior.parties:
