@@ -240,6 +240,13 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
         if owner is not None:
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "was terminated by Ecuador": the agent right after the trigger acts
+        by = next((h.start for h in sent.tagged("passive_by", end, end + 2)), None)
+        agent = next((m for m in states if by is not None and by < m.start <= by + 2 and m.is_state), None)
+        if agent is not None:
+            subjects = list(agent.codes)
+            objects = [c for c in objects if c not in subjects] or \
+                [c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects]
     if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
         anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
