@@ -189,6 +189,21 @@ def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
     return any(sent.has(tag, m.end, m.end + 2) for tag in ("demonym_head", "role", "person", "party_filler", "agreement", "relations"))
 
 
+SPEAKER_SPAN = 8  # tokens between a reporting verb and the state whose officials speak
+
+
+def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
+    """The state of a reporting clause after the trigger (", X's foreign ministry said"): it acts when the
+    subject itself is unknown (a capital or leader missing from the gazetteer)."""
+    for h in sent.tagged("reporting", end, len(sent.tokens)):
+        if not any(sent.tokens[i].text == "," for i in range(max(end, h.start - 6), h.start + 1)):
+            continue
+        near = [m for m in states if m.is_state and abs(m.start - h.start) <= SPEAKER_SPAN and m.start > end]
+        if near:
+            return list(near[0].codes[:1])
+    return []
+
+
 def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
     """Comma-bounded participle asides before the trigger (", noting the attitude of France,"): their
     states are not the subject."""
@@ -253,6 +268,8 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
         if named:
             subjects = list(named[-1].codes[:1])
             objects = [c for c in objects if c not in subjects]
+    if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
+        subjects = _speaker(sent, states, end)
     if not subjects:
         pair = _pair(sent, states, hi, end)
         if pair:
