@@ -149,11 +149,11 @@ class CandidateFinder:
                            ("historical", rule.family == "partnership" and (
                                history or cues.historical(sent, start, end, ref_year)
                                or cues.dated_background(sent, start, clause[0], ref_year))),
-                           ("background", sent.has("background", max(0, clause[0] - 4), start)
+                           ("background", cues.background_before(sent, max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
                            ("old", pub_year is not None and cues.dated_background(sent, start, clause[0], pub_year - 1)),
                            ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
-                           ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
+                           ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
                             and _dated_clause(sent, clause, pub_year))):
             if test:

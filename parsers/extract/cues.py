@@ -197,6 +197,20 @@ def name_end(sent: Sentence, hi: int) -> int:
     return k
 
 
+def background_before(sent: Sentence, lo: int, hi: int) -> bool:
+    """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
+    ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
+    for h in sent.tagged("background", lo, hi):
+        if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
+            return True
+    return False
+
+
+def _after_clause(sent: Sentence, pos: int) -> bool:
+    """"after Russia walked out" / «после того как»: a clause (a state or a pronoun opens it), not a phrase."""
+    return sent.has("clause_opener", pos, pos + 2) or any(m.start in (pos, pos + 1) and m.is_state for m in sent.mentions)
+
+
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
     """Token range of the clause around a trigger: between the nearest clause breaks."""
     breaks = [h.start for h in sent.by_tag.get("clause_break", ())]

@@ -40,7 +40,7 @@ def _blocked(sent: Sentence, m: Mention) -> bool:
 
 def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
     """Blocked when the coordination group it belongs to starts after a preposition (not at a clause start)."""
-    first = _coordinated(sent, states, k)[0]
+    first = _subject_group(sent, states, k)[0]
     j = first.start
     while j > clause_start and sent.tokens[j - 1].text in _DETERMINERS:
         j -= 1
@@ -76,6 +76,14 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
             break
         group.insert(0, prev)
         k -= 1
+    return group
+
+
+def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
+    """The coordinated group of mention k less a leading prepositional member ("in Beijing, Colombia and China")."""
+    group = _coordinated(sent, states, k)
+    while len(group) > 1 and _blocked(sent, group[0]) and group[0].kind == "metonym":
+        group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
 
 
@@ -240,7 +248,7 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
     pick = _subject_index(sent, states, start, clause[0])
     told = _told(sent, states, pick, start)
-    subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
+    subjects = _codes(_subject_group(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
