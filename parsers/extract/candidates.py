@@ -14,7 +14,7 @@ from parsers.extract.parties import find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
-PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.2}
+PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.45}
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -151,7 +151,8 @@ class CandidateFinder:
                                or cues.dated_background(sent, start, clause[0], ref_year))),
                            ("background", cues.background_before(sent, max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
-                           ("old", pub_year is not None and cues.dated_background(sent, start, clause[0], pub_year - 1)),
+                           ("old", pub_year is not None and (cues.dated_background(sent, start, clause[0], pub_year - 1)
+                                                             or cues.dated_after(sent, end, region_hi, pub_year - 3))),
                            ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
                            ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])

@@ -197,6 +197,15 @@ def name_end(sent: Sentence, hi: int) -> int:
     return k
 
 
+def dated_after(sent: Sentence, end: int, hi: int, before: int) -> bool:
+    """"Chile's exit from the treaty in 2018": a year at or before `before`, led by in/в, right after the
+    trigger's object, with no other verb of signing or ending between (not "the treaty signed in 1999")."""
+    triggers = [h.start for h in sent.triggers if h.start >= end]
+    return any(end < i < min(hi, end + 10) and year <= before and sent.tokens[i - 1].text in _YEAR_PREP
+               and not any(t < i for t in triggers) and not sent.has("month", i - 1, i)
+               for i, year in sent.years())
+
+
 def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
