@@ -257,6 +257,13 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     objects += [c for c in told if c not in subjects and c not in objects]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
         objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
+    if not subjects and sent.has("nominal_trigger", start, start + 1):
+        # "the withdrawal of Nicaragua from", «выход Российской Федерации из», «приостановление Россией действия»
+        at = end + 1 if end < len(sent.tokens) and sent.tokens[end].text == "of" else end
+        owner = next((m for m in states if m.start == at and m.is_state), None)
+        if owner is not None:
+            subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
     if not subjects:  # "suspending Iran's cooperation with the IAEA": the possessor right after the trigger acts
         owner = next((m for m in states if end <= m.start <= end + 2 and m.is_state and m.end + 1 < len(sent.tokens)
                       and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"), None)
