@@ -204,7 +204,7 @@ def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
     """The state of a reporting clause after the trigger (", X's foreign ministry said"): it acts when the
     subject itself is unknown (a capital or leader missing from the gazetteer)."""
     for h in sent.tagged("reporting", end, len(sent.tokens)):
-        if not any(sent.tokens[i].text == "," for i in range(max(end, h.start - 6), h.start + 1)):
+        if not any(sent.tokens[i].text == "," for i in range(max(end, h.start - 10), h.start + 1)):
             continue
         near = [m for m in states if m.is_state and abs(m.start - h.start) <= SPEAKER_SPAN and m.start > end]
         if near:
