@@ -286,7 +286,8 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
             same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)
                     and not _other_instrument(g, cand)]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]
-            if not fit and (cand.family == "termination" or not cand.counterparts) and not (cand.body and cand.counterparts):
+            if not fit and (cand.family == "termination" or not cand.counterparts) and not (cand.body and cand.counterparts) \
+                    and not (cand.pronoun and cand.counterparts):  # "Separately, it suspended a treaty with Norway"
                 fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
                 fit[-1].add(cand, threshold)
@@ -301,7 +302,8 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                     continue
                 cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
             else:
-                cand = replace(cand, actor=default_actor, can_create=cand.can_create or (cand.pronoun and cand.body))
+                cand = replace(cand, actor=default_actor,
+                               can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))))
         fits = [g for g in reversed(groups) if _matches(g, cand)]
         # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
         target = next((g for g in fits if any(c.confidence >= threshold for c in g.cands)), fits[0] if fits else None)
