@@ -45,5 +45,10 @@ def describe(flags: Sequence[str], name_of: Callable[[str], str]) -> list[str]:
             sentence = f"{_names(outside, name_of)} {verb} {member}"
             parts.append(sentence if parts else sentence[0].upper() + sentence[1:])
         out.append("; ".join(parts) + ".")
-    out += [f.replace("_", " ") for f in flags if not (_COUNT.match(f) or _GROUP.match(f))]
+    out += [WORDS.get(f, f.replace("_", " ")) for f in flags if not (_COUNT.match(f) or _GROUP.match(f))]
     return out
+
+
+WORDS = {  # flags without parameters, in a sentence each
+    "background": "The event is dated well before publication: likely background, not news.",
+}
