@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -33,6 +34,7 @@ class Bench:
     seconds: float = 0.0
     peak_mb: float = 0.0
     code: int | None = None
+    script: pathlib.Path | None = None  # default bench/bench_<name>.py
 
     def result(self) -> dict:
         lines = [ln for ln in self.output.splitlines() if ln.startswith("RESULT ")]
@@ -43,23 +45,39 @@ class Bench:
         return float(m.group(group)) if m else None
 
 
-def run(bench: Bench, quick: bool) -> None:
-    """Run one bench as a child, output to bench/out/<name>.txt, rusage from wait4."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    log = OUT / f"{bench.name}.txt"
-    cmd = [sys.executable, str(ROOT / "bench" / f"bench_{bench.name}.py"), *bench.args, *(bench.quick if quick else [])]
-    print(f"-- {bench.name}: {' '.join(cmd[1:])}", flush=True)
+def run(bench: Bench, quick: bool, index: int = 1, total: int = 1, *, every: float = 10.0, out_dir: pathlib.Path = OUT,
+        say: Callable[[str], None] = lambda line: print(line, flush=True)) -> None:
+    """Run one bench as a child, output to bench/out/<name>.txt, rusage from wait4; every `every` seconds
+    say how long it has been running and its latest output line, so a long bench visibly progresses."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = out_dir / f"{bench.name}.txt"
+    script = bench.script or ROOT / "bench" / f"bench_{bench.name}.py"
+    cmd = [sys.executable, str(script), *bench.args, *(bench.quick if quick else [])]
+    say(f"-- [{index}/{total}] {bench.name}: {' '.join(cmd[1:])}")
     t0 = time.perf_counter()
+    next_report = t0 + every
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() >= next_report:
+                next_report += every
+                say(f"   [{index}/{total}] {bench.name}: {time.perf_counter() - t0:.0f} s; {_last_line(log)}")
+            time.sleep(0.2)  # polling a child we must not block on: progress lines need the loop
         proc.returncode = os.waitstatus_to_exitcode(status)
     bench.seconds = time.perf_counter() - t0
     bench.code = proc.returncode
     bench.peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
     bench.output = log.read_text(errors="replace")
-    if bench.code != 0:
-        print(f"   exit {bench.code}; see {log}", flush=True)
+    say(f"   [{index}/{total}] {bench.name}: done in {bench.seconds:.0f} s" + ("" if bench.code == 0 else
+        f", exit {bench.code}; see {log}"))
+
+
+def _last_line(log: pathlib.Path) -> str:
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    return lines[-1][:100] if lines else "(no output yet)"
 
 
 def fmt(value: float | None, spec: str) -> str:
@@ -144,8 +162,8 @@ def main() -> int:
         print("-- backlog skipped: the dask extra is not installed (pip install -e '.[dask]')")
         args.skip.append("backlog")
     benches = {b.name: b for b in plan if b.name not in args.skip}
-    for b in benches.values():
-        run(b, args.quick)
+    for i, b in enumerate(benches.values(), 1):
+        run(b, args.quick, i, len(benches))
     print_table(table(benches), benches)
     return 0 if all(b.code == 0 for b in benches.values()) else 1
 

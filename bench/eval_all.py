@@ -12,6 +12,7 @@ false alarms <= 3%).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import pathlib
 import sys
@@ -68,12 +69,16 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 when dev/dev-b miss the pinned floors")
     ap.add_argument("--show", help="print gold vs predicted for the misses of this set")
     ap.add_argument("--json", help="write every report as JSON to this file")
+    ap.add_argument("--skip", action="append", default=[], metavar="GLOB",
+                    help="leave out sets whose name matches (e.g. batches kept for a final blind score)")
     args = ap.parse_args()
     t0 = time.process_time()
     extractor = load_extractor(ROOT / "config")
     print(f"{'set':22} {'items':>5} {'events':>6}  lenF1  en     ru     strict FA     term   partn")
     reports, failed, all_gold, all_pred = {}, [], {}, {}
     for name, path in sets(args.feedback):
+        if any(fnmatch.fnmatch(name, pattern) for pattern in args.skip):
+            continue
         gold = load(path)
         pred = predict(extractor, gold)
         rep = reports[name] = score(gold, pred)

@@ -45,6 +45,8 @@ class RunSummary:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     ingested: Ingested = field(default_factory=Ingested)
     skipped: str = ""  # why the run did not happen (another run held the database), else ""
+    not_enabled: list[str] = field(default_factory=list)  # ids with `enabled: false` in the sources file
+    horizon_days: int | None = None  # first-run alert horizon (settings), for the summary's explanation
 
     @property
     def failed_sources(self) -> list[SourceFetch]:
@@ -66,7 +68,10 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list = [s for s in in_groups(load_sources(settings.sources_file), groups) if s.enabled]
+    configured = in_groups(load_sources(settings.sources_file), groups)
+    source_list = [s for s in configured if s.enabled]
+    summary.not_enabled = [s.id for s in configured if not s.enabled]
+    summary.horizon_days = settings.alert_horizon_days
     extractor = load_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
     policy = load_policy(settings.routing_file)
@@ -113,6 +118,9 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         storage.finish_run(con, run.run_id, sent=summary.delivery.sent, failed=summary.delivery.failed)
     publish_run_artifacts(summary)
     publish_report(settings, extractor, now=run.started_at)
+    from flows.cli.summary import one_line
+
+    logger.info("run summary%s: %s", f" ({', '.join(groups)})" if groups else "", one_line(summary))
     return summary
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from flows.store import storage
 from flows.store import db
@@ -98,20 +98,15 @@ def alert_note(event: storage.StoredEvent, policy: AlertPolicy) -> str:
 
 
 def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, applied: bool) -> None:
-    """One table of changes and a summary line that says what was (or would be) written."""
-    table = Table(title=f"replay with {result.extractor_version}", title_justify="left")
-    for col in ("change", "item", "type", "actor", "counterparts", "conf", "rule", "alert", "evidence"):
-        table.add_column(col, overflow="fold", ratio=3 if col == "evidence" else None)
-    for se in result.appeared:
-        e = se.event
-        table.add_row("[green]+ appears[/]", se.item_id, e.type, e.actor, ",".join(e.counterparts),
-                      f"{e.confidence:.2f}", e.rule, alert_note(se, policy), e.evidence[:120])
-    for se in result.disappeared:
-        e = se.event
-        table.add_row("[red]- disappears[/]", se.item_id, e.type, e.actor, ",".join(e.counterparts),
-                      f"{e.confidence:.2f}", e.rule, "none (already stored; kept)", e.evidence[:120])
+    """One short block per change (readable at 80 columns and when piped), then what was (or would be) written."""
     if result.appeared or result.disappeared:
-        console.print(table)
+        console.print(Text(f"replay with {result.extractor_version}", style="bold"))
+    for se in result.appeared:
+        _print_change(console, "+ appears", "green", se.item_id, se.event.type, se.event.actor, se.event.counterparts,
+                      se.event.confidence, se.event.rule, alert_note(se, policy), se.event.evidence)
+    for se in result.disappeared:
+        _print_change(console, "- disappears", "red", se.item_id, se.event.type, se.event.actor, se.event.counterparts,
+                      se.event.confidence, se.event.rule, "none (already stored; kept)", se.event.evidence)
     alerting = sum(not alert_note(se, policy).startswith("none") for se in result.appeared)
     console.print(f"items: {result.items} | appear: {len(result.appeared)} (would alert: {alerting}) | "
                   f"disappear: {len(result.disappeared)} | unchanged: {result.unchanged}", highlight=False)
@@ -120,6 +115,19 @@ def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, app
                       "`treatywatch run`; disappeared events are kept.", highlight=False)
     elif result.appeared:
         console.print("nothing written: add --apply to store the events that appear.", highlight=False)
+
+
+def _print_change(console: Console, change: str, colour: str, item_id: str, type_: str, actor: str,
+                  counterparts: Sequence[str], confidence: float, rule: str, alert: str, evidence: str) -> None:
+    """A change as a few labelled lines; text from feeds is printed verbatim, never as markup."""
+    head = Text(change, style=colour)
+    head.append(f"  {type_}: {actor} -> {','.join(counterparts) or '-'}  (confidence {confidence:.2f})")
+    console.print(head, highlight=False)
+    for label, value in (("item", item_id), ("rule", rule), ("alert", alert), ("evidence", evidence[:300])):
+        line = Text(f"    {label + ':':<10}", style="dim")
+        line.append(value)
+        console.print(line, highlight=False, overflow="fold")
+    console.print()
 
 
 def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: datetime | None,

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from flows.store import ledger
 from flows.store import db
+from flows.alerts import payload
 from flows.alerts.plan import Pacer, health_rows
 from parsers.ids import short_hash
 from flows.alerts.send import DeliveryOutcome, send
@@ -41,6 +42,7 @@ class DeliveryReport:
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
     unroutable: list[str] = field(default_factory=list)
+    waiting: list[ledger.WaitingAlert] = field(default_factory=list)  # pending, next attempt later
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,9 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
             continue
         if unit.destination.channel != "console":  # pacing protects remote services, not a terminal
             pacer.wait(unit.destination.key)
-        _record(db_path, unit, _send(db_path, unit, rendered, console), policy, report, paused, destinations)
+        _record(db_path, unit, _send(db_path, unit, rendered, console, views), policy, report, paused, destinations)
+    with db.connect(db_path, read_only=False) as con:
+        report.waiting = ledger.waiting(con, now)
     return report
 
 
@@ -110,11 +114,13 @@ def _render(unit: Unit, views: dict) -> RenderedAlert | None:
     return render(view, channel) if view is not None else None
 
 
-def _send(db_path: Path, unit: Unit, rendered: RenderedAlert, console: Console | None) -> DeliveryOutcome:
+def _send(db_path: Path, unit: Unit, rendered: RenderedAlert, console: Console | None, views: dict) -> DeliveryOutcome:
     ids = [a.alert_id for a in unit.alerts]
     with db.connect(db_path) as con:
         ledger.mark_sending(con, ids)
-    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids))
+    extra = payload.fields(unit.alerts, views) if unit.destination.channel == "generic" else None
+    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids),
+                fields=extra)
 
 
 def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPolicy, report: DeliveryReport,

@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from flows.alerts.escape import clean, md_escape, md_link, shorten, slack_escape, slack_link, web_url
 from flows.alerts.labels import (TITLE_MAX, TYPE_LABELS, change_label, instrument_name, is_body_code, official_label,
                                  others, party, party_label, title_for, title_text, when)
+from flows.alerts.flags import describe as flag_words
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
@@ -115,14 +116,16 @@ def render(view: AlertView, channel: str) -> RenderedAlert:
 
 # --- context and templates ----------------------------------------------------------------------
 
+# The columns the suggested `treatywatch query` shows: what happened, who, how sure, where it was read.
+QUERY_COLUMNS = "detected_at, type, actor, counterparts, confidence, source_id, item_url"
+
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
             title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
     parties = [_counterpart(view, c) for c in view.counterparts]
-    if view.cluster_id:
-        sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
-    else:
-        sql = "SELECT * FROM v_events WHERE event_id = '{}';".format(clean(view.event_id).replace("'", "''"))
+    key, value = ("cluster_id", view.cluster_id) if view.cluster_id else ("event_id", view.event_id)
+    quoted = clean(value).replace("'", "''")
+    sql = f"SELECT {QUERY_COLUMNS} FROM v_events WHERE {key} = '{quoted}';"
     return {
         "title": title,
         "type_label": TYPE_LABELS.get(view.type, (clean(view.type),))[0],
@@ -137,7 +140,7 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "evidence": shorten(clean(view.evidence), evidence_max),
         "confidence": f"{view.confidence:.2f}",
         "rule": clean(view.rule),
-        "flags": [clean(f) for f in view.flags if clean(f)],
+        "flags": flag_words([clean(f) for f in view.flags if clean(f)], lambda c: party(c)[1]),
         "officials": [official_label(o) for o in view.officials[:20]],
         "item_title": shorten(clean(view.item_title), title_max) or "(untitled)",
         "item_url": clean(view.item_url),
@@ -194,7 +197,7 @@ def _slack_body(view: AlertView) -> str:
                       parties_max=parties_max, title_max=title_max, mentions_max=mentions_max)
         ctx["mention_links"] = [slack_link(m["url"] if len(m["url"]) <= 800 else None, m["title"]) for m in ctx["mentions"]]
         ctx["officials"] = [shorten(o, 120) for o in ctx["officials"][:5]]
-        ctx["flags"] = [shorten(f, 60) for f in ctx["flags"][:10]]
+        ctx["flags"] = [shorten(f, 240) for f in ctx["flags"][:10]]
         ctx["source_id"] = shorten(ctx["source_id"], 80)
         url = ctx["item_url"]
         ctx["source_link"] = slack_link(url if len(url) <= 800 else None, ctx["item_title"])

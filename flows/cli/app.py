@@ -2,28 +2,62 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from parsers.errors import TreatywatchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Watch news and legal portals for states ending or forging (military) agreements.")
 err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Exit codes (README "Exit codes"): 0 done, 1 `check` found errors, 2 a user error (setting, config file,
+# argument, input), 3 skipped because another run holds the database, 4 nothing could be fetched.
+EXIT_CHECK_FAILED, EXIT_USER_ERROR, EXIT_LOCKED, EXIT_NOTHING_FETCHED = 1, 2, 3, 4
 
 
-def _fail(exc: Exception, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+def one_line(exc: BaseException) -> str:
+    """The error as one line: its own words, whitespace folded, never read as markup."""
+    if isinstance(exc, OSError) and not isinstance(exc, TreatywatchError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _fail(exc: BaseException, code: int = EXIT_USER_ERROR) -> None:
+    err.print(Text.assemble(("error: ", "bold red"), one_line(exc)), soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
+def edge(fn: F) -> F:
+    """Turn the project's typed errors (and OS errors on user paths) into one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flows.store.runlock import RunLockedError
+
+        try:
+            return fn(*args, **kwargs)
+        except RunLockedError as exc:
+            _fail(exc, code=EXIT_LOCKED)
+        except (TreatywatchError, OSError) as exc:
+            _fail(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
 @app.command()
+@edge
 def run(
     sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
     alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
@@ -31,23 +65,21 @@ def run(
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
 ) -> None:
     """Run the monitor flow once: fetch, extract, store, alert; then print a run summary."""
+    from flows.preflight import preflight
     from flows.settings import apply_prefect_defaults, load_settings
 
-    try:
-        settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
-    except TreatywatchError as exc:  # e.g. a health threshold in the environment that is not a number
-        _fail(exc)
+    settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
+    preflight(settings)  # every config mistake fails here, before Prefect starts
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
     from flows.monitor import monitor  # imported late: Prefect reads its settings on import
-    from flows.cli.summary import print_summary
+    from flows.cli.summary import nothing_fetched, print_summary
 
-    try:
-        summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
-    except TreatywatchError as exc:
-        _fail(exc)
+    summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
     if summary.skipped:  # another run held the database (flows/runlock.py)
-        _fail(TreatywatchError(summary.skipped), code=3)
+        _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
+    if nothing_fetched(summary):
+        raise typer.Exit(EXIT_NOTHING_FETCHED)
 
 
 def _s(p: Path | None) -> str | None:
@@ -55,6 +87,7 @@ def _s(p: Path | None) -> str | None:
 
 
 @app.command()
+@edge
 def extract(
     file: Annotated[Optional[Path], typer.Argument(help="A text file; its events are printed as a JSON list.")] = None,
     jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')] = None,
@@ -66,18 +99,16 @@ def extract(
     from parsers.extract.engine import load_extractor
 
     if (file is None) == (jsonl is None):
-        _fail(ValueError("give either FILE or --jsonl IN.jsonl"))
-    try:
-        extractor = load_extractor(load_settings(config_dir=config_dir).config_dir)
-        if file is not None:
-            print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
-        else:
-            extract_jsonl(extractor, jsonl, sys.stdout)
-    except (TreatywatchError, OSError) as exc:
-        _fail(exc)
+        _fail(ValueError("give either FILE (\"-\" for stdin) or --jsonl IN.jsonl"))
+    extractor = load_extractor(load_settings(config_dir=config_dir).config_dir)
+    if file is not None:
+        print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
+    else:
+        extract_jsonl(extractor, jsonl, sys.stdout)
 
 
 @app.command()
+@edge
 def query(
     sql: Annotated[str, typer.Argument(help="A read-only SQL statement, e.g. \"SELECT * FROM v_events\".")],
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
@@ -89,13 +120,11 @@ def query(
 
     if format not in ("table", "csv", "json"):
         _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
-    try:
-        run_query(load_settings(db=db).db_path, sql, format, Console(), sys.stdout)
-    except TreatywatchError as exc:
-        _fail(exc)
+    run_query(load_settings(db=db).db_path, sql, format, Console(), sys.stdout)
 
 
 @app.command()
+@edge
 def sources(
     sources_file: Annotated[Optional[Path], typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")] = None,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
@@ -104,7 +133,6 @@ def sources(
     probe: Annotated[bool, typer.Option("--probe", help="Fetch every source once now (disabled ones too) and print a one-line verdict each; stores nothing.")] = False,
 ) -> None:
     """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand; --probe."""
-    from flows.store.runlock import RunLockedError, wait_seconds
     from flows.settings import load_settings
     from flows.cli.source_control import config_notes, set_by_hand
     from flows.cli.sources import print_sources, source_rows
@@ -112,23 +140,18 @@ def sources(
 
     if enable and disable:
         _fail(ValueError("give --enable or --disable, not both"))
-    try:
-        settings = load_settings(sources=sources_file, db=db)
-        configured = load_sources(settings.sources_file)
-        if probe:
-            raise typer.Exit(_probe(configured, settings))
-        if enable or disable:
-            ids = list(enable or disable or [])
-            events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
-                                 wait_s=wait_seconds())
-            for line in [e.message for e in events] + config_notes(ids, configured):
-                err.print(line, highlight=False, markup=False)
-            return
-        print_sources(source_rows(configured, settings.db_path), Console(width=None if sys.stdout.isatty() else 160))
-    except RunLockedError as exc:
-        _fail(exc, code=3)
-    except TreatywatchError as exc:
-        _fail(exc)
+    settings = load_settings(sources=sources_file, db=db)
+    configured = load_sources(settings.sources_file)
+    if probe:
+        raise typer.Exit(_probe(configured, settings))
+    if enable or disable:
+        ids = list(enable or disable or [])
+        events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
+                             wait_s=settings.run_lock_wait)
+        for line in [e.message for e in events] + config_notes(ids, configured):
+            err.print(line, highlight=False, markup=False)
+        return
+    print_sources(source_rows(configured, settings.db_path), Console(width=None if sys.stdout.isatty() else 160))
 
 
 def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and Settings, imported late
@@ -152,6 +175,7 @@ def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and
 
 
 @app.command()
+@edge
 def alerts(
     status: Annotated[Optional[str], typer.Option(help="Only this status: pending, sending, sent, uncertain, superseded, given_up.")] = None,
     resend: Annotated[Optional[list[str]], typer.Option("--resend", help="Queue this uncertain/given-up alert again (repeatable).")] = None,
@@ -164,17 +188,15 @@ def alerts(
     from flows.settings import load_settings
 
     settings = load_settings(db=db)
-    try:
-        if resend:
-            done = resend_alerts(settings.db_path, resend)
-            err.print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
-            return
-        list_alerts(settings.db_path, status, limit, Console(width=None if sys.stdout.isatty() else 160))
-    except TreatywatchError as exc:
-        _fail(exc)
+    if resend:
+        done = resend_alerts(settings.db_path, resend)
+        err.print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
+        return
+    list_alerts(settings.db_path, status, limit, Console(width=None if sys.stdout.isatty() else 160))
 
 
 @app.command()
+@edge
 def serve(
     schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path("config/schedules.yaml"),
     sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
@@ -183,22 +205,24 @@ def serve(
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server (when PREFECT_API_URL is unset).")] = 4200,
     ui: Annotated[bool, typer.Option(help="Serve the Prefect UI from the local server.")] = True,
+    run_at_start: Annotated[bool, typer.Option(help="Run each schedule once at start, then on its schedule.")] = True,
 ) -> None:
     """Run the monitor flow on schedules (per source group) until Ctrl-C; starts a local Prefect server if needed."""
-    from flows.serve.service import ServeOptions
-    from flows.serve.service import serve as serve_flows
+    from flows.preflight import preflight
     from flows.settings import load_settings
 
     settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
-    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui,
+    preflight(settings, schedules)  # every config mistake fails here, before Prefect starts
+    from flows.serve.service import ServeOptions
+    from flows.serve.service import serve as serve_flows
+
+    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui, run_at_start=run_at_start,
                         server_home=settings.db_path.resolve().parent / "prefect-server")
-    try:
-        serve_flows(opts, say=lambda line: err.print(line, highlight=False, soft_wrap=True))
-    except TreatywatchError as exc:
-        _fail(exc)
+    serve_flows(opts, say=lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True))
 
 
 @app.command()
+@edge
 def check(
     sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
     alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
@@ -214,12 +238,13 @@ def check(
     results = run_checks(settings, schedules)
     print_checks(results, Console())
     if any(not r.ok for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 @app.command()
+@edge
 def replay(
-    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) on or after this ISO date.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) since: an ISO date, today, yesterday, or an age like 12h, 7d, 2w.")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
@@ -227,42 +252,27 @@ def replay(
     """Re-run the current rules over stored items; show events that would appear or disappear."""
     from datetime import datetime, timezone
 
+    from flows.cli.dates import parse_when
     from flows.replay import replay as run_replay
     from flows.settings import load_settings
 
     settings = load_settings(db=db, config_dir=config_dir)
-    try:
-        start = datetime.fromisoformat(since) if since else None
-        if start is not None and start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
-        run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console())
-    except (TreatywatchError, ValueError) as exc:
-        _fail(exc)
+    start = parse_when(since, datetime.now(timezone.utc)) if since else None
+    run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply,
+               Console(width=None if sys.stdout.isatty() else 100))
 
 
 def _when(value: str | None, option: str) -> datetime | None:
-    """An ISO date/time (UTC when no zone), or a relative `7d` / `2w` / `today` / `yesterday`."""
-    from datetime import datetime, timedelta, timezone
+    """An ISO date/time (UTC when no zone), or a relative `7d` / `2w` / `12h` / `today` / `yesterday`."""
+    from datetime import datetime, timezone
 
-    if not value:
-        return None
-    now = datetime.now(timezone.utc)
-    text = value.strip().lower()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    rel = {"today": midnight, "yesterday": midnight - timedelta(days=1)}
-    if text in rel:
-        return rel[text]
-    if text[:-1].isdigit() and text[-1:] in ("d", "w", "h"):
-        unit = {"d": timedelta(days=1), "w": timedelta(weeks=1), "h": timedelta(hours=1)}[text[-1]]
-        return now - int(text[:-1]) * unit
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        _fail(ValueError(f"{option} {value!r}: use an ISO date (2026-01-31), or 7d, 2w, today, yesterday"))
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    from flows.cli.dates import parse_when
+
+    return parse_when(value, datetime.now(timezone.utc), option) if value else None
 
 
 @app.command()
+@edge
 def report(
     since: Annotated[Optional[str], typer.Option(help="Clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
     until: Annotated[Optional[str], typer.Option(help="Clusters first seen before: ISO date, or 7d, 2w, today.")] = None,
@@ -298,6 +308,7 @@ def report(
 
 
 @app.command()
+@edge
 def review(
     since: Annotated[Optional[str], typer.Option(help="Only clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
     limit: Annotated[int, typer.Option(help="Clusters to show.")] = 20,
@@ -315,6 +326,7 @@ def review(
 
 
 @app.command()
+@edge
 def mark(
     cluster_id: Annotated[str, typer.Argument(help="The cluster (see `treatywatch review` or v_clusters).")],
     verdict: Annotated[str, typer.Argument(help="correct | wrong | parties | type")],
@@ -346,6 +358,7 @@ app.add_typer(feedback_app, name="feedback")
 
 
 @feedback_app.command("export")
+@edge
 def feedback_export(
     out: Annotated[Path, typer.Option(help="JSONL file in the evaluation format (id, lang, text, title, events, label_class).")],
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,

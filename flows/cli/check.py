@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from flows.settings import Settings
 from parsers.errors import TreatywatchError
@@ -148,7 +149,7 @@ def print_checks(results: list[CheckResult], console: Console) -> None:
         table.add_column(col, overflow="fold", no_wrap=col != "detail")
     colour = {OK: "green", WARN: "yellow", ERROR: "red"}
     for r in results:
-        table.add_row(r.name, f"[{colour[r.level]}]{r.level}[/]", r.detail)
+        table.add_row(r.name, Text(r.level, style=colour[r.level]), Text(r.detail))  # details verbatim, never markup
     console.print(table)
     bad = sum(not r.ok for r in results)
     console.print(f"{bad} error(s)" if bad else "configuration ok", style="red" if bad else "green", highlight=False)

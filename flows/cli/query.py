@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import duckdb
 from rich.console import Console
-from rich.table import Table
 
+from flows.cli.output import print_table, write_csv, write_json
 from flows.store import db
 from flows.store.db import ReadOnlyQueryError
 from parsers.errors import TreatywatchError
@@ -34,18 +30,6 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             raise ReadOnlyQueryError(f"`query` is read-only: {kind} statements are refused")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
 def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) -> int:
     """Print the result in `fmt`; returns the row count."""
     with db.connect(db_path, read_only=True) as con:
@@ -59,16 +43,9 @@ def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) 
         names = [d[0] for d in cur.description or []]
         rows = cur.fetchall()
     if fmt == "json":
-        for row in rows:
-            out.write(json.dumps(dict(zip(names, map(_jsonable, row))), ensure_ascii=False) + "\n")
+        write_json(names, rows, out)
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(names)
-        writer.writerows([[json.dumps(_jsonable(v), ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in r] for r in rows])
+        write_csv(names, rows, out)
     else:
-        table = Table(*names, show_lines=False)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-        console.print(f"{len(rows)} row(s)", style="dim")
+        print_table(names, rows, console)
     return len(rows)

@@ -25,7 +25,7 @@ from flows.report import charts
 from flows.report.data import ReportData, Scope, load
 from parsers.extract.engine import Extractor
 from parsers.extract.highlight import marks
-from parsers.policy.flags import describe_flag
+from flows.alerts.flags import describe as flag_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Exposes the bundled libraries to the page's own (non-module) script and tells it they are ready.
@@ -129,7 +129,7 @@ def _mention(m: dict[str, Any], highlight: _Highlighter) -> dict[str, Any]:
     url = web_url(m.get("url"))  # http(s) only: a javascript: link never becomes clickable
     if url:
         out["u"] = url
-    flags = [describe_flag(f) for f in m.get("flags") or []]
+    flags = flag_words(list(m.get("flags") or []), lambda code: party(code)[1])
     if flags:
         out["fl"] = flags
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 
 from parsers.errors import ConfigError
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import YamlError, load_yaml, read_error
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
@@ -88,10 +88,9 @@ def _entry(path: Path, index: int, raw: Any) -> Schedule:
 def load_schedules(path: Path) -> list[Schedule]:
     """Every schedule in the file (disabled ones included); ConfigError naming file and field."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read schedules file: {exc}") from exc
-    data = load_yaml(text, str(path))
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, YamlError) as exc:
+        raise ConfigError(f"{path}: schedules file: {read_error(exc)}") from exc
     entries = data.get("schedules") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a top-level 'schedules:' list with at least one entry")

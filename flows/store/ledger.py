@@ -54,6 +54,32 @@ class DueAlert:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class WaitingAlert:
+    """A pending alert not yet due: its retry backoff (attempts > 0), debounce or digest time is ahead."""
+
+    alert_id: str
+    destination: str  # privacy-masked
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None  # scrubbed of secrets when it was recorded
+
+    @property
+    def why(self) -> str:
+        if self.attempts:
+            return f"attempt {self.attempts} failed: {self.last_error or 'unknown error'}"
+        return "held for its debounce or digest time"
+
+
+def waiting(con: duckdb.DuckDBPyConnection, now: datetime, limit: int = 50) -> list[WaitingAlert]:
+    """Pending alerts whose next attempt is after `now`, soonest first."""
+    rows = con.execute(
+        "SELECT alert_id, destination, attempts, not_before, last_error FROM alerts"
+        " WHERE status = 'pending' AND not_before > $1 ORDER BY not_before, alert_id LIMIT $2", [now, limit],
+    ).fetchall()
+    return [WaitingAlert(*r) for r in rows]
+
+
 _COLUMNS = ("alert_id", "kind", "subject_id", "event_id", "change", "payload", "destination_key", "destination",
             "tag", "mode", "status", "attempts", "created_at", "not_before")
 

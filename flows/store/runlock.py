@@ -69,8 +69,10 @@ def run_lock(db_path: Path, *, wait_s: float = DEFAULT_WAIT_S, poll_s: float = 0
 
 
 def wait_seconds(env: dict[str, str] | None = None) -> float:
-    env = os.environ if env is None else env
-    return float(env.get(WAIT_ENV, DEFAULT_WAIT_S))
+    """TREATYWATCH_RUN_LOCK_WAIT, parsed (and refused with a clear message) by flows.settings."""
+    from flows.settings import run_lock_wait
+
+    return run_lock_wait(env)
 
 
 def exclusive(on_skip: Callable[[str], Any]) -> Callable[[F], F]:

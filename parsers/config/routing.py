@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.errors import ConfigError
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 from parsers.policy.routing import DOMAINS, MODES, AlertPolicy, TagPolicy
 
 
@@ -47,7 +47,11 @@ def load_policy(path: Path | None) -> AlertPolicy:
     """The policy in `path`, or the built-in defaults when there is no file."""
     if path is None or not path.exists():
         return AlertPolicy()
-    root = _Reader(path, load_yaml(path.read_text(encoding="utf-8"), str(path)) or {})
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
+    root = _Reader(path, load_yaml(text, str(path)) or {})  # YamlError names the file, line and problem
     floor = root.number("min_confidence", 0.5, 0.0, 1.0)
     tags = {name: _tag(root.sub("tags").sub(name), name, floor) for name in (root.data.get("tags") or {})}
     digest, beat, clus, dlv = root.sub("digest"), root.sub("heartbeat"), root.sub("clustering"), root.sub("delivery")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import soupsieve
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.documents import json_api
@@ -36,8 +36,8 @@ def _read_yaml(path: pathlib.Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read sources file: {exc}") from exc
-    return load_yaml(text, str(path))
+        raise ConfigError(f"{path}: sources file: {read_error(exc)}") from exc
+    return load_yaml(text, str(path))  # YamlError names the file, line and problem
 
 
 class _Checker:

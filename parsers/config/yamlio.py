@@ -23,10 +23,12 @@ class YamlError(ConfigError):
     """A config file is not valid YAML or repeats a key; names the file, the line and what is wrong."""
 
     def __init__(self, source: str, problem: str, line: int | None, column: int | None = None,
-                 key: str | None = None) -> None:
+                 key: str | None = None, context: str | None = None) -> None:
         self.source, self.problem, self.line, self.column, self.key = source, problem, line, column, key
         where = "" if line is None else f" at line {line}" + ("" if column is None else f", column {column}")
-        super().__init__(f"{source}: invalid YAML: {problem}{where}")
+        # `detail` is the message without the file: readers put their own words between ("schedules file: ...")
+        self.detail = f"invalid YAML{where}: {problem}" + (f" ({context})" if context else "")
+        super().__init__(f"{source}: {self.detail}")
 
 
 class _DuplicateKey(yaml.constructor.ConstructorError):
@@ -68,9 +70,19 @@ def load_yaml(text: str, source: str = "<config>") -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        if isinstance(exc, _DuplicateKey):
-            column = None
-        raise YamlError(source, exc.problem or "invalid YAML", line, column,
-                        key=getattr(exc, "key", None)) from None
+        duplicate = isinstance(exc, _DuplicateKey)
+        raise YamlError(source, exc.problem or "invalid YAML", line, None if duplicate else column,
+                        key=getattr(exc, "key", None), context=None if duplicate else exc.context) from None
     except yaml.YAMLError as exc:
         raise YamlError(source, str(exc), None) from None
+
+
+def read_error(exc: Exception) -> str:
+    """One line for a failed config read: where the YAML broke and why, never the file's own text."""
+    if isinstance(exc, YamlError):
+        return exc.detail
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    if isinstance(exc, OSError):
+        return f"cannot read it: {exc.strerror or exc}"
+    return str(exc)

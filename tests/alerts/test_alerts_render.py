@@ -86,7 +86,7 @@ def test_body_carries_the_facts(channel):
 @pytest.mark.parametrize("channel", ["email", "generic"])
 def test_mail_and_markdown_show_the_duckdb_snippet(channel):
     body = render(load_view(), channel).body
-    snippet = "SELECT * FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
+    snippet = "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
     assert snippet in body.replace("&#39;", "'")
 
 
@@ -201,6 +201,24 @@ def test_long_evidence_is_cut_with_an_ellipsis_in_slack_and_console():
         assert "word…" in render(view, channel).body
     assert "word…" not in render(view, "email").body
     assert "word…" in render(load_view(evidence="word " * 1000), "email").body
+
+
+FLAG_SENTENCE = "The text says ten EU countries but names 11; Norway and the United Kingdom are not EU members."
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_flags_are_said_in_plain_words(channel):
+    view = load_view(flags=("claimed_count_mismatch:10!=11", "not_in_group:EU:GB,NO"))
+    body = render(view, channel).body
+    assert FLAG_SENTENCE in body.replace("\\", "")  # markdown escapes are not part of the words
+    assert "claimed_count_mismatch" not in body and "not_in_group" not in body
+
+
+@pytest.mark.parametrize(("channel", "source_line"), [("slack", "*Source:*"), ("console", "  source:"),
+                                                      ("generic", "**Source:**")])
+def test_a_blank_line_separates_evidence_from_source(channel, source_line):
+    body = render(load_view(), channel).body
+    assert f"\n\n{source_line}" in body
 
 
 @pytest.mark.parametrize(("changes", "title"), [

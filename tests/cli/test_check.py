@@ -48,6 +48,8 @@ def test_repository_config_passes(conf, tmp_path):
     ("alerts.yml", 'version: 1\nurls:\n  - "nosuchscheme://x":\n      - tag: termination\n', "alerts", "nosuchscheme"),
     ("schedules.yaml", "schedules:\n  - {name: a, groups: [legal]}\n", "schedules", "exactly one of interval"),
     ("rules/common.yaml", "rules: [\n", "rules", "common.yaml"),
+    ("alerts.yml", 'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton\n', "alerts",
+     "unknown tag(s) 'terminaton' (did you mean 'termination'?)"),
     ("registry/bodies.yaml", "entries:\n  - {id: XYZ, kind: club}\n", "rules", "bodies.yaml: entry 1 (XYZ)"),
 ])
 def test_a_broken_file_is_an_error_naming_it(conf, tmp_path, file, content, check, message):

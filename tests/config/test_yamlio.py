@@ -11,7 +11,7 @@ from flows.alerts.destinations import AlertConfigError, load_destinations
 from flows.serve.schedules import load_schedules
 from parsers.config.routing import load_policy
 from parsers.config.sources import load_sources
-from parsers.config.yamlio import ConfigLoader, YamlError, load_yaml
+from parsers.config.yamlio import ConfigLoader, YamlError, load_yaml, read_error
 from parsers.errors import ConfigError
 from parsers.extract.gazetteer import load_gazetteer
 from parsers.extract.morph import Inflector
@@ -39,9 +39,21 @@ def test_a_repeated_key_names_the_file_the_line_and_the_key() -> None:
 
 
 def test_syntax_errors_name_the_line_without_quoting_it() -> None:
-    with pytest.raises(YamlError, match=r"f\.yaml: invalid YAML: .* at line 3, column 1") as err:
+    with pytest.raises(YamlError, match=r"^f\.yaml: invalid YAML at line 3, column 1: ") as err:
         load_yaml("token: s3cret-[\nb: [", "f.yaml")
     assert "s3cret" not in str(err.value) and isinstance(err.value, ConfigError)
+    assert read_error(err.value) == str(err.value).removeprefix("f.yaml: ")  # the readers add their own words
+
+
+def test_read_error_says_one_line_for_a_repeated_key_and_for_bytes_that_are_not_utf8(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(YamlError) as err:
+        load_yaml(DUPLICATE.read_text(encoding="utf-8"), str(DUPLICATE))
+    assert read_error(err.value) == "invalid YAML at line 5: duplicate key 'LA' (first defined at line 3)"
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("a: é".encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError) as bad:
+        path.read_text(encoding="utf-8")
+    assert read_error(bad.value) == "not UTF-8 text (byte 0xe9 at offset 3)"
 
 
 def test_uses_libyaml_when_pyyaml_has_it() -> None:

@@ -19,7 +19,7 @@ from flows.report.data import Scope
 from flows.store import db
 from parsers.extract.engine import load_extractor
 from parsers.extract.highlight import marks
-from parsers.policy.flags import describe_flag
+from flows.alerts.flags import describe as flag_words
 from tests.report.factory import make_db
 from tests.support import REPO
 
@@ -119,11 +119,10 @@ def test_evidence_highlights_come_from_the_rules(extractor):
     assert marks(extractor, "The weather was mild on Tuesday.", "en") == []
 
 
-@pytest.mark.parametrize("flag, words", [
-    ("claimed_count_mismatch:10!=11", "speaks of ten countries but names 11"),
-    ("not_in_group:EU:GB,NO", "United Kingdom and Norway are not members of the EU"),
-    ("not_in_group:NATO:AT", "Austria is not a member of the NATO"),
-    ("something_new", "something_new"),
-])
-def test_flags_in_plain_words(flag, words):
-    assert words in describe_flag(flag)
+def test_report_flags_are_the_alerts_plain_words(fixture_db, tmp_path, extractor):
+    out = tmp_path / "r.html"
+    build_report(fixture_db, out, Scope(), extractor=extractor, cache_dir=tmp_path / "cache", now=NOW)
+    flagged = [m["fl"] for c in payload(out.read_text(encoding="utf-8"))["clusters"] for m in c["m"] if "fl" in m]
+    assert flagged and all(f == flag_words(["claimed_count_mismatch:10!=11"], str) for f in flagged)
+    assert flagged[0] == ["The text says ten states but names 11."]
+    assert flag_words(["background"], str) == ["The event is dated well before publication: likely background, not news."]
