@@ -48,6 +48,11 @@ class RunSummary:
     def failed_sources(self) -> list[SourceFetch]:
         return [f for f in self.fetches if not f.record.ok]
 
+    @property
+    def blocked(self) -> int:
+        """Feed redirects and article links refused by the SSRF guard (error kind 'blocked')."""
+        return sum(1 for r in self.ingested.records if r.error_kind == "blocked")
+
 
 def runnable_sources(sources: Sequence[Source]) -> tuple[list[Source], list[Source]]:
     """Enabled sources of a kind we can fetch, and the enabled ones we must skip (reserved kinds)."""

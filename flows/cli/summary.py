@@ -32,6 +32,9 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         + (f", {d.uncertain} uncertain" if d.uncertain else "") + (f", {d.given_up} given up" if d.given_up else ""),
         highlight=False,
     )
+    if blocked := getattr(summary, "blocked", 0):
+        console.print(f"[yellow]blocked:[/] {blocked} link(s) or redirect(s) to non-public addresses refused "
+                      "(set allow_private_links: true on a source to allow them)", highlight=False)
     print_held_back(summary, console)
     for line in d.errors:
         console.print(f"[yellow]alert not delivered[/] {line}", highlight=False)

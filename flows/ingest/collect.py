@@ -92,11 +92,17 @@ def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parse
     return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
 
 
-def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, local: bool = False) -> FetchedDocument:
-    """One GET through the run's client and host limiter (conditional when a state is given)."""
+def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, local: bool = False,
+         source: Source | None = None) -> FetchedDocument:
+    """One GET through the run's client and host limiter (conditional when a state is given).
+
+    With `source`, `url` came from fetched content: it may reach a private address only on the
+    source's own origin or when the source sets `allow_private_links`.
+    """
     return fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
                  last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
-                 allow_local=local, limiter=ctx.limiter)
+                 allow_local=local, limiter=ctx.limiter, origin=source.url if source else None,
+                 allow_private=source.allow_private_links if source else False)
 
 
 def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
@@ -183,7 +189,7 @@ def complete_item(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
 
     Page links come from remote feeds, so only http(s) is fetched (never local files).
     """
-    doc = _get(ctx, item.url)
+    doc = _get(ctx, item.url, source=source)
     if doc.error is not None:
         return PageFetch(item, page_failure(item, doc.error, doc), doc.error.transient)
     body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))
