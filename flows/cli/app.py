@@ -93,6 +93,24 @@ def query(
 
 
 @app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="A table or view name (e.g. v_events) or one SELECT statement.")],
+    to: Annotated[Path, typer.Option("--to", help="Output file; the format follows its suffix (.csv .parquet .json).")],
+    db: Annotated[Path, typer.Option(help="DuckDB file.")] = Path("data/treatywatch.duckdb"),
+    format: Annotated[Optional[str], typer.Option("--format", help="csv | parquet | json (default: from --to).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")] = False,
+) -> None:
+    """Write a table, view or SELECT to a CSV, Parquet or JSON file (the SQL stays read-only)."""
+    from flows.cli.export import export as run_export
+
+    try:
+        rows = run_export(db, what, to, format, overwrite=force)
+    except TreatywatchError as exc:
+        _fail(exc)
+    Console().print(f"{rows} row(s) written to {to}", highlight=False)
+
+
+@app.command()
 def sources(
     sources_file: Annotated[Optional[Path], typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")] = None,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,

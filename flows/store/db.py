@@ -22,6 +22,16 @@ from parsers.errors import TreatywatchError
 SCHEMA_VERSION_TABLE = "schema_migrations"
 
 
+# DuckDB's own guards for connections that run SQL typed by a person (`query`, `export`): no files,
+# no network, no extension installed or loaded behind our back, and no SET can undo any of it.
+SANDBOX_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
 class DatabaseLockedError(TreatywatchError):
     """Another process holds the DuckDB file; says which file and for how long we waited."""
 
@@ -36,8 +46,12 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open `path`, retrying while another process holds the lock; migrate when writable."""
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0,
+            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `path`, retrying while another process holds the lock; migrate when writable.
+
+    `config` goes to DuckDB at open (SANDBOX_CONFIG for SQL a person typed).
+    """
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
@@ -46,7 +60,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) 
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
