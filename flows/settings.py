@@ -47,6 +47,13 @@ class Settings:
     health_failing_at: float = 3.0  # `failing` + health alert
     health_disable_at: float = 10.0  # auto-disabled, then probed once a day
     health_backoff_after: float = 2.0  # from this score on, wait (growing) between attempts
+    # Bounds on what one hostile or huge source can cost a run (flows/ingest): wall-clock seconds of
+    # requests per source, article pages per source and per run (the rest keep their summary and are
+    # fetched by later runs), entries kept per feed document.
+    source_budget_s: float = 120.0
+    max_pages_per_source: int = 50
+    max_pages_per_run: int = 500
+    max_items_per_feed: int = 1000
 
 
 class SettingsError(TreatywatchError):
@@ -108,6 +115,10 @@ def load_settings(
         health_failing_at=_score(env, "HEALTH_FAILING_AT", "health_failing_at"),
         health_disable_at=_score(env, "HEALTH_DISABLE_AT", "health_disable_at"),
         health_backoff_after=_score(env, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
+        source_budget_s=float(env.get(ENV_PREFIX + "SOURCE_BUDGET", 120)),
+        max_pages_per_source=int(env.get(ENV_PREFIX + "MAX_PAGES_PER_SOURCE", 50)),
+        max_pages_per_run=int(env.get(ENV_PREFIX + "MAX_PAGES_PER_RUN", 500)),
+        max_items_per_feed=int(env.get(ENV_PREFIX + "MAX_ITEMS_PER_FEED", 1000)),
     )
 
 

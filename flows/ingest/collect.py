@@ -10,14 +10,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pathlib
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
 
 from flows.store.db import utcnow
-from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch
+from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch, redact
 from flows.store.storage import FetchRecord, SourceState
 from parsers.documents import pravo
 from parsers.documents.feeds import parse_feed
@@ -29,6 +31,26 @@ Parser = Callable[[FetchedDocument, Source], ParseResult]
 PARSERS: dict[str, Parser] = {"rss": parse_feed, "html": parse_listing}
 
 
+@dataclass
+class SourceBudgets:
+    """Wall-clock seconds each source may spend on requests this run (feed, pravo pages, article pages).
+
+    A source's clock starts at its first request; built per run and passed in, shared by threads.
+    """
+
+    seconds: float | None = None
+    _ends: dict[str, float] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def left(self, source_id: str) -> float | None:
+        """Seconds left for the source (None: unlimited)."""
+        if self.seconds is None:
+            return None
+        with self._guard:
+            end = self._ends.setdefault(source_id, time.monotonic() + self.seconds)
+        return end - time.monotonic()
+
+
 @dataclass(frozen=True, slots=True)
 class FetchContext:
     """What every fetch of a run shares: one pooled client, limits, the per-host limiter, the clock."""
@@ -38,6 +60,7 @@ class FetchContext:
     base_dir: pathlib.Path
     limiter: HostLimiter
     now: datetime
+    budgets: SourceBudgets = field(default_factory=SourceBudgets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +115,31 @@ def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parse
     return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
 
 
-def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, local: bool = False,
-         source: Source | None = None) -> FetchedDocument:
+def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, source: Source | None = None,
+         local: bool = False, link: bool = False) -> FetchedDocument:
     """One GET through the run's client and host limiter (conditional when a state is given).
 
-    With `source`, `url` came from fetched content: it may reach a private address only on the
-    source's own origin or when the source sets `allow_private_links`.
+    The request's deadline never exceeds what is left of the source's time budget. With `link`,
+    `url` came from fetched content: it may reach a private address only on the source's own
+    origin or when the source sets `allow_private_links`.
     """
-    return fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
+    policy = ctx.policy
+    left = ctx.budgets.left(source.id) if source is not None else None
+    if left is not None:
+        if left <= 0:
+            return _over_budget(url, ctx.budgets.seconds or 0)
+        policy = dataclasses.replace(policy, total_timeout=min(policy.total_timeout, left))
+    return fetch(ctx.client, url, policy, etag=state.etag if state else None,
                  last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
-                 allow_local=local, limiter=ctx.limiter, origin=source.url if source else None,
-                 allow_private=source.allow_private_links if source else False)
+                 allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
+                 allow_private=bool(link and source and source.allow_private_links))
+
+
+def _over_budget(url: str, seconds: float) -> FetchedDocument:
+    """A request not made: its source spent its time budget for this run."""
+    return FetchedDocument(url=redact(url), final_url=redact(url), status=0, body=b"", fetched_at=utcnow(),
+                           error=FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; "
+                                                       "not requested", False))
 
 
 def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
@@ -110,7 +147,7 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     query = pravo.PravoQuery.of(source)
     type_ids: tuple[str, ...] = ()
     if query.document_types:
-        doc = _get(ctx, pravo.document_types_url(source.url, query.block))
+        doc = _get(ctx, pravo.document_types_url(source.url, query.block), source=source)
         if doc.error is not None:
             return _failed(source, doc)
         type_ids, error = pravo.document_type_ids(doc, query.document_types)
@@ -122,7 +159,7 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     bodies: list[bytes] = []
     latency = 0
     for index in range(1, query.max_pages + 1):
-        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index))
+        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index), source=source)
         latency += doc.elapsed_ms
         if doc.error is not None:
             return _failed(source, doc)
@@ -151,8 +188,9 @@ def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> Sou
         query = pravo.PravoQuery.of(source)
         if query.mode == "documents":
             return _pravo_documents(source, state, ctx)
-        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state), pravo.parse_rss)
-    doc = _get(ctx, source.url, state, local=True)  # local paths only ever come from our own config
+        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state, source=source),
+                            pravo.parse_rss)
+    doc = _get(ctx, source.url, state, source=source, local=True)  # local paths only ever come from our config
     return parse_source(source, state, doc, PARSERS[source.kind])
 
 
@@ -189,7 +227,7 @@ def complete_item(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
 
     Page links come from remote feeds, so only http(s) is fetched (never local files).
     """
-    doc = _get(ctx, item.url, source=source)
+    doc = _get(ctx, item.url, source=source, link=True)
     if doc.error is not None:
         return PageFetch(item, page_failure(item, doc.error, doc), doc.error.transient)
     body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))

@@ -19,7 +19,7 @@ from prefect import get_run_logger
 from flows.ingest import health
 from flows.store import storage
 from flows.store import db
-from flows.ingest.collect import FetchContext, SourceFetch
+from flows.ingest.collect import FetchContext, SourceBudgets, SourceFetch
 from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
 from flows.settings import Settings
@@ -146,7 +146,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     policy = policy_of(settings)
     with make_client(policy) as client:
         ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
-                           HostLimiter(settings.fetch_per_host), now)
+                           HostLimiter(settings.fetch_per_host), now, SourceBudgets(settings.source_budget_s or None))
         fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)]
         fresh, per_source = new_or_changed(fetches, settings.db_path)
         out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
