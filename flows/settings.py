@@ -54,6 +54,7 @@ class Settings:
     max_pages_per_source: int = 50
     max_pages_per_run: int = 500
     max_items_per_feed: int = 1000
+    commit_every: int = 50  # sources per stored batch: a long run keeps what it did, a stop loses little
 
 
 class SettingsError(TreatywatchError):
@@ -119,6 +120,7 @@ def load_settings(
         max_pages_per_source=int(env.get(ENV_PREFIX + "MAX_PAGES_PER_SOURCE", 50)),
         max_pages_per_run=int(env.get(ENV_PREFIX + "MAX_PAGES_PER_RUN", 500)),
         max_items_per_feed=int(env.get(ENV_PREFIX + "MAX_ITEMS_PER_FEED", 1000)),
+        commit_every=int(env.get(ENV_PREFIX + "COMMIT_EVERY", 50)),
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from flows.store import ledger
+from flows.stopping import Stop
 from flows.store import db
 from flows.alerts.plan import HealthNotice, Pacer, health_rows
 from flows.store.storage import short_hash
@@ -52,7 +53,7 @@ class Unit:
 
 
 def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPolicy, *, now: datetime | None = None,
-            console: Console | None = None, pacer: Pacer | None = None) -> DeliveryReport:
+            console: Console | None = None, pacer: Pacer | None = None, stop: Stop | None = None) -> DeliveryReport:
     """Send what is due now; never raises for a failed send (it is recorded and retried).
 
     Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
@@ -72,6 +73,9 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
         views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path))
     paused: set[str] = set()
     for unit in _units(due, by_key, report):
+        if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run
+            report.still_pending += len(unit.alerts)
+            continue
         if unit.destination.key in paused:
             report.deferred += len(unit.alerts)
             continue

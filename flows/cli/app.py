@@ -37,6 +37,7 @@ def run(
     except TreatywatchError as exc:  # e.g. a health threshold in the environment that is not a number
         _fail(exc)
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
+    _exit_cleanly_on_signals()
     from flows.monitor import monitor  # imported late: Prefect reads its settings on import
     from flows.cli.summary import print_summary
 
@@ -47,6 +48,23 @@ def run(
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=3)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
+    if summary.interrupted:
+        err.print(f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
+                  "for the next run", highlight=False)
+        raise typer.Exit(128 + summary.interrupted)
+
+
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM/SIGHUP outside the flow body (Prefect starting, or after it) exit through SystemExit, so
+    atexit hooks run and Prefect's ephemeral API server (a uvicorn child) is stopped, not orphaned.
+    Inside the flow body the monitor's own handler stops gracefully (flows/stopping.py)."""
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, leave)
 
 
 def _s(p: Path | None) -> str | None:

@@ -20,6 +20,7 @@ import httpx
 
 from flows.store.db import utcnow
 from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch, redact
+from flows.stopping import Stop
 from flows.store.storage import FetchRecord, SourceState
 from parsers.documents import pravo
 from parsers.documents.feeds import parse_feed
@@ -61,6 +62,8 @@ class FetchContext:
     limiter: HostLimiter
     now: datetime
     budgets: SourceBudgets = field(default_factory=SourceBudgets)
+    stop: Stop | None = None  # a stop request (SIGTERM): no new request is made
+    max_items_per_feed: int | None = None  # entries kept per feed document; the rest are counted as dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,8 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
     origin or when the source sets `allow_private_links`.
     """
     policy = ctx.policy
+    if ctx.stop is not None and ctx.stop.requested():
+        return _not_requested(url, FetchError("interrupted", "run stopping (SIGTERM/SIGINT); not requested"))
     left = ctx.budgets.left(source.id) if source is not None else None
     if left is not None:
         if left <= 0:
@@ -137,9 +142,12 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
 
 def _over_budget(url: str, seconds: float) -> FetchedDocument:
     """A request not made: its source spent its time budget for this run."""
-    return FetchedDocument(url=redact(url), final_url=redact(url), status=0, body=b"", fetched_at=utcnow(),
-                           error=FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; "
-                                                       "not requested", False))
+    return _not_requested(url, FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; "
+                                                     "not requested", False))
+
+
+def _not_requested(url: str, error: FetchError) -> FetchedDocument:
+    return FetchedDocument(url=redact(url), final_url=redact(url), status=0, body=b"", fetched_at=utcnow(), error=error)
 
 
 def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
@@ -191,7 +199,17 @@ def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> Sou
         return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state, source=source),
                             pravo.parse_rss)
     doc = _get(ctx, source.url, state, source=source, local=True)  # local paths only ever come from our config
-    return parse_source(source, state, doc, PARSERS[source.kind])
+    return cap_items(parse_source(source, state, doc, PARSERS[source.kind]), ctx.max_items_per_feed)
+
+
+def cap_items(result: SourceFetch, cap: int | None) -> SourceFetch:
+    """Keep the first `cap` entries of a feed (feeds list newest first); count the rest as dropped."""
+    if cap is None or len(result.items) <= cap:
+        return result
+    extra = len(result.items) - cap
+    record = dataclasses.replace(result.record, items=cap, dropped=result.record.dropped + extra)
+    warning = f"feed has {len(result.items)} entries; kept the first {cap} (TREATYWATCH_MAX_ITEMS_PER_FEED)"
+    return dataclasses.replace(result, record=record, items=result.items[:cap], warnings=result.warnings + (warning,))
 
 
 def charset_of(content_type: str) -> str | None:

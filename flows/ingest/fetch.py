@@ -23,6 +23,7 @@ from urllib.request import url2pathname
 import httpx
 
 from flows.ingest.guard import PRIVATE_OK, BlockedAddress, GuardedTransport, address_problem, deadline, literal_ip
+from flows.stopping import Stop
 from parsers.models import FetchedDocument, FetchError
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
@@ -100,7 +101,7 @@ class _Abort(Exception):
         self.error = error
 
 
-def make_client(policy: FetchPolicy) -> httpx.Client:
+def make_client(policy: FetchPolicy, stop: Stop | None = None) -> httpx.Client:
     """One pooled client per run; timeouts are per socket operation, the total deadline is ours.
 
     Redirects are followed by `_fetch_http`, hop by hop, so each hop's target is checked.
@@ -111,8 +112,11 @@ def make_client(policy: FetchPolicy) -> httpx.Client:
         write=policy.read_timeout,
         pool=policy.connect_timeout,
     )
+    transport = GuardedTransport()
+    if stop is not None:
+        stop.on_stop(transport.abort)  # requests in flight fail at once on SIGTERM
     return httpx.Client(
-        transport=GuardedTransport(),
+        transport=transport,
         follow_redirects=False,
         timeout=timeout,
         # We decode ourselves (bounded), so only offer encodings we can decode with zlib.

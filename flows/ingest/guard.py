@@ -16,7 +16,9 @@ import contextvars
 import ipaddress
 import socket
 import time
+import threading
 import typing
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -153,6 +155,18 @@ class GuardedBackend(httpcore.SyncBackend):
 
     def __init__(self, public_only: bool) -> None:
         self.public_only = public_only
+        self._live: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._guard = threading.Lock()
+
+    def abort(self) -> None:
+        """Shut down every open socket: blocked reads return at once (a stop request)."""
+        with self._guard:
+            live = list(self._live)
+        for sock in live:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
@@ -161,17 +175,21 @@ class GuardedBackend(httpcore.SyncBackend):
         for target in targets:  # the validated IP itself, so no second resolution can differ
             try:
                 stream = super().connect_tcp(target, port, remaining(timeout), local_address, socket_options)
+                sock = stream.get_extra_info("socket")
+                if sock is not None:
+                    with self._guard:
+                        self._live.add(sock)
                 return _DeadlineStream(stream)
             except httpcore.ConnectError as exc:
                 error = exc
         raise error or httpcore.ConnectError(f"no address for {host}")
 
 
-def _pool(public_only: bool, limits: httpx.Limits) -> httpcore.ConnectionPool:
+def _pool(backend: GuardedBackend, limits: httpx.Limits) -> httpcore.ConnectionPool:
     return httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(public_only),
+        network_backend=backend,
     )
 
 
@@ -181,7 +199,8 @@ class _PoolTransport(httpx.HTTPTransport):
     def __init__(self, public_only: bool, limits: httpx.Limits) -> None:
         super().__init__(trust_env=False, limits=limits)
         self._pool.close()
-        self._pool = _pool(public_only, limits)
+        self.backend = GuardedBackend(public_only)
+        self._pool = _pool(self.backend, limits)
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -198,6 +217,11 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         pool = self._trusted if request.extensions.get(PRIVATE_OK) else self._public
         return pool.handle_request(request)
+
+    def abort(self) -> None:
+        """Cut every request in flight (a stop request): they fail at once instead of at their deadline."""
+        self._trusted.backend.abort()
+        self._public.backend.abort()
 
     def close(self) -> None:
         self._trusted.close()

@@ -92,8 +92,11 @@ def fetch_chunk(label: str, sources: list[Source], states: dict[str, storage.Sou
 def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext, wait_s: float,
                    max_retry_after: float) -> SourceFetch:
     """Retry of a transiently failed source; first waits the configured delay or the server's Retry-After."""
-    if wait_s > 0:
-        time.sleep(wait_s)  # pacing the server asked for (capped by max_retry_after), not a test wait
+    if wait_s > 0:  # pacing the server asked for (capped by max_retry_after), not a test wait
+        if ctx.stop is not None:
+            ctx.stop.wait(wait_s)  # a stop request ends the pause (and _get then requests nothing)
+        else:
+            time.sleep(wait_s)
     result = collect_source(source, state, ctx)
     retryable = (result.retry_after or 0.0) <= max_retry_after
     if result.transient and retryable and not _last_attempt():

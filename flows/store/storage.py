@@ -49,6 +49,7 @@ class FetchRecord:
     body_hash: str | None = None
     kind: str = "feed"  # feed | page (an article page whose full-text fetch failed)
     item_id: str | None = None  # page rows: the item whose page it was
+    dropped: int = 0  # entries not stored: over the per-feed cap, no identity, duplicate id
 
     @property
     def ok(self) -> bool:
@@ -174,10 +175,10 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         con,
         "fetches",
         ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
-         "error", "kind", "item_id"],
+         "error", "kind", "item_id", "dropped"],
         [
             (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
-             f.error, f.kind, f.item_id)
+             f.error, f.kind, f.item_id, f.dropped)
             for f in run.fetches
         ],
     )
