@@ -134,10 +134,13 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
         if left <= 0:
             return _over_budget(url, ctx.budgets.seconds or 0)
         policy = dataclasses.replace(policy, total_timeout=min(policy.total_timeout, left))
-    return fetch(ctx.client, url, policy, etag=state.etag if state else None,
-                 last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
-                 allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
-                 allow_private=bool(link and source and source.allow_private_links))
+    doc = fetch(ctx.client, url, policy, etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
+                allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
+                allow_private=bool(link and source and source.allow_private_links))
+    if doc.error is not None and ctx.stop is not None and ctx.stop.requested():  # we cut it, not the server
+        return dataclasses.replace(doc, error=FetchError("interrupted", "run stopping (SIGTERM/SIGINT); cut off"))
+    return doc
 
 
 def _over_budget(url: str, seconds: float) -> FetchedDocument:

@@ -63,11 +63,14 @@ class Site:
                 body, ctype, stall = site.routes.get(path, (b"not found", "text/plain", 0.0))
                 if stall:
                     site.stopping.wait(stall)  # the remote server's slowness, not a test wait
-                self.send_response(200 if path in site.routes else 404)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(200 if path in site.routes else 404)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up (what a stopped run does)
 
             def log_message(self, *args: object) -> None:
                 pass
