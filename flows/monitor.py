@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
 from flows import replay
 from flows.store import runlock
@@ -84,6 +85,15 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     """One pass over every configured source; secrets are read from the environment, not parameters."""
     settings = load_settings(sources=sources, alerts=alerts, db=db_path, config_dir=config_dir)
     logger = get_run_logger()
+    try:
+        return _run(settings, logger, groups)
+    except db.StorageError as exc:  # disk full, read-only, damaged: one line, no traceback in the log
+        logger.error("%s", exc)
+        return Failed(message=str(exc), data=exc)
+
+
+def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN001
+    """The run itself: batches of sources fetched, stored with their alerts, then delivery."""
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 

@@ -59,5 +59,5 @@ def export(db_path: Path, what: str, to: Path, fmt: str | None = None, *, overwr
         statements = con.extract_statements(copy)
         if len(statements) != 1 or statements[0].type.name != "COPY":
             raise TreatywatchError("the SELECT could not be wrapped for export; simplify it")
-        row = run_sandboxed(con, copy).fetchone()
+        row = run_sandboxed(con, copy, db_path).fetchone()
     return int(row[0]) if row else 0

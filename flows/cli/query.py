@@ -43,7 +43,7 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return sql.strip().rstrip(";").strip()
 
 
-def run_sandboxed(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+def run_sandboxed(con: duckdb.DuckDBPyConnection, sql: str, where: Path | str = "the database") -> duckdb.DuckDBPyConnection:
     """Execute on a sandboxed connection, turning DuckDB's refusals into our read-only error."""
     try:
         return con.execute(sql)
@@ -51,6 +51,8 @@ def run_sandboxed(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyCo
         raise ReadOnlyQueryError(f"`query` is read-only and cannot touch files or settings: "
                                  f"{str(exc).splitlines()[0]}") from exc
     except duckdb.Error as exc:
+        if problem := db.storage_problem(exc, where):
+            raise db.StorageError(problem) from exc
         if "read-only" in str(exc).lower():
             raise ReadOnlyQueryError(f"`query` is read-only: {exc}") from exc
         raise TreatywatchError(f"query failed: {str(exc).splitlines()[0]}") from exc
@@ -71,7 +73,7 @@ def _jsonable(value: Any) -> Any:
 def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) -> int:
     """Print the result in `fmt`; returns the row count."""
     with db.connect(db_path, read_only=True, config=db.SANDBOX_CONFIG) as con:
-        cur = run_sandboxed(con, check_read_only(con, sql))
+        cur = run_sandboxed(con, check_read_only(con, sql), db_path)
         names = [d[0] for d in cur.description or []]
         rows = cur.fetchall()
     if fmt == "json":

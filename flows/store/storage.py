@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from flows.store.db import insert_rows, utcnow
+from flows.store.db import insert_rows, rollback_quietly, utcnow
 from parsers.models import Event, Item, Source
 
 
@@ -139,7 +139,7 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         )
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
 
 
