@@ -90,7 +90,7 @@ def fetch_record(source: Source, doc: FetchedDocument, *, items: int = 0, error_
         error_kind, error = doc.error.kind, doc.error.message
     ok = error_kind is None
     return FetchRecord(
-        source_id=source.id, url=doc.url or source.url, started_at=doc.fetched_at or utcnow(),
+        source_id=source.id, url=doc.url or redact(source.url), started_at=doc.fetched_at or utcnow(),
         status=doc.status, latency_ms=doc.elapsed_ms, bytes=len(doc.body), items=items, new_items=0,
         error_kind=error_kind, error=error, etag=doc.etag if ok else None,
         last_modified=doc.last_modified if ok else None, body_hash=_hash(doc.body) if ok else None,

@@ -25,6 +25,7 @@ import httpx
 from flows.ingest.guard import PRIVATE_OK, BlockedAddress, GuardedTransport, address_problem, deadline, literal_ip
 from flows.stopping import Stop
 from parsers.models import FetchedDocument, FetchError
+from parsers.urls import redact
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 MIN_SECRET_CHARS = 6  # usernames at least this long are treated as tokens and scrubbed
@@ -122,18 +123,6 @@ def make_client(policy: FetchPolicy, stop: Stop | None = None) -> httpx.Client:
         # We decode ourselves (bounded), so only offer encodings we can decode with zlib.
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
-
-
-def redact(url: str) -> str:
-    """Drop userinfo (user:password@) so a URL can go into logs, messages and the database."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _scrub(message: str, url: str) -> str:

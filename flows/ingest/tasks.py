@@ -23,7 +23,7 @@ from flows.store import storage
 from flows.store import db
 from flows.ingest.collect import (FetchContext, PageFetch, SourceFetch, collect_source, complete_item, fetch_record,
                            page_failure)
-from flows.ingest.fetch import host_of
+from flows.ingest.fetch import host_of, redact
 from flows.settings import Settings
 from parsers.errors import TreatywatchError
 from parsers.models import FetchedDocument, FetchError, Item, Source
@@ -61,7 +61,7 @@ def internal_failure(source: Source, exc: BaseException) -> SourceFetch:
     """A bug or crash while handling one source: log it as that source's failure, keep the run."""
     if isinstance(exc, TransientFetchError) and isinstance(exc.result, SourceFetch):
         return exc.result
-    doc = FetchedDocument(url=source.url, final_url=source.url, status=0, body=b"", fetched_at=db.utcnow(),
+    doc = FetchedDocument(url=redact(source.url), final_url=redact(source.url), status=0, body=b"", fetched_at=db.utcnow(),
                           error=FetchError("internal", f"{type(exc).__name__}: {exc}"[:500]))
     return SourceFetch(source, fetch_record(source, doc))
 

@@ -18,6 +18,7 @@ import duckdb
 
 from flows.store.db import insert_rows, rollback_quietly, utcnow
 from parsers.models import Event, Item, Source
+from parsers.urls import redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +157,14 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) ->
         con,
         "sources",
         ["source_id", "kind", "url", "lang", "source_group", "first_seen_at"],
-        [(s.id, s.kind, s.url, s.lang, s.group, utcnow()) for s in sources],
+        [(s.id, s.kind, redact(s.url), s.lang, s.group, utcnow()) for s in sources],
         or_mode="OR IGNORE",
     )
     con.execute(
         "UPDATE sources SET kind = c.kind, url = c.url, lang = c.lang, source_group = c.grp FROM ("
         " SELECT UNNEST($1) AS id, UNNEST($2) AS kind, UNNEST($3) AS url, UNNEST($4) AS lang, UNNEST($5) AS grp) c"
         " WHERE sources.source_id = c.id",
-        [[s.id for s in sources], [s.kind for s in sources], [s.url for s in sources],
+        [[s.id for s in sources], [s.kind for s in sources], [redact(s.url) for s in sources],
          [s.lang for s in sources], [s.group for s in sources]],
     )
 
