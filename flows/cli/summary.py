@@ -32,6 +32,12 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         + (f", {d.uncertain} uncertain" if d.uncertain else "") + (f", {d.given_up} given up" if d.given_up else ""),
         highlight=False,
     )
+    records = [f.record for f in summary.fetches]
+    if dropped := sum(getattr(r, "dropped", 0) for r in records):
+        console.print(f"[yellow]entries not stored:[/] {dropped} (over the per-feed cap, no identity or repeated; "
+                      "why: SELECT source_id, dropped, note FROM fetches)", highlight=False)
+    if odd := [r.source_id for r in records if "charset mismatch" in (getattr(r, "note", None) or "")]:
+        console.print(f"[yellow]charset label wrong, corrected:[/] {', '.join(odd)}", highlight=False)
     if blocked := getattr(summary, "blocked", 0):
         console.print(f"[yellow]blocked:[/] {blocked} link(s) or redirect(s) to non-public addresses refused "
                       "(set allow_private_links: true on a source to allow them)", highlight=False)

@@ -115,7 +115,15 @@ def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parse
     if parsed.error is not None:
         failed = fetch_record(source, doc, error_kind=parsed.error.kind, error=parsed.error.message)
         return SourceFetch(source, failed, warnings=parsed.warnings)
-    return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
+    record = dataclasses.replace(record, items=len(parsed.items), dropped=int(parsed.extra.get("dropped") or 0),
+                                 note=note_of(parsed.warnings))
+    return SourceFetch(source, record, parsed.items, parsed.warnings)
+
+
+def note_of(warnings: tuple[str, ...]) -> str | None:
+    """The parse warnings worth keeping with the fetch row (distinct, bounded)."""
+    distinct = list(dict.fromkeys(warnings))
+    return "; ".join(distinct)[:500] or None
 
 
 def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, source: Source | None = None,
@@ -212,7 +220,9 @@ def cap_items(result: SourceFetch, cap: int | None) -> SourceFetch:
     extra = len(result.items) - cap
     record = dataclasses.replace(result.record, items=cap, dropped=result.record.dropped + extra)
     warning = f"feed has {len(result.items)} entries; kept the first {cap} (TREATYWATCH_MAX_ITEMS_PER_FEED)"
-    return dataclasses.replace(result, record=record, items=result.items[:cap], warnings=result.warnings + (warning,))
+    warnings = result.warnings + (warning,)
+    record = dataclasses.replace(record, note=note_of(warnings))
+    return dataclasses.replace(result, record=record, items=result.items[:cap], warnings=warnings)
 
 
 def charset_of(content_type: str) -> str | None:

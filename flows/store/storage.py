@@ -51,6 +51,7 @@ class FetchRecord:
     kind: str = "feed"  # feed | page (an article page whose full-text fetch failed)
     item_id: str | None = None  # page rows: the item whose page it was
     dropped: int = 0  # entries not stored: over the per-feed cap, no identity, duplicate id
+    note: str | None = None  # handled oddities: a charset label corrected, repeated or recycled ids
 
     @property
     def ok(self) -> bool:
@@ -176,10 +177,10 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         con,
         "fetches",
         ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
-         "error", "kind", "item_id", "dropped"],
+         "error", "kind", "item_id", "dropped", "note"],
         [
             (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
-             f.error, f.kind, f.item_id, f.dropped)
+             f.error, f.kind, f.item_id, f.dropped, f.note)
             for f in run.fetches
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterable
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 import feedparser
 
 from parsers.documents.html_text import html_to_text
-from parsers.documents.identity import item_id
+from parsers.documents.charset import decode_plan
+from parsers.documents.identity import item_id, variant_id
 from parsers.extract.lang import detect_lang
 from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
 
@@ -41,11 +43,10 @@ def _sniff_charset(body: bytes, content_type: str) -> str | None:
     return "windows-1251" if high and cyr / len(high) >= 0.8 else None
 
 
-def _response_headers(doc: FetchedDocument) -> dict[str, str]:
+def _response_headers(doc: FetchedDocument, body: bytes, content_type: str) -> dict[str, str]:
     """Headers for feedparser: the base URL for relative links and the declared (or sniffed) charset."""
     headers = {"content-location": doc.final_url or doc.url}
-    content_type = doc.content_type
-    charset = _sniff_charset(doc.body, content_type)
+    charset = _sniff_charset(body, content_type)
     if charset:
         content_type = f"{content_type.split(';')[0].strip() or 'application/xml'}; charset={charset}"
     if content_type:
@@ -143,13 +144,33 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
     )
 
 
-def _unique(items: Iterable[Item | None]) -> tuple[Item, ...]:
-    """Drop skipped entries and repeats of an id (feeds do list one story twice)."""
+def _unique(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], dict[str, int]]:
+    """Items in feed order, with counts: entries without identity (dropped), exact repeats of an id
+    (dropped: feeds do list one story twice), and entries reusing an id with DIFFERENT content (kept
+    under a variant id: a recycled GUID must not lose a story)."""
     seen: dict[str, Item] = {}
+    counts = {"no_identity": 0, "duplicate": 0, "variant": 0}
     for item in items:
-        if item is not None and item.id not in seen:
+        if item is None:
+            counts["no_identity"] += 1
+            continue
+        first = seen.get(item.id)
+        if first is not None and first.content_hash != item.content_hash:
+            item = dataclasses.replace(item, id=variant_id(item.id, item.content_hash))
+            first = seen.get(item.id)
+            counts["variant"] += first is None
+        if first is None:
             seen[item.id] = item
-    return tuple(seen.values())
+        else:
+            counts["duplicate"] += 1
+    return tuple(seen.values()), counts
+
+
+def _count_notes(counts: dict[str, int]) -> list[str]:
+    words = {"no_identity": "entries with no guid, link or title dropped",
+             "duplicate": "repeated entries (same id, same content) dropped",
+             "variant": "entries reusing an id with different content kept as separate items"}
+    return [f"{n} {words[k]}" for k, n in counts.items() if n]
 
 
 def _empty_result(doc: FetchedDocument, parsed: Any) -> ParseResult:
@@ -172,20 +193,22 @@ def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
         return ParseResult(items=(), error=doc.error)
     if doc.status == 304:
         return ParseResult(items=(), extra={"not_modified": True})
+    plan = decode_plan(doc.body, doc.content_type)  # a lying charset label is found and corrected
     try:
         # A stream, not bytes: feedparser tries open() on bytes, so a body that is a local path
         # (b"/etc/passwd") would make it read our own files.
-        parsed = feedparser.parse(io.BytesIO(doc.body), response_headers=_response_headers(doc))
+        parsed = feedparser.parse(io.BytesIO(plan.body),
+                                  response_headers=_response_headers(doc, plan.body, plan.content_type))
     except Exception as exc:  # feedparser promises not to raise; we make sure
         return ParseResult(items=(), error=FetchError("parse", f"feedparser failed: {exc!r}"))
     if not parsed.entries:
         return _empty_result(doc, parsed)
-    warnings: list[str] = []
+    warnings: list[str] = [plan.note] if plan.note else []
     exc = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
         warnings.append(f"malformed feed, kept {len(parsed.entries)} recovered entries: {exc}")
-    kept = _unique(_entry_to_item(e, source, warnings) for e in parsed.entries)
-    if len(kept) < len(parsed.entries):
-        warnings.append(f"kept {len(kept)} of {len(parsed.entries)} entries (empty or duplicate)")
-    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version")}
+    kept, counts = _unique(_entry_to_item(e, source, warnings) for e in parsed.entries)
+    warnings += _count_notes(counts)
+    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version"),
+             "dropped": counts["no_identity"] + counts["duplicate"], "charset_mismatch": plan.note}
     return ParseResult(items=kept, warnings=tuple(warnings), extra=extra)

@@ -7,6 +7,8 @@
 -- `quiet` carries the first run's "history, never alert" decision over to that later run.
 
 ALTER TABLE fetches ADD COLUMN dropped INTEGER DEFAULT 0;
+-- `fetches.note`: what was odd but handled (a lying charset label corrected, repeated or recycled ids).
+ALTER TABLE fetches ADD COLUMN note VARCHAR;
 
 CREATE TABLE page_backlog (
     item_id    VARCHAR PRIMARY KEY,
