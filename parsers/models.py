@@ -106,6 +106,8 @@ class Item:
     lang: str | None = None
     # True when `text` is only a feed summary and the page should be fetched for the body.
     needs_full_text: bool = False
+    # The feed's date could not be true (year 0001, far future): `published` is the fetch time instead.
+    date_doubtful: bool = False
 
     @property
     def content_hash(self) -> str:

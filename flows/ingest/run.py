@@ -106,10 +106,16 @@ def horizon_exempt(source: Source) -> bool:
 def is_history(item: Item, source: Source, was: health.SourceHealth, default_days: int | None, now: datetime) -> bool:
     """Dated before the horizon on the source's first successful run.
 
-    Undated items are not history: we would rather alert once too often than hide a new act.
+    Undated items are not history: we would rather alert once too often than hide a new act. Items
+    whose date was impossible (clamped to the fetch time) are: a feed dating its whole backlog in
+    the future must not flood the first run with alerts.
     """
     days = source.horizon_days if source.horizon_days is not None else default_days
-    if horizon_exempt(source) or days is None or not was.first_run or item.published is None:
+    if horizon_exempt(source) or days is None or not was.first_run:
+        return False
+    if item.date_doubtful:  # an impossible date (year 0001, far future) must not get history past the horizon
+        return True
+    if item.published is None:
         return False
     return item.published < now - timedelta(days=days)
 

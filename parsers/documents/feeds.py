@@ -6,7 +6,7 @@ import dataclasses
 import io
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +26,9 @@ HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|b
 XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.I)
 TZ_COLON = re.compile(r"([+-]\d\d):(\d\d)\s*$")
 CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
+YEAR_TOKEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # no news feed entry is older; year 0001 is a placeholder
+FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; more is a wrong or hostile date
 
 
 def _sniff_charset(body: bytes, content_type: str) -> str | None:
@@ -74,6 +77,20 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     return None
 
 
+def plausible_date(published: datetime | None, raw: str | None, fetched_at: datetime | None,
+                   ) -> tuple[datetime | None, str | None]:
+    """The date, or the fetch time with a note when the date cannot be true (before 1970, after the
+    fetch, or a 4-digit year the parser read differently: "0001" comes back as 2001). A date far in
+    the future would otherwise pass the first-run history horizon and sort above everything."""
+    if published is None or fetched_at is None:
+        return published, None
+    written = YEAR_TOKEN.search(raw or "")
+    misread = written is not None and int(written.group(1)) != published.year
+    if misread or published < EARLIEST or published > fetched_at + FUTURE_SLACK:
+        return fetched_at, f"implausible date {str(raw or published)[:40]!r} set to the fetch time"
+    return published, None
+
+
 def safe_link(link: str | None) -> tuple[str, str | None]:
     """Keep only http(s) links: a feed must not point us at file:, javascript: or data: URLs."""
     link = (link or "").strip()
@@ -115,7 +132,7 @@ def needs_full_text(source: Source, url: str, text: str, has_content: bool) -> b
     return not has_content and len(text) < SHORT_TEXT_CHARS
 
 
-def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | None:
+def _entry_to_item(entry: Any, source: Source, warnings: list[str], fetched_at: datetime | None = None) -> Item | None:
     """One feedparser entry -> Item, or None (with a warning) when nothing identifies it."""
     url, warning = safe_link(entry.get("link"))
     if warning:
@@ -126,10 +143,11 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
     if not (guid or url or title):
         warnings.append("skipped an entry with no guid, link or title")
         return None
-    published = parse_date(
-        entry.get("published") or entry.get("updated"),
-        entry.get("published_parsed") or entry.get("updated_parsed"),
-    )
+    raw_date = entry.get("published") or entry.get("updated")
+    published = parse_date(raw_date, entry.get("published_parsed") or entry.get("updated_parsed"))
+    published, date_note = plausible_date(published, raw_date, fetched_at)
+    if date_note:
+        warnings.append(date_note)
     return Item(
         id=item_id(source.id, guid, url, title),
         source_id=source.id,
@@ -141,6 +159,7 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
         published=published,
         lang=source.lang or detect_lang(f"{title}\n{text}"),
         needs_full_text=needs_full_text(source, url, text, has_content),
+        date_doubtful=date_note is not None,
     )
 
 
@@ -207,7 +226,7 @@ def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
     exc = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
         warnings.append(f"malformed feed, kept {len(parsed.entries)} recovered entries: {exc}")
-    kept, counts = _unique(_entry_to_item(e, source, warnings) for e in parsed.entries)
+    kept, counts = _unique(_entry_to_item(e, source, warnings, doc.fetched_at) for e in parsed.entries)
     warnings += _count_notes(counts)
     extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version"),
              "dropped": counts["no_identity"] + counts["duplicate"], "charset_mismatch": plan.note}
