@@ -194,7 +194,7 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
 def _backlog(settings: Settings, source_ids: list[str], fresh_ids: set[str], limit: int) -> list[pages.Pending]:
     """Backlog pages of sources fetched fine this run (not items this run re-read anyway)."""
     with db.connect(settings.db_path) as con:
-        found = pages.load(con, source_ids, limit)
+        found = pages.load(con, source_ids, limit, settings.max_pages_per_source)
     return [p for p in found if p.item.id not in fresh_ids]
 
 

@@ -39,15 +39,18 @@ class Pending:
     attempts: int
 
 
-def load(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str], limit: int) -> list[Pending]:
-    """Backlog items of these sources, oldest first, as stored (summary text, needs_full_text)."""
-    if not source_ids or limit <= 0:
+def load(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str], limit: int, per_source: int) -> list[Pending]:
+    """Backlog items of these sources, oldest first, at most `per_source` each and `limit` in all, as
+    stored (summary text, needs_full_text)."""
+    if not source_ids or limit <= 0 or per_source <= 0:
         return []
     rows = con.execute(
         "SELECT i.item_id, i.source_id, i.url, i.title, i.text, i.guid, i.summary, i.published, i.lang,"
-        " i.content_hash, b.quiet, b.attempts FROM page_backlog b JOIN items i USING (item_id)"
-        " WHERE b.source_id IN (SELECT UNNEST($1)) ORDER BY b.added_at, b.item_id LIMIT $2",
-        [list(source_ids), limit]).fetchall()
+        " i.content_hash, b.quiet, b.attempts FROM ("
+        "  SELECT *, row_number() OVER (PARTITION BY source_id ORDER BY added_at, item_id) AS n FROM page_backlog"
+        "  WHERE source_id IN (SELECT UNNEST($1))) b JOIN items i USING (item_id)"
+        " WHERE b.n <= $3 ORDER BY b.added_at, b.n, b.item_id LIMIT $2",
+        [list(source_ids), limit, per_source]).fetchall()
     return [Pending(Item(id=r[0], source_id=r[1], url=r[2], title=r[3] or "", text=r[4] or "", guid=r[5],
                          summary=r[6] or "", published=r[7], lang=r[8], needs_full_text=True), r[9], r[10], r[11])
             for r in rows]
