@@ -1,4 +1,4 @@
--- treatywatch schema v4: who is sending an alert.
+-- treatywatch schema v6: who is sending an alert.
 --
 -- `alerts.claimed_by` is set by the compare-and-set that moves a row from `pending` to `sending`
 -- ("host:pid:token" of the delivering process). Only the process whose UPDATE moved the row sends it,

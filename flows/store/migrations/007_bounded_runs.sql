@@ -1,4 +1,4 @@
--- treatywatch schema v5: bounded runs.
+-- treatywatch schema v7: bounded runs.
 --
 -- `fetches.dropped`: entries of that fetch not stored (beyond the per-feed item cap, without any
 -- identity, duplicates of an earlier entry's id): counted, never silent.

@@ -1,4 +1,4 @@
--- treatywatch schema v6: no credentials in stored source URLs.
+-- treatywatch schema v8: no credentials in stored source URLs.
 --
 -- A feed URL with userinfo (https://user:pass@host/feed) was stored in clear in `sources.url` (and so
 -- shown by `v_source_health`); runs now store it as https://***@host/feed, as `fetches.url` always
