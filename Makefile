@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: install run serve check test chaos eval bench bench-ingest clean
+.PHONY: install run serve check test chaos eval bench bench-ingest bench-report clean
 
 install: $(STAMP)
 
@@ -38,9 +38,11 @@ test: install
 chaos: install
 	$(BIN)/python -m pytest -q -m slow tests/reliability
 
-# Extractor quality on the labelled dev set (needs ../shared/eval; never part of `make test`).
+# Extractor quality on every labelled set: dev and dev-b (../shared/eval, when beside the repo),
+# our blind batches (bench/corpus), and analysts' feedback with FEEDBACK=export.jsonl. Never part
+# of `make test`. `bench/eval_dev.py` adds per-confidence calibration for one set.
 eval: install
-	$(BIN)/python bench/eval_dev.py
+	$(BIN)/python bench/eval_all.py $(if $(FEEDBACK),--feedback $(FEEDBACK))
 
 # Every bench (extract, ingest, prefect overhead + floors, 0 vs 1M stored items, Dask backlog) in
 # one run, one table (bench/bench_all.py; full outputs in bench/out/). Single benches: bench-ingest, or
@@ -51,6 +53,10 @@ bench: install
 # 500 local feeds through the real monitor flow: cold items/s, warm (all 304) seconds, feedparser floor.
 bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
+
+# `treatywatch report` on 10,000 clusters: seconds (median of 3, min/max) and file size; must be <= 5 s, <= 5 MB.
+bench-report: install
+	$(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) data/prefect .pytest_cache

@@ -22,8 +22,9 @@ from flows.store import db, pages
 from flows.stopping import Stop
 from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_report, publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
+from flows.alerts.views import instrument_labels
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
@@ -123,9 +124,11 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN
             logger.warning("stopped by signal %s: %d source(s) stored; the rest and pending alerts wait for the "
                            "next run", stop.signal, len(summary.fetches))
         else:
-            summary.delivery = deliver(settings.db_path, destinations, policy, stop=stop)
+            summary.delivery = deliver(settings.db_path, destinations, policy, stop=stop,
+                                       labels=instrument_labels(settings.config_dir))
     _finish_run_row(settings, summary)
     publish_run_artifacts(summary)
+    publish_report(settings, extractor, now=run.started_at)
     return summary
 
 

@@ -28,7 +28,7 @@ from rich.table import Table
 from flows.store import storage
 from flows.store import db
 from parsers.extract.engine import Extractor, load_extractor
-from parsers.models import Event, ExtractionInput, Item, Official
+from parsers.models import Event, ExtractionInput, Item, Official, Instrument
 from parsers.config.routing import AlertPolicy, load_policy
 
 _ITEMS_SQL = (
@@ -129,7 +129,8 @@ def unplanned_events(con: duckdb.DuckDBPyConnection) -> list[storage.StoredEvent
     """
     rows = con.execute(
         "SELECT event_id, item_id, family, type, actor, counterparts, domain, stage, evidence, span_start, span_end,"
-        " confidence, rule, flags, officials, dates, lang, extractor_version FROM events e"
+        " confidence, rule, flags, officials, dates, lang, extractor_version, instrument_text, instrument_id,"
+        " instrument_kind FROM events e"
         " WHERE cluster_id IS NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.event_id)"
         " ORDER BY detected_at, event_id"
     ).fetchall()
@@ -140,7 +141,8 @@ def _event_of(r: tuple) -> Event:
     officials = tuple(Official(o["name"], o.get("role", ""), o.get("country")) for o in json.loads(r[14] or "[]"))
     return Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
                  evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
-                 officials=officials, dates=tuple(r[15] or ()), lang=r[16] or "en", extractor_version=r[17] or "")
+                 officials=officials, dates=tuple(r[15] or ()), lang=r[16] or "en", extractor_version=r[17] or "",
+                 instrument=Instrument(r[18] or "", r[19], r[20]) if r[20] else None)
 
 
 def alert_note(event: storage.StoredEvent, policy: AlertPolicy) -> str:

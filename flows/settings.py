@@ -55,6 +55,9 @@ class Settings:
     max_pages_per_run: int = 500
     max_items_per_feed: int = 1000
     commit_every: int = 50  # sources per stored batch: a long run keeps what it did, a stop loses little
+    # The HTML report each monitor run rewrites (last `report_days` days) and links as an artifact; None = off.
+    report_path: Path | None = None
+    report_days: int = 30
 
 
 class SettingsError(TreatywatchError):
@@ -97,12 +100,13 @@ def load_settings(
     """Arguments beat TREATYWATCH_* variables, which beat the defaults under ./config and ./data."""
     env = os.environ if env is None else env
     cfg = _path(config_dir or env.get(ENV_PREFIX + "CONFIG_DIR"), Path("config"))
+    db_path = _path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb")
     alerts_path = _path(alerts or env.get(ENV_PREFIX + "ALERTS"), cfg / "alerts.yml")
     return Settings(
         config_dir=cfg,
         sources_file=_path(sources or env.get(ENV_PREFIX + "SOURCES"), cfg / "sources.yaml"),
         alerts_file=alerts_path if alerts_path.exists() or alerts else None,
-        db_path=_path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb"),
+        db_path=db_path,
         routing_file=_path(env.get(ENV_PREFIX + "ROUTING"), cfg / "routing.yaml"),
         apprise_urls=env.get(ENV_PREFIX + "APPRISE_URLS") or None,
         fetch_retries=int(env.get(ENV_PREFIX + "FETCH_RETRIES", 2)),
@@ -121,7 +125,15 @@ def load_settings(
         max_pages_per_run=int(env.get(ENV_PREFIX + "MAX_PAGES_PER_RUN", 500)),
         max_items_per_feed=int(env.get(ENV_PREFIX + "MAX_ITEMS_PER_FEED", 1000)),
         commit_every=int(env.get(ENV_PREFIX + "COMMIT_EVERY", 50)),
+        report_path=_report_path(env.get(ENV_PREFIX + "REPORT"), db_path),
     )
+
+
+def _report_path(value: str | None, db_path: Path) -> Path | None:
+    """TREATYWATCH_REPORT: a file path, or off/none; by default report.html beside the database."""
+    if value is None or not value.strip():
+        return db_path.parent / "report.html"
+    return None if value.strip().lower() in ("off", "none", "no", "false") else Path(value)
 
 
 def apply_prefect_defaults(env: dict[str, str] | None = None, *, home: Path | None = None) -> None:

@@ -121,6 +121,21 @@ class Official:
     country: str | None = None
 
 
+InstrumentKind = Literal["bilateral", "multilateral", "organisation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """Which treaty, agreement or body an event is about: the analyst must tell the CFE from the WHO."""
+
+    text: str  # as written in the evidence (or title); "" when the text names no instrument
+    id: str | None = None  # registry id (config/registry/) when known
+    kind: InstrumentKind = "bilateral"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "id": self.id, "kind": self.kind}
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One extracted claim that a state ended or forged an agreement; the JSON contract of `extract`."""
@@ -143,6 +158,8 @@ class Event:
     extractor_version: str = ""
     # One entry per `dates` item: "day", "month" or "year" (a month-only date is stored as day 1).
     date_precision: tuple[str, ...] = ()
+    # The treaty, agreement or body concerned; the engine always sets it (None only in hand-made records).
+    instrument: Instrument | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -152,6 +169,7 @@ class Event:
         out["officials"] = [asdict(o) for o in self.officials]
         out["dates"] = [d.isoformat() for d in self.dates]
         out["date_precision"] = list(self.date_precision)
+        out["instrument"] = self.instrument.to_json() if self.instrument is not None else None
         return out
 
     @property

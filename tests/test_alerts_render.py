@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from apprise.conversion import markdown_to_html
 
-from flows.alerts.render import SLACK_MAX, AlertView, RenderError, party_label, render, title_for
+from flows.alerts.render import SLACK_MAX, AlertView, RenderError, party_label, render, render_digest, title_for
 from parsers.models import Official
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
@@ -201,3 +201,34 @@ def test_long_evidence_is_cut_with_an_ellipsis_in_slack_and_console():
         assert "word…" in render(view, channel).body
     assert "word…" not in render(view, "email").body
     assert "word…" in render(load_view(evidence="word " * 1000), "email").body
+
+
+@pytest.mark.parametrize(("changes", "title"), [
+    ({"type": "withdrawal", "counterparts": ("CFE",), "instrument_id": "CFE", "instrument_kind": "multilateral",
+      "instrument_text": "Договора об обычных вооруженных силах в Европе", "instrument_label": "the CFE Treaty"},
+     "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"),
+    ({"type": "suspension", "actor": "AM", "counterparts": ("CSTO",), "instrument_id": "CSTO",
+      "instrument_kind": "organisation", "instrument_text": "CSTO"},
+     "Suspension: Armenia (AM) suspends CSTO (organisation)"),
+    ({"counterparts": ("BG",), "instrument_text": "long-standing military agreements", "instrument_kind": "bilateral"},
+     "Termination: Russia (RU) ends long-standing military agreements (bilateral) with Bulgaria (BG)"),
+    ({"counterparts": ("BG",), "instrument_kind": "bilateral"},
+     "Termination: Russia (RU) ends military agreements with Bulgaria (BG)"),
+])
+def test_title_names_the_instrument(changes, title):
+    view = load_view(**changes)
+    assert title_for(view) == title
+    for channel in CHANNELS:
+        assert render(view, channel).title == title
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_body_names_the_instrument_and_escapes_its_text(channel):
+    view = load_view(type="withdrawal", counterparts=("OAS",), instrument_id="OAS", instrument_kind="organisation",
+                     instrument_text="the <b>OAS</b> & co", instrument_label="the Organization of American States")
+    body = render(view, channel).body
+    assert "the Organization of American States (organisation, registry id OAS)" in body
+    assert "<b>OAS</b>" not in body or channel == "console"
+    assert "the Organization of American States (OAS)" in body  # the counterpart, labelled
+    digest = render_digest([view], channel).body
+    assert "withdraws from the Organization of American States (organisation)" in digest

@@ -9,7 +9,7 @@ alerts due for one destination go as one message.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,8 @@ class Unit:
 
 
 def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPolicy, *, now: datetime | None = None,
-            console: Console | None = None, pacer: Pacer | None = None, stop: Stop | None = None) -> DeliveryReport:
+            console: Console | None = None, pacer: Pacer | None = None,
+            labels: Mapping[str, str] | None = None, stop: Stop | None = None) -> DeliveryReport:
     """Send what is due now; never raises for a failed send (it is recorded and retried).
 
     Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
@@ -70,7 +71,8 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
             ledger.insert(con, health_rows([_uncertain_notice(a) for a in uncertain], destinations))
         due = ledger.due(con, now)
         report.unroutable = ledger.orphan_destinations(con, set(by_key))
-        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path))
+        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path),
+                           labels=labels)
     paused: set[str] = set()
     for unit in _units(due, by_key, report):
         if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -134,8 +135,9 @@ def sources(
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     enable: Annotated[Optional[list[str]], typer.Option("--enable", metavar="ID", help="Re-enable this source now: health reset to ok, fetched next run (repeatable).")] = None,
     disable: Annotated[Optional[list[str]], typer.Option("--disable", metavar="ID", help="Disable this source by hand: never fetched, not even probed, until --enable (repeatable).")] = None,
+    probe: Annotated[bool, typer.Option("--probe", help="Fetch every source once now (disabled ones too) and print a one-line verdict each; stores nothing.")] = False,
 ) -> None:
-    """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand."""
+    """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand; --probe."""
     from flows.store.runlock import RunLockedError, wait_seconds
     from flows.settings import load_settings
     from flows.cli.source_control import config_notes, set_by_hand
@@ -147,6 +149,8 @@ def sources(
     try:
         settings = load_settings(sources=sources_file, db=db)
         configured = load_sources(settings.sources_file)
+        if probe:
+            raise typer.Exit(_probe(configured, settings))
         if enable or disable:
             ids = list(enable or disable or [])
             events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
@@ -159,6 +163,26 @@ def sources(
         _fail(exc, code=3)
     except TreatywatchError as exc:
         _fail(exc)
+
+
+def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and Settings, imported late
+    """Exit 0 when every enabled source answered with items, 1 otherwise (a cron-able check)."""
+    from flows.ingest.probe import probe as run_probe
+    from flows.ingest.run import policy_of
+
+    width = max((len(s.id) for s in configured), default=10)
+    out = Console(width=None if sys.stdout.isatty() else 200)
+
+    def say(p) -> None:  # noqa: ANN001
+        mark = "ok  " if p.ok else "FAIL"
+        state = "" if p.source.enabled else " (disabled)"
+        out.print(f"{mark} {p.source.id:<{width}} {p.verdict}{state}", markup=False, highlight=False)
+
+    results = run_probe(configured, settings, policy_of(settings), on_result=say)
+    bad = [p for p in results if not p.ok and p.source.enabled]
+    err.print(f"{len(results) - len([p for p in results if not p.ok])} of {len(results)} sources answered with items; "
+              f"{len(bad)} enabled source(s) failed", highlight=False, markup=False)
+    return 1 if bad else 0
 
 
 @app.command()
@@ -248,6 +272,130 @@ def replay(
         run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console())
     except (TreatywatchError, ValueError) as exc:
         _fail(exc)
+
+
+def _when(value: str | None, option: str) -> datetime | None:
+    """An ISO date/time (UTC when no zone), or a relative `7d` / `2w` / `today` / `yesterday`."""
+    from datetime import datetime, timedelta, timezone
+
+    if not value:
+        return None
+    now = datetime.now(timezone.utc)
+    text = value.strip().lower()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rel = {"today": midnight, "yesterday": midnight - timedelta(days=1)}
+    if text in rel:
+        return rel[text]
+    if text[:-1].isdigit() and text[-1:] in ("d", "w", "h"):
+        unit = {"d": timedelta(days=1), "w": timedelta(weeks=1), "h": timedelta(hours=1)}[text[-1]]
+        return now - int(text[:-1]) * unit
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        _fail(ValueError(f"{option} {value!r}: use an ISO date (2026-01-31), or 7d, 2w, today, yesterday"))
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+@app.command()
+def report(
+    since: Annotated[Optional[str], typer.Option(help="Clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Clusters first seen before: ISO date, or 7d, 2w, today.")] = None,
+    country: Annotated[Optional[str], typer.Option(help="Only clusters with this party (ISO code, e.g. RU).")] = None,
+    type: Annotated[Optional[str], typer.Option("--type", help="Only this event type, e.g. termination.")] = None,
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ (for evidence highlights).")] = None,
+) -> None:
+    """Write one self-contained HTML report: figures, charts, clusters with evidence, source health, runs."""
+    from datetime import datetime, timezone
+
+    from flows.alerts.views import instrument_labels
+    from flows.report.build import build_report, default_cache_dir
+    from flows.report.data import Scope
+    from flows.settings import load_settings
+    from parsers.extract.engine import load_extractor
+    from parsers.models import FAMILY_OF
+
+    if type and type not in FAMILY_OF:
+        _fail(ValueError(f"unknown type {type!r}: use {', '.join(sorted(FAMILY_OF))}"))
+    scope = Scope(since=_when(since, "--since"), until=_when(until, "--until"), country=country, type=type)
+    try:
+        settings = load_settings(db=db, config_dir=config_dir)
+        extractor = load_extractor(settings.config_dir)
+        got = build_report(settings.db_path, out, scope, extractor=extractor,
+                           cache_dir=default_cache_dir(), now=datetime.now(timezone.utc),
+                           labels=instrument_labels(settings.config_dir))
+    except (TreatywatchError, OSError) as exc:
+        _fail(exc)
+    err.print(f"report: {out} ({got['clusters']} clusters, {got['mentions']} mentions, "
+              f"{got['bytes'] / 1e6:.1f} MB)", highlight=False, markup=False)
+
+
+@app.command()
+def review(
+    since: Annotated[Optional[str], typer.Option(help="Only clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
+    limit: Annotated[int, typer.Option(help="Clusters to show.")] = 20,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+) -> None:
+    """Clusters no analyst has marked yet, newest first."""
+    from flows.cli.feedback import review as show_review
+    from flows.settings import load_settings
+
+    try:
+        settings = load_settings(db=db)
+        show_review(settings.db_path, _when(since, "--since"), limit, Console(width=None if sys.stdout.isatty() else 80))
+    except TreatywatchError as exc:
+        _fail(exc)
+
+
+@app.command()
+def mark(
+    cluster_id: Annotated[str, typer.Argument(help="The cluster (see `treatywatch review` or v_clusters).")],
+    verdict: Annotated[str, typer.Argument(help="correct | wrong | parties | type")],
+    actor: Annotated[Optional[str], typer.Option(help="Corrected actor (verdict parties).")] = None,
+    counterparts: Annotated[Optional[str], typer.Option(help="Corrected counterparts, comma-separated ISO codes.")] = None,
+    type: Annotated[Optional[str], typer.Option("--type", help="Corrected type (verdict type).")] = None,
+    note: Annotated[Optional[str], typer.Option(help="Why, in a few words.")] = None,
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+) -> None:
+    """Record a verdict on a cluster; `wrong` stops its alerts for good (latest mark wins, history kept)."""
+    from datetime import datetime, timezone
+
+    from flows.cli.feedback import mark as record_mark
+    from flows.settings import load_settings
+
+    try:
+        settings = load_settings(db=db)
+        stopped = record_mark(settings.db_path, cluster_id, verdict, actor=actor,
+                              counterparts=counterparts.split(",") if counterparts else None, type_=type, note=note,
+                              now=datetime.now(timezone.utc))
+    except TreatywatchError as exc:
+        _fail(exc)
+    extra = f"; {len(stopped)} unsent alert(s) stopped" if stopped else ""
+    err.print(f"marked {cluster_id} {verdict}{extra}", highlight=False, markup=False)
+
+
+feedback_app = typer.Typer(help="Analysts' marks as data.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Path, typer.Option(help="JSONL file in the evaluation format (id, lang, text, title, events, label_class).")],
+    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+) -> None:
+    """Export marked items with their corrected events, so analysts' marks become regression data."""
+    from flows.cli.feedback import export
+    from flows.settings import load_settings
+
+    try:
+        settings = load_settings(db=db)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as fh:
+            n = export(settings.db_path, fh)
+    except (TreatywatchError, OSError) as exc:
+        _fail(exc)
+    err.print(f"exported {n} item(s) to {out}", highlight=False, markup=False)
 
 
 if __name__ == "__main__":

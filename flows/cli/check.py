@@ -57,7 +57,7 @@ def check_rules(settings: Settings) -> CheckResult:
 
     extractor = load_extractor(settings.config_dir)
     return CheckResult("rules", OK, f"{settings.config_dir}: {len(extractor.rules.rules)} rules, "
-                                    f"extractor {extractor.version}")
+                                    f"{len(extractor.gazetteer.registry)} registry bodies, extractor {extractor.version}")
 
 
 def check_alerts(settings: Settings) -> CheckResult:

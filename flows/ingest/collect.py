@@ -22,7 +22,7 @@ from flows.store.db import utcnow
 from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch, redact
 from flows.stopping import Stop
 from flows.store.storage import FetchRecord, SourceState
-from parsers.documents import pravo
+from parsers.documents import json_api, pravo
 from parsers.documents.feeds import parse_feed
 from parsers.documents.html_text import extract_article
 from parsers.documents.listing import parse_listing
@@ -134,18 +134,15 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
     `url` came from fetched content: it may reach a private address only on the source's own
     origin or when the source sets `allow_private_links`.
     """
-    policy = ctx.policy
     if ctx.stop is not None and ctx.stop.requested():
         return _not_requested(url, FetchError("interrupted", "run stopping (SIGTERM/SIGINT); not requested"))
     left = ctx.budgets.left(source.id) if source is not None else None
-    if left is not None:
-        if left <= 0:
-            return _over_budget(url, ctx.budgets.seconds or 0)
-        policy = dataclasses.replace(policy, total_timeout=min(policy.total_timeout, left))
-    doc = fetch(ctx.client, url, policy, etag=state.etag if state else None,
+    if left is not None and left <= 0:
+        return _over_budget(url, ctx.budgets.seconds or 0)
+    doc = fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
                 last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
                 allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
-                allow_private=bool(link and source and source.allow_private_links))
+                allow_private=bool(link and source and source.allow_private_links), budget_s=left)
     if doc.error is not None and ctx.stop is not None and ctx.stop.requested():  # we cut it, not the server
         return dataclasses.replace(doc, error=FetchError("interrupted", "run stopping (SIGTERM/SIGINT); cut off"))
     return doc
@@ -177,12 +174,41 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     warnings: list[str] = []
     bodies: list[bytes] = []
     latency = 0
-    for index in range(1, query.max_pages + 1):
-        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index), source=source)
+    for day, name in pravo.window(query, today):
+        for index in range(1, query.max_pages + 1):
+            doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, day, index, name), source=source)
+            latency += doc.elapsed_ms
+            if doc.error is not None:
+                return _failed(source, doc)
+            page = pravo.parse_documents(doc, source)
+            if page.result.error is not None:
+                err = page.result.error
+                return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
+            items += page.result.items
+            warnings += page.result.warnings
+            bodies.append(doc.body)
+            if not page.has_more:
+                break
+        else:
+            warnings.append(f"{day:%d.%m.%Y}{' ' + name if name else ''}: stopped after max_pages={query.max_pages}")
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _json_pages(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
+    """Pages of a JSON API until the last one, an empty one, or `max_pages`."""
+    spec = json_api.JsonSpec.of(source)
+    items: list[Item] = []
+    warnings: list[str] = []
+    bodies: list[bytes] = []
+    latency, index = 0, 0
+    while True:
+        doc = _get(ctx, json_api.page_url(source.url, spec, index), state if index == 0 else None, source=source)
         latency += doc.elapsed_ms
         if doc.error is not None:
             return _failed(source, doc)
-        page = pravo.parse_documents(doc, source)
+        if index == 0 and doc.status == 304:
+            return SourceFetch(source, fetch_record(source, doc), unchanged=True)
+        page = json_api.parse_json(doc, source, index)
         if page.result.error is not None:
             err = page.result.error
             return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
@@ -191,18 +217,24 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
         bodies.append(doc.body)
         if not page.has_more:
             break
-    else:
-        warnings.append(f"stopped after max_pages={query.max_pages}; older documents of the period not read")
-    record = dataclasses.replace(fetch_record(source, doc, items=len(items)), latency_ms=latency,
+        index += 1
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _pages_done(source: Source, state: SourceState, last: FetchedDocument, items: list[Item], warnings: list[str],
+                bodies: list[bytes], latency: int) -> SourceFetch:
+    """One fetch row for a multi-request source; unchanged when all its answers hash as last time."""
+    record = dataclasses.replace(fetch_record(source, last, items=len(items)), latency_ms=latency,
                                  bytes=sum(map(len, bodies)), body_hash=_hash(b"\x00".join(bodies)))
     if state.body_hash and record.body_hash == state.body_hash:
         return SourceFetch(source, dataclasses.replace(record, items=0), unchanged=True)
-    unique = tuple({i.id: i for i in items}.values())
-    return SourceFetch(source, record, unique, tuple(warnings))
+    return SourceFetch(source, record, tuple({i.id: i for i in items}.values()), tuple(warnings))
 
 
 def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
     """Fetch and parse one source; never raises for network, HTTP or content trouble."""
+    if source.kind == "json":
+        return _json_pages(source, state, ctx)
     if source.kind == "pravo":
         query = pravo.PravoQuery.of(source)
         if query.mode == "documents":

@@ -6,13 +6,14 @@ redirect loops become a `FetchedDocument.error`, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
 import mimetypes
 import pathlib
 import random
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ import httpx
 
 from flows.ingest.guard import PRIVATE_OK, BlockedAddress, GuardedTransport, address_problem, deadline, literal_ip
 from flows.stopping import Stop
+from parsers.config.sources import HostSettings
 from parsers.models import FetchedDocument, FetchError
 from parsers.urls import redact
 
@@ -45,21 +47,55 @@ class FetchPolicy:
 
 @dataclass
 class HostLimiter:
-    """At most `per_host` requests in flight to one host (host:port) across all threads of a run.
+    """Per-host manners across all threads of a run: requests in flight, spacing, timeout, User-Agent.
 
-    Built per run and passed in (no module state), so chunks of one host in different tasks still
-    share the limit.
+    At most `per_host` requests in flight to one host (host:port) unless `hosts` says otherwise for
+    that host, which may also space request starts by `min_interval` seconds and give it its own
+    total timeout and User-Agent. Built per run and passed in (no module state), so chunks of one
+    host in different tasks still share the limit.
     """
 
     per_host: int = 4
+    hosts: Mapping[str, HostSettings] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _locks: dict[str, threading.BoundedSemaphore] = field(default_factory=dict, repr=False)
+    _next_start: dict[str, float] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def settings(self, host: str) -> HostSettings | None:
+        """The host's own settings; `www.` and a port fall back to the bare host name."""
+        bare = host.split(":", 1)[0]
+        return self.hosts.get(host) or self.hosts.get(bare) or self.hosts.get(bare.removeprefix("www."))
 
     def _semaphore(self, host: str) -> threading.BoundedSemaphore:
         with self._guard:
             if host not in self._locks:
-                self._locks[host] = threading.BoundedSemaphore(max(1, self.per_host))
+                own = self.settings(host)
+                size = own.concurrency if own and own.concurrency else self.per_host
+                self._locks[host] = threading.BoundedSemaphore(max(1, size))
             return self._locks[host]
+
+    def _pace(self, host: str) -> None:
+        """Wait until `min_interval` after the previous request start to this host (reserved under lock)."""
+        own = self.settings(host)
+        if not own or own.min_interval <= 0:
+            return
+        with self._guard:
+            now = self.clock()
+            start = max(now, self._next_start.get(host, now))
+            self._next_start[host] = start + own.min_interval
+        if start > now:
+            self.sleep(start - now)
+
+    def policy(self, url: str, policy: FetchPolicy) -> FetchPolicy:
+        """`policy` with the host's own timeout and User-Agent, when it has them."""
+        own = self.settings(host_of(url))
+        if own is None or (own.timeout is None and own.user_agent is None):
+            return policy
+        timeout = own.timeout if own.timeout is not None else policy.total_timeout
+        return dataclasses.replace(policy, total_timeout=timeout, read_timeout=max(policy.read_timeout, min(timeout, 60)),
+                                   user_agent=own.user_agent or policy.user_agent)
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
@@ -69,6 +105,7 @@ class HostLimiter:
             yield
             return
         with self._semaphore(host):
+            self._pace(host)
             yield
 
 
@@ -235,6 +272,11 @@ def _connect_words(text: str, url: str) -> str | None:
     return None
 
 
+def challenged(status: int, headers: httpx.Headers, body: bytes) -> bool:
+    """A firewall's challenge instead of content: EUR-Lex's WAF answers 202, an empty body and a header."""
+    return "challenge" in headers.get("x-amzn-waf-action", "").lower() or (status == 202 and not body.strip())
+
+
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     """Validators from the previous fetch, so unchanged feeds cost a 304."""
     headers = {}
@@ -310,7 +352,7 @@ def _follow(client: httpx.Client, url: httpx.URL, policy: FetchPolicy, etag: str
 
     `seen` gets the final hop's url, status and headers as soon as they are known.
     """
-    request_headers = _conditional_headers(etag, last_modified)
+    request_headers = {**_conditional_headers(etag, last_modified), "User-Agent": policy.user_agent}
     origin = origin or origin_of(url)
     for _hop in range(policy.max_redirects + 1):
         extensions = {PRIVATE_OK: _private_ok(url, origin, allow_private)}
@@ -322,7 +364,12 @@ def _follow(client: httpx.Client, url: httpx.URL, policy: FetchPolicy, etag: str
                     return b"", None
                 if not 200 <= resp.status_code < 300:
                     return b"", _status_error(resp)
-                return _read_body(resp, policy, started + policy.total_timeout), None
+                body = _read_body(resp, policy, started + policy.total_timeout)
+                if challenged(resp.status_code, resp.headers, body):
+                    return body, FetchError("challenge", f"HTTP {resp.status_code} from a web firewall challenge "
+                                                         f"({resp.headers.get('x-amzn-waf-action') or 'empty body'}),"
+                                                         " not content")
+                return body, None
         url = target
     seen.update(url=redact(str(url)), status=0, headers=httpx.Headers())
     return b"", FetchError("redirects", f"more than {policy.max_redirects} redirects", False)
@@ -403,13 +450,15 @@ def fetch(
     limiter: HostLimiter | None = None,
     origin: str | None = None,
     allow_private: bool = False,
+    budget_s: float | None = None,
 ) -> FetchedDocument:
     """Fetch one URL; never raises for network, HTTP or content trouble (see FetchedDocument.error).
 
     `allow_local` is only for URLs from our own config: links found in a remote feed must never
     make us read local files. SSRF rule: `url` itself is trusted when it IS the operator's URL
     (origin None); otherwise a hop may reach a non-public address only when it has the same
-    scheme+host+port as `origin` (the source's own URL) or `allow_private` is set.
+    scheme+host+port as `origin` (the source's own URL) or `allow_private` is set. `budget_s` (what
+    is left of the source's time budget) caps the request's total deadline, host settings included.
     """
     try:
         scheme = urlsplit(url).scheme.lower()
@@ -422,6 +471,10 @@ def fetch(
             trusted = None
         if not _private_ok(url, trusted, allow_private) and (problem := _literal_problem(url)):
             return _refused(url, problem, "blocked")  # spellings httpx would reject, refused as what they are
+        if limiter is not None:
+            policy = limiter.policy(url, policy)
+        if budget_s is not None and budget_s < policy.total_timeout:
+            policy = dataclasses.replace(policy, total_timeout=budget_s)
         if limiter is None:
             return _fetch_http(client, url, policy, etag, last_modified, trusted, allow_private)
         with limiter.slot(url):

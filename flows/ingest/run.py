@@ -24,6 +24,7 @@ from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
 from flows.settings import Settings
 from flows.stopping import Stop
+from parsers.config.sources import load_hosts
 from parsers.models import Item, Source
 
 __all__ = ["Ingested", "Skipped", "SourceFetch", "ingest", "policy_of"]
@@ -162,9 +163,9 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     policy = policy_of(settings)
     allowance = settings.max_pages_per_run if page_allowance is None else page_allowance
     with make_client(policy, stop) as client:
-        ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(), HostLimiter(settings.fetch_per_host),
-                           now, SourceBudgets(settings.source_budget_s or None), stop,
-                           settings.max_items_per_feed or None)
+        ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
+                           HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)), now,
+                           SourceBudgets(settings.source_budget_s or None), stop, settings.max_items_per_feed or None)
         fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)
                    if f.record.error_kind != "interrupted"]  # not fetched at all: no row, no health score
         fresh, per_source = new_or_changed(fetches, settings.db_path)

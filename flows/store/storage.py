@@ -238,7 +238,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]
             se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
             e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags),
             json.dumps([{"name": o.name, "role": o.role, "country": o.country} for o in e.officials], ensure_ascii=False),
-            list(e.dates), e.lang, e.extractor_version, now,
+            list(e.dates), e.lang, e.extractor_version, now, *_instrument_row(e),
         ))
         parties.append((se.event_id, e.actor, "actor"))
         parties.extend((se.event_id, c, "counterpart") for c in e.counterparts)
@@ -246,11 +246,18 @@ def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]
         con,
         "events",
         ["event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence", "span_start",
-         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at"],
+         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at",
+         "instrument_text", "instrument_id", "instrument_kind"],
         rows,
         or_mode="OR IGNORE",
     )
     insert_rows(con, "event_parties", ["event_id", "party", "role"], parties, or_mode="OR IGNORE")
+
+
+def _instrument_row(e: Event) -> tuple[str | None, str | None, str | None]:
+    """(text, id, kind) of the event's instrument; NULLs for a record made without one."""
+    i = e.instrument
+    return (i.text, i.id, i.kind) if i is not None else (None, None, None)
 
 
 def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:

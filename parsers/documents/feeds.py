@@ -192,12 +192,26 @@ def _count_notes(counts: dict[str, int]) -> list[str]:
     return [f"{n} {words[k]}" for k, n in counts.items() if n]
 
 
+# Markers of anti-bot interstitials seen in public scraper reports (mid.ru's "bobcmn" script,
+# Cloudflare, AWS WAF): an operator must tell "blocked" from "the site changed its layout".
+CHALLENGE_MARKERS = (b"bobcmn", b"cf-chl", b"challenge-platform", b"Just a moment...", b"awswaf",
+                     b"captcha-delivery", b"Access denied")
+
+
+def challenge_marker(body: bytes) -> str | None:
+    """The bot-challenge marker an HTML answer carries, if any (first 64 KB)."""
+    head = body[:65536]
+    return next((m.decode() for m in CHALLENGE_MARKERS if m in head), None)
+
+
 def _empty_result(doc: FetchedDocument, parsed: Any) -> ParseResult:
     """No entries: tell an empty feed from an HTML page and from broken XML."""
     exc = parsed.get("bozo_exception")
     real_problem = parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO)
     looks_html = bool(HTML_START.match(doc.body[:2048])) or "html" in doc.content_type.lower()
     if looks_html and not parsed.get("version"):
+        if marker := challenge_marker(doc.body):
+            return ParseResult(items=(), error=FetchError("challenge", f"a bot challenge page ({marker}), not a feed"))
         return ParseResult(items=(), error=FetchError("not_a_feed", "got an HTML page, not a feed"))
     if real_problem:
         return ParseResult(items=(), error=FetchError("parse", f"unparseable feed: {exc}"))

@@ -93,6 +93,8 @@ class Doc:
             mentions = self._gazetteer.find(tokens, self.raw)
             if mentions and _dateline(mentions[0], tokens, self.raw):
                 mentions = mentions[1:]
+            if mentions and hits and any(h.tag == "seat_marker" for h in hits):
+                mentions = _without_seats(mentions, hits, self._gazetteer)
             sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0)
             self._cache[i] = sent
         return sent
@@ -133,6 +135,30 @@ class Doc:
             if len(set(out)) >= want:
                 break
         return out
+
+
+SEAT_SPAN = 4  # "the Washington-based OAS", "the OAS, headquartered in Washington"
+
+
+def _without_seats(mentions: list[Mention], hits: list[Hit], gazetteer: Gazetteer) -> list[Mention]:
+    """Drop a state named only as the seat of a body in the sentence: it is neither actor nor counterpart."""
+    markers = [h.start for h in hits if h.tag == "seat_marker"]
+    seats = [(m, b.seat) for m in mentions if m.kind in ("body", "org")
+             for b in (gazetteer.registry.for_alias(m.label),) if b is not None and b.seat]
+    if not seats:
+        return mentions
+
+    def is_seat(s: Mention) -> bool:
+        if not s.is_state or len(s.codes) != 1:
+            return False
+        for body, seat in seats:
+            lo, hi = min(s.start, body.start), max(s.end, body.end)
+            if seat == s.codes[0] and hi - lo <= SEAT_SPAN + (s.end - s.start) + (body.end - body.start) \
+                    and any(lo <= k <= hi for k in markers):
+                return True
+        return False
+
+    return [m for m in mentions if not is_seat(m)]
 
 
 def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,

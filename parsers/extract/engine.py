@@ -25,6 +25,8 @@ from parsers.extract.candidates import Candidate, CandidateFinder
 from parsers.extract.cues import Doc
 from parsers.extract.details import dates_of, max_stage, officials
 from parsers.extract.gazetteer import Gazetteer, load_gazetteer
+from parsers.extract.instrument import Found, find_instrument
+from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.lang import detect_lang
 from parsers.models import Event, ExtractionInput, Official
 from parsers.extract.morph import Inflector
@@ -79,8 +81,7 @@ class Extractor:
         if sents is None or not cands:
             return []
         groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
-        out = [self._event(g, raw, sents, lang, doc) for g in groups]
-        return [e for e in out if e is not None]
+        return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
         """Every scored candidate before merging (for rule tests and debugging)."""
@@ -105,11 +106,12 @@ class Extractor:
                   if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
         return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
 
-    def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> Event | None:
+    def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> list[Event]:
+        """The group's event; one per instrument when it leaves several coordinated ones."""
         best = max(group.cands, key=lambda c: (c.confidence, -c.sent.idx))
         strong = [c for c in group.cands if c.confidence >= self.threshold and c.can_create] or [best]
         if best.confidence < self.threshold or not group.actor:
-            return None
+            return []
         # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
         typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
         etype = max(typed, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
@@ -121,7 +123,15 @@ class Extractor:
         if not counterparts:
             counterparts = sorted(descriptors - {group.actor})
         if group.family == "partnership" and not counterparts:
-            return None
+            return []
+        proof = _evidence(strong, best, raw, sents)
+        found = find_instrument([proof, *(c for c in group.cands if c is not proof)], self.gazetteer.registry, raw,
+                                group.family, etype, group.actor, {group.actor, *counterparts},
+                                (sents.get(k) for k in range(proof.sent.idx - 1, -1, -1)))
+        shared = [c for c in counterparts if found.body is None or c != found.body.code]
+        others = [_multilateral(f, group.family, etype, list(shared)) + (f.instrument,) for f in found.also] \
+            if group.family == "termination" else []
+        etype, counterparts = _multilateral(found, group.family, etype, counterparts)
         flags: set[str] = set()
         claimed = next((c.claimed for c in group.cands if c.claimed), None)
         if claimed and group.family == "termination":
@@ -131,13 +141,13 @@ class Extractor:
             stage = max_stage(stage, c.stage)
         people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
         bonus = min(0.1, 0.03 * (len(strong) - 1))
-        proof = _evidence(strong, best, raw, sents)
-        return Event(
+        event = Event(
             family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
             domain=_domain(best, strong), evidence=raw[proof.sent.start:proof.sent.end], span=(proof.sent.start, proof.sent.end),
             confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
             stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
-            extractor_version=self.version, date_precision=tuple(precision))
+            extractor_version=self.version, date_precision=tuple(precision), instrument=found.instrument)
+        return [event, *(replace(event, type=t, counterparts=tuple(cps), instrument=inst) for t, cps, inst in others)]
 
     def _people_and_dates(self, strong: list[Candidate], sents: Doc, lang: str,
                           doc: ExtractionInput) -> tuple[list[Official], list[date], list[str]]:
@@ -172,6 +182,24 @@ class Extractor:
             if outside:
                 flags.add(f"not_in_group:{group}:{','.join(outside)}")
         return flags
+
+
+def _is_state(code: str) -> bool:
+    return len(code) == 2 and code.isupper() and code != "EU"
+
+
+def _multilateral(found: Found, family: str, etype: str, counterparts: list[str]) -> tuple[str, list[str]]:
+    """Leaving or suspending a multilateral treaty or body names it: its code among the counterparts,
+    its seat never; ending one is a withdrawal, not a bilateral termination with one of its parties."""
+    body = found.body
+    if body is None or family != "termination" or body.kind == "bilateral treaty":
+        return etype, counterparts
+    if etype == "termination":
+        etype, counterparts = "withdrawal", [c for c in counterparts if not _is_state(c)]
+    counterparts = [c for c in counterparts if c != body.seat]
+    if body.code not in counterparts:
+        counterparts.append(body.code)
+    return etype, counterparts
 
 
 def _domain(best: Candidate, strong: list[Candidate]) -> str:
@@ -244,16 +272,19 @@ def _cached(config_dir: str, fingerprint: str) -> Extractor:
     base = pathlib.Path(config_dir)
     inflector = Inflector()
     gaz_path = base / "gazetteer.yaml"
-    gazetteer = load_gazetteer(gaz_path, inflector)
-    rules = load_rules(base / "rules", inflector, gaz_path.read_bytes())
+    registry = load_registry(base / "registry") if (base / "registry").is_dir() else Registry(())
+    gazetteer = load_gazetteer(gaz_path, inflector, registry)
+    extra = gaz_path.read_bytes() + b"".join(p.read_bytes() for p in registry_files(base / "registry"))
+    rules = load_rules(base / "rules", inflector, extra)
     return Extractor(rules, gazetteer, rules.version)
 
 
 def load_extractor(config_dir: pathlib.Path) -> Extractor:
-    """Build (once per config content) the extractor from config_dir/rules/*.yaml and gazetteer.yaml."""
+    """Build (once per config content) the extractor from config_dir/rules/*.yaml, gazetteer.yaml and
+    registry/*.yaml (organisations and treaty regimes; a config dir without one recognises none)."""
     base = pathlib.Path(config_dir).resolve()
     digest = hashlib.sha256()
-    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml")]):
+    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml"), *registry_files(base / "registry")]):
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
     return _cached(str(base), digest.hexdigest())

@@ -1,7 +1,8 @@
 """Country and organisation names -> ISO 3166-1 alpha-2 / org codes, matched on tokens.
 
-Names come from pycountry (English, plus Russian from its iso3166-1 locale) and
-`config/gazetteer.yaml`. Russian words are expanded to all inflected forms once at load, so
+Names come from pycountry (English, plus Russian from its iso3166-1 locale),
+`config/gazetteer.yaml` (states) and the registry of organisations and treaty regimes
+(`config/registry/`, parsers/extract/registry.py). Russian words are expanded to all inflected forms once at load, so
 matching is a walk over a token trie with no morphology at extraction time.
 """
 
@@ -21,9 +22,10 @@ from parsers.config.yamlio import load_yaml
 
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
+from parsers.extract.registry import Body, Registry
 from parsers.extract.text import Token
 
-KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
+KINDS = ("names", "metonyms", "demonyms", "leaders", "multi")  # organisations and treaties: the registry
 STATE_KINDS = frozenset({"name", "metonym", "demonym", "leader", "multi"})
 _END = "\0"
 _TEXT = itemgetter(0)  # a Token's folded text
@@ -80,7 +82,9 @@ def _pycountry_names() -> list[tuple[str, str]]:
 class Gazetteer:
     """Token-trie matcher for state, organisation and multilateral-body names."""
 
-    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml") -> None:
+    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml",
+                 registry: Registry | None = None) -> None:
+        self.registry = registry if registry is not None else Registry(())
         self._trie: dict[str, Any] = {}
         self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
         self.groups: dict[str, frozenset[str]] = {
@@ -94,13 +98,7 @@ class Gazetteer:
             if len(ambiguous[self._key(name)]) == 1:
                 self._add(name, (code,), "name")
         for kind in KINDS:
-            section = data.get(kind) or ({} if kind != "bodies" else [])
-            if kind == "bodies":
-                if not isinstance(section, list):
-                    raise ConfigError(f"{source}: 'bodies' must be a list of names")
-                for name in section:
-                    self._add(str(name), (), "body")
-                continue
+            section = data.get(kind) or {}
             if not isinstance(section, dict):
                 raise ConfigError(f"{source}: '{kind}' must map codes to lists of names")
             for key, values in section.items():
@@ -111,6 +109,10 @@ class Gazetteer:
                     raise ConfigError(f"{source}: {kind}.{key} must be a list")
                 for name in values:
                     self._add(str(name), (str(key),), kind.rstrip("s") if kind != "names" else "name")
+        for body in self.registry:
+            codes, kind = _registry_mention(body)
+            for name in body.names:
+                self._add(name, codes, kind)
         # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
         # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
         self._starts: dict[str, list[dict[str, Any]]] = {}
@@ -167,6 +169,15 @@ class Gazetteer:
         return out
 
 
+def _registry_mention(body: Body) -> tuple[tuple[str, ...], str]:
+    """A registry body as a mention: a party org (EU...), a bilateral treaty's two states, or a body."""
+    if body.party:
+        return (body.code,), "org"
+    if body.parties:
+        return body.parties, "multi"
+    return (), "body"
+
+
 def _case_ok(case: str, raw: str, tok: Token) -> bool:
     if case == "any":
         return True
@@ -174,7 +185,7 @@ def _case_ok(case: str, raw: str, tok: Token) -> bool:
     return text.isupper() if case == "upper" else text[:1].isupper()
 
 
-def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
+def load_gazetteer(path: pathlib.Path, inflector: Inflector, registry: Registry | None = None) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
@@ -185,4 +196,4 @@ def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
     unknown = set(data) - set(KINDS) - {"groups"}
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
-    return Gazetteer(data, inflector, str(path))
+    return Gazetteer(data, inflector, str(path), registry)
