@@ -16,7 +16,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask,lint]'
 	@touch $(STAMP)
 
 run: install
@@ -32,6 +32,12 @@ check: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Formatting, lint rules and types over the code (CI runs this before the tests).
+lint: install
+	$(BIN)/ruff format --check flows parsers tests bench
+	$(BIN)/ruff check flows parsers tests bench
+	$(BIN)/mypy
 
 # Only the slow, process-level reliability tests (real `treatywatch run` subprocesses, signals,
 # a small tmpfs for disk-full / read-only); `make test` runs them too.
