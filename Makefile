@@ -9,14 +9,14 @@ export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: install run serve check test eval bench bench-ingest bench-report clean
+.PHONY: install run serve check test chaos eval bench bench-ingest bench-report clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask,lint]'
 	@touch $(STAMP)
 
 run: install
@@ -32,6 +32,17 @@ check: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Formatting, lint rules and types over the code (CI runs this before the tests).
+lint: install
+	$(BIN)/ruff format --check flows parsers tests bench
+	$(BIN)/ruff check flows parsers tests bench
+	$(BIN)/mypy
+
+# Only the slow, process-level reliability tests (real `treatywatch run` subprocesses, signals,
+# a small tmpfs for disk-full / read-only); `make test` runs them too.
+chaos: install
+	$(BIN)/python -m pytest -q -m slow tests/reliability
 
 # Extractor quality on every labelled set: dev and dev-b (../shared/eval, when beside the repo),
 # our blind batches (bench/corpus), and analysts' feedback with FEEDBACK=export.jsonl. Never part

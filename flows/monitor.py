@@ -6,16 +6,19 @@ stops the others: its failure is a row in `fetches` and a line in the run summar
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
 from flows.store import runlock
 from flows.store import ledger
 from flows.store import storage
-from flows.store import db
+from flows.store import db, pages
+from flows.stopping import Stop
 from flows.alerts.plan import ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.render import Notice
 from flows.alerts.destinations import load_destinations
@@ -26,7 +29,7 @@ from flows.ingest.collect import SourceFetch
 from flows.ingest.run import Ingested, ingest
 from parsers.policy.health import HealthEvent
 from flows.settings import load_settings
-from parsers.extract.engine import extract_items, load_extractor
+from parsers.extract.engine import Extractor, extract_items, load_extractor
 from parsers.models import Source
 from parsers.config.routing import load_policy
 from parsers.config.sources import load_sources
@@ -47,10 +50,16 @@ class RunSummary:
     skipped: str = ""  # why the run did not happen (another run held the database), else ""
     not_enabled: list[str] = field(default_factory=list)  # ids with `enabled: false` in the sources file
     horizon_days: int | None = None  # first-run alert horizon (settings), for the summary's explanation
+    interrupted: int | None = None  # the signal that stopped the run early (finished batches are stored)
 
     @property
     def failed_sources(self) -> list[SourceFetch]:
         return [f for f in self.fetches if not f.record.ok]
+
+    @property
+    def blocked(self) -> int:
+        """Feed redirects and article links refused by the SSRF guard (error kind 'blocked')."""
+        return sum(1 for r in self.ingested.records if r.error_kind == "blocked")
 
 
 def in_groups(sources: Sequence[Source], groups: Sequence[str] | None) -> list[Source]:
@@ -65,6 +74,15 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     """One pass over every configured source; secrets are read from the environment, not parameters."""
     settings = load_settings(sources=sources, alerts=alerts, db=db_path, config_dir=config_dir)
     logger = get_run_logger()
+    try:
+        return _run(settings, logger, groups)
+    except db.StorageError as exc:  # disk full, read-only, damaged: one line, no traceback in the log
+        logger.error("%s", exc)
+        return Failed(message=str(exc), data=exc)
+
+
+def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN001
+    """The run itself: batches of sources fetched, stored with their alerts, then delivery."""
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
@@ -78,44 +96,31 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     with db.connect(settings.db_path) as con:
         last_success = storage.last_successful_run(con)
 
-    got = ingest(source_list, settings, run_id=run.run_id)
-    summary.fetches, summary.ingested = got.fetches, got
-    events = extract_items(extractor, got.items)
-    with db.connect(settings.db_path) as con:
-        known_events = storage.existing_event_ids(con, (e.event_id for e in events))
-        earlier = storage.unplanned_events(con)  # stored by `replay --apply` since the last run: planned with ours
-        summary.new_events = [e for e in events if e.event_id not in known_events]
-        group_of = {s.id: s.group for s in source_list}
-        meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at)
-                for i in got.items}
-        missing = {e.item_id for e in earlier} - set(meta)
-        for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
-            meta[item_id] = ItemMeta(source_id, group, seen)
-    # Every event never planned, oldest first (as stored): the earlier ones, then this run's new ones.
-    unplanned = _first_per_id([*earlier, *sorted(summary.new_events, key=lambda e: e.event_id)])
-
-    run.sources = source_list
-    run.fetches, run.items, run.health = got.records, got.stored_items, got.health
-    run.events = events
-    notices = [health_notice(t) for t in got.transitions]
-    if beat := heartbeat_notice(last_success, run.started_at, policy.max_silence):
-        notices.append(beat)
-
-    def queue_alerts(con) -> None:
-        summary.plan = plan(con, unplanned, meta, destinations, policy, now=run.started_at,
-                            quiet_items=got.quiet_item_ids)
-        summary.alerts_queued = ledger.insert(con, summary.plan.rows + health_rows(notices, destinations))
-
-    with db.connect(settings.db_path) as con:
-        storage.write_run(con, run, within=queue_alerts)
-    summary.new_items = len(got.items)
-    if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
-        logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
-                       ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
-
-    summary.delivery = deliver(settings.db_path, destinations, policy, labels=instrument_labels(settings.config_dir))
-    with db.connect(settings.db_path) as con:
-        storage.finish_run(con, run.run_id, sent=summary.delivery.sent, failed=summary.delivery.failed)
+    stop, pages_left = Stop(), settings.max_pages_per_run
+    with stop.handling():
+        for number, batch in enumerate(batches(source_list, settings.commit_every)):
+            if stop.requested():
+                break
+            got = ingest(batch, settings, run_id=run.run_id, stop=stop, page_allowance=max(pages_left, 0))
+            pages_left -= got.pages_fetched
+            beat = heartbeat_notice(last_success, run.started_at, policy.max_silence) if number == 0 else None
+            _store_batch(settings, run, batch, got, summary, extractor, destinations, policy, beat)
+        summary.interrupted = stop.signal
+        if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
+            logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
+                           ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
+        if stop.requested():
+            logger.warning("stopped by signal %s: %d source(s) stored; the rest and pending alerts wait for the "
+                           "next run", stop.signal, len(summary.fetches))
+        else:
+            summary.delivery = deliver(settings.db_path, destinations, policy, stop=stop,
+                                       labels=instrument_labels(settings.config_dir))
+    feeds = storage.feed_fetches([f.record for f in summary.fetches])
+    with db.connect(settings.db_path) as con:  # the run's totals over all batches (each commit wrote its own)
+        storage.finish_run(con, run.run_id, sources_ok=sum(f.ok for f in feeds),
+                           sources_failed=sum(not f.ok for f in feeds), new_items=summary.new_items,
+                           new_events=len(summary.new_events), sent=summary.delivery.sent,
+                           failed=summary.delivery.failed)
     publish_run_artifacts(summary)
     publish_report(settings, extractor, now=run.started_at)
     from flows.cli.summary import one_line
@@ -124,10 +129,69 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     return summary
 
 
+def batches(sources: Sequence[Source], size: int) -> list[list[Source]]:
+    """Sources in commit batches: each batch is stored before the next is fetched (at least one batch)."""
+    size = max(size, 1)
+    return [list(sources[i:i + size]) for i in range(0, len(sources), size)] or [[]]
+
+
+def _store_batch(settings, run: storage.RunRecord, batch: Sequence[Source], got: Ingested, summary: RunSummary,
+                 extractor: Extractor, destinations, policy, beat: Notice | None) -> None:  # noqa: ANN001
+    """Extract, then store one batch with its alerts queued and its page backlog, in one transaction."""
+    events = extract_items(extractor, got.items)
+    group_of = {s.id: s.group for s in batch}
+    meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
+    with db.connect(settings.db_path) as con:
+        known_events = storage.existing_event_ids(con, (e.event_id for e in events))
+        earlier = storage.unplanned_events(con)  # stored by `replay --apply` since: planned with this batch's
+        missing = {e.item_id for e in earlier} - set(meta)
+        for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
+            meta[item_id] = ItemMeta(source_id, group, seen)
+    new_events = [e for e in events if e.event_id not in known_events]
+    summary.new_events += new_events
+    # Every event never planned, oldest first (as stored): the earlier ones, then this batch's new ones.
+    unplanned = _first_per_id([*earlier, *sorted(new_events, key=lambda e: e.event_id)])
+    run.sources = batch
+    run.fetches, run.items, run.health = got.records, got.stored_items, got.health
+    run.events = events
+    notices = [health_notice(t) for t in got.transitions] + ([beat] if beat else [])
+
+    def queue_alerts(con) -> None:  # noqa: ANN001
+        report = plan(con, unplanned, meta, destinations, policy, now=run.started_at, quiet_items=got.quiet_item_ids)
+        summary.plan = _merge_plans(summary.plan, report)
+        summary.alerts_queued += ledger.insert(con, report.rows + health_rows(notices, destinations))
+        pages.save(con, got.pages_deferred, got.pages_done)
+
+    with db.connect(settings.db_path) as con:
+        storage.write_run(con, run, within=queue_alerts)
+    _absorb(summary, got)
+
+
 def _first_per_id(events: Sequence[storage.StoredEvent]) -> list[storage.StoredEvent]:
     """One event per id, the first one (the one `INSERT OR IGNORE` keeps), in order."""
     seen: set[str] = set()
     return [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+
+
+def _merge_plans(total: PlanReport, more: PlanReport) -> PlanReport:
+    """One report for the run out of per-batch reports (list fields concatenated, counters added)."""
+    merged = {}
+    for f in dataclasses.fields(total):
+        a, b = getattr(total, f.name), getattr(more, f.name)
+        merged[f.name] = a + b if isinstance(a, (list, int)) and not isinstance(a, bool) else b
+    return dataclasses.replace(total, **merged)
+
+
+def _absorb(summary: RunSummary, got: Ingested) -> None:
+    """Add one stored batch to the run's summary."""
+    total = summary.ingested
+    summary.fetches += got.fetches
+    summary.new_items += len(got.items)
+    for name in ("fetches", "items", "skipped", "page_failures", "pages_deferred", "pages_done", "transitions"):
+        getattr(total, name).extend(getattr(got, name))
+    total.feed_hashes.update(got.feed_hashes)
+    total.quiet_item_ids |= got.quiet_item_ids
+    total.pages_fetched += got.pages_fetched
 
 
 def health_notice(t: HealthEvent) -> Notice:

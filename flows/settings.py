@@ -50,6 +50,14 @@ class Settings:
     health_disable_at: float = DEFAULT_HEALTH.disable_at  # auto-disabled, then probed once a day
     health_backoff_after: float = DEFAULT_HEALTH.backoff_after  # from this score on, wait (growing) between attempts
     run_lock_wait: float = 30.0  # seconds to wait for another run's lock (TREATYWATCH_RUN_LOCK_WAIT)
+    # Bounds on what one hostile or huge source can cost a run (flows/ingest): wall-clock seconds of
+    # requests per source, article pages per source and per run (the rest keep their summary and are
+    # fetched by later runs), entries kept per feed document.
+    source_budget_s: float = 120.0
+    max_pages_per_source: int = 50
+    max_pages_per_run: int = 500
+    max_items_per_feed: int = 1000
+    commit_every: int = 50  # sources per stored batch: a long run keeps what it did, a stop loses little
     # The HTML report each monitor run rewrites (last `report_days` days) and links as an artifact; None = off.
     report_path: Path | None = None
     report_days: int = 30
@@ -188,6 +196,11 @@ def load_settings(
         health_failing_at=_score(e, "HEALTH_FAILING_AT", "health_failing_at"),
         health_disable_at=_score(e, "HEALTH_DISABLE_AT", "health_disable_at"),
         health_backoff_after=_score(e, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
+        source_budget_s=seconds("SOURCE_BUDGET", "source_budget_s"),
+        max_pages_per_source=whole("MAX_PAGES_PER_SOURCE", "max_pages_per_source", "pages"),
+        max_pages_per_run=whole("MAX_PAGES_PER_RUN", "max_pages_per_run", "pages"),
+        max_items_per_feed=whole("MAX_ITEMS_PER_FEED", "max_items_per_feed", "entries", minimum=1),
+        commit_every=whole("COMMIT_EVERY", "commit_every", "sources", minimum=1),
         report_path=_report_path(env.get(ENV_PREFIX + "REPORT"), db_path),
     )
 

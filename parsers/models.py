@@ -53,6 +53,9 @@ class Source:
     # Kind-specific settings as sorted (key, value) pairs (html `listing`, `pravo` query), validated
     # by parsers.sources; tuples keep Source hashable and frozen.
     options: tuple[tuple[str, Any], ...] = ()
+    # Links and redirects found in this source's content may lead to private addresses (an intranet
+    # feed); otherwise only the source's own scheme+host+port may, every other host must be public.
+    allow_private_links: bool = False
 
     def option(self, key: str, default: Any = None) -> Any:
         """One kind-specific setting."""
@@ -63,7 +66,7 @@ class Source:
 class FetchError:
     """A classified failure; `kind` is stable (used in SQL and health scoring)."""
 
-    kind: str  # timeout | connect | http_status | too_large | redirects | not_a_feed | parse | scheme | io
+    kind: str  # timeout | connect | blocked | http_status | too_large | redirects | not_a_feed | parse | scheme | io
     message: str
     transient: bool = False
     # Seconds the server asked us to wait (HTTP Retry-After on 429/503), when it said so.
@@ -105,6 +108,8 @@ class Item:
     lang: str | None = None
     # True when `text` is only a feed summary and the page should be fetched for the body.
     needs_full_text: bool = False
+    # The feed's date could not be true (year 0001, far future): `published` is the fetch time instead.
+    date_doubtful: bool = False
 
     @property
     def content_hash(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from flows.store import ledger
+from flows.stopping import Stop
 from flows.store import db
 from flows.alerts import payload
 from flows.alerts.plan import Pacer, health_rows
@@ -55,14 +56,19 @@ class Unit:
 
 def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPolicy, *, now: datetime | None = None,
             console: Console | None = None, pacer: Pacer | None = None,
-            labels: Mapping[str, str] | None = None) -> DeliveryReport:
-    """Send what is due now; never raises for a failed send (it is recorded and retried)."""
+            labels: Mapping[str, str] | None = None, stop: Stop | None = None) -> DeliveryReport:
+    """Send what is due now; never raises for a failed send (it is recorded and retried).
+
+    Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
+    overlapping runs (a lock bypassed) still send it once.
+    """
     now = now or db.utcnow()
     report = DeliveryReport()
     by_key = {d.key: d for d in destinations}
     pacer = pacer or Pacer(policy.min_interval)
+    me = ledger.new_claimant()
     with db.connect(db_path) as con:
-        uncertain = ledger.recover_interrupted(con, {k: d.channel for k, d in by_key.items()})
+        uncertain = ledger.recover_interrupted(con, {k: d.channel for k, d in by_key.items()}, me)
         if uncertain:
             ledger.insert(con, health_rows([_uncertain_notice(a) for a in uncertain], destinations))
         due = ledger.due(con, now)
@@ -71,16 +77,23 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
                            labels=labels)
     paused: set[str] = set()
     for unit in _units(due, by_key, report):
+        if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run
+            report.still_pending += len(unit.alerts)
+            continue
         if unit.destination.key in paused:
             report.deferred += len(unit.alerts)
             continue
+        unit = _claim(db_path, unit, me)  # only what this delivery moved from pending to sending
+        if not unit.alerts:
+            continue  # an overlapping run claimed it first and sends it
         rendered = _render(unit, views)
         if rendered is None:
+            _release(db_path, unit, me)
             report.still_pending += len(unit.alerts)
             continue
         if unit.destination.channel != "console":  # pacing protects remote services, not a terminal
             pacer.wait(unit.destination.key)
-        _record(db_path, unit, _send(db_path, unit, rendered, console, views), policy, report, paused, destinations)
+        _record(db_path, unit, _send(unit, rendered, console, views), policy, report, paused, destinations)
     with db.connect(db_path, read_only=False) as con:
         report.waiting = ledger.waiting(con, now)
     return report
@@ -114,10 +127,21 @@ def _render(unit: Unit, views: dict) -> RenderedAlert | None:
     return render(view, channel) if view is not None else None
 
 
-def _send(db_path: Path, unit: Unit, rendered: RenderedAlert, console: Console | None, views: dict) -> DeliveryOutcome:
-    ids = [a.alert_id for a in unit.alerts]
+def _claim(db_path: Path, unit: Unit, me: str) -> Unit:
+    """The unit reduced to the alerts this delivery claimed (committed before anything is sent)."""
     with db.connect(db_path) as con:
-        ledger.mark_sending(con, ids)
+        claimed = set(ledger.mark_sending(con, [a.alert_id for a in unit.alerts], me))
+    return Unit(unit.destination, tuple(a for a in unit.alerts if a.alert_id in claimed))
+
+
+def _release(db_path: Path, unit: Unit, me: str) -> None:
+    with db.connect(db_path) as con:
+        ledger.release(con, [a.alert_id for a in unit.alerts], me)
+
+
+def _send(unit: Unit, rendered: RenderedAlert, console: Console | None, views: dict) -> DeliveryOutcome:
+    """Send a claimed unit; webhooks (generic JSON) also get the structured fields programs need."""
+    ids = [a.alert_id for a in unit.alerts]
     extra = payload.fields(unit.alerts, views) if unit.destination.channel == "generic" else None
     return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids),
                 fields=extra)

@@ -71,6 +71,7 @@ def run(
     settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
     preflight(settings)  # every config mistake fails here, before Prefect starts
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
+    _exit_cleanly_on_signals()
     from flows.monitor import monitor  # imported late: Prefect reads its settings on import
     from flows.cli.summary import nothing_fetched, print_summary
 
@@ -78,8 +79,25 @@ def run(
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
+    if summary.interrupted:
+        err.print(f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
+                  "for the next run", highlight=False)
+        raise typer.Exit(128 + summary.interrupted)
     if nothing_fetched(summary):
         raise typer.Exit(EXIT_NOTHING_FETCHED)
+
+
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM/SIGHUP outside the flow body (Prefect starting, or after it) exit through SystemExit, so
+    atexit hooks run and Prefect's ephemeral API server (a uvicorn child) is stopped, not orphaned.
+    Inside the flow body the monitor's own handler stops gracefully (flows/stopping.py)."""
+    import signal
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, leave)
 
 
 def _s(p: Path | None) -> str | None:
@@ -121,6 +139,25 @@ def query(
     if format not in ("table", "csv", "json"):
         _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
     run_query(load_settings(db=db).db_path, sql, format, Console(), sys.stdout)
+
+
+@app.command()
+@edge
+def export(
+    what: Annotated[str, typer.Argument(help="A table or view name (e.g. v_events) or one SELECT statement.")],
+    to: Annotated[Path, typer.Option("--to", help="Output file; the format follows its suffix (.csv .parquet .json).")],
+    db: Annotated[Path, typer.Option(help="DuckDB file.")] = Path("data/treatywatch.duckdb"),
+    format: Annotated[Optional[str], typer.Option("--format", help="csv | parquet | json (default: from --to).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")] = False,
+) -> None:
+    """Write a table, view or SELECT to a CSV, Parquet or JSON file (the SQL stays read-only)."""
+    from flows.cli.export import export as run_export
+
+    try:
+        rows = run_export(db, what, to, format, overwrite=force)
+    except TreatywatchError as exc:
+        _fail(exc)
+    Console().print(f"{rows} row(s) written to {to}", highlight=False, markup=False)
 
 
 @app.command()

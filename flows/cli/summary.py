@@ -68,6 +68,15 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         console.print(f"{held} new event(s) not alerted: their items are older than the first-run horizon "
                       f"({days} days; TREATYWATCH_ALERT_HORIZON_DAYS or a source's horizon_days), so they are "
                       f"stored as history, not news", highlight=False, markup=False)
+    records = [f.record for f in summary.fetches]
+    if dropped := sum(getattr(r, "dropped", 0) for r in records):
+        console.print(Text.assemble(("entries not stored: ", "yellow"), f"{dropped} (over the per-feed cap, no "
+                                    "identity or repeated; why: SELECT source_id, dropped, note FROM fetches)"))
+    if odd := [r.source_id for r in records if "charset mismatch" in (getattr(r, "note", None) or "")]:
+        console.print(Text.assemble(("charset label wrong, corrected: ", "yellow"), ", ".join(odd)))
+    if blocked := getattr(summary, "blocked", 0):
+        console.print(Text.assemble(("blocked: ", "yellow"), f"{blocked} link(s) or redirect(s) to non-public "
+                                    "addresses refused (set allow_private_links: true on a source to allow them)"))
     print_held_back(summary, console)
     d = summary.delivery
     for line in d.errors:

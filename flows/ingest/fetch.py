@@ -22,9 +22,12 @@ from urllib.request import url2pathname
 
 import httpx
 
+from flows.ingest.guard import PRIVATE_OK, BlockedAddress, GuardedTransport, address_problem, deadline, literal_ip
 from flows.settings import default_of
+from flows.stopping import Stop
 from parsers.config.sources import HostSettings
 from parsers.models import FetchedDocument, FetchError
+from parsers.urls import redact
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 MIN_SECRET_CHARS = 6  # usernames at least this long are treated as tokens and scrubbed
@@ -125,33 +128,27 @@ class _Abort(Exception):
         self.error = error
 
 
-def make_client(policy: FetchPolicy) -> httpx.Client:
-    """One pooled client per run; timeouts are per socket operation, the total deadline is ours."""
+def make_client(policy: FetchPolicy, stop: Stop | None = None) -> httpx.Client:
+    """One pooled client per run; timeouts are per socket operation, the total deadline is ours.
+
+    Redirects are followed by `_fetch_http`, hop by hop, so each hop's target is checked.
+    """
     timeout = httpx.Timeout(
         connect=policy.connect_timeout,
         read=policy.read_timeout,
         write=policy.read_timeout,
         pool=policy.connect_timeout,
     )
+    transport = GuardedTransport()
+    if stop is not None:
+        stop.on_stop(transport.abort)  # requests in flight fail at once on SIGTERM
     return httpx.Client(
-        follow_redirects=True,
-        max_redirects=policy.max_redirects,
+        transport=transport,
+        follow_redirects=False,
         timeout=timeout,
         # We decode ourselves (bounded), so only offer encodings we can decode with zlib.
         headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
-
-
-def redact(url: str) -> str:
-    """Drop userinfo (user:password@) so a URL can go into logs, messages and the database."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 def _scrub(message: str, url: str) -> str:
@@ -237,6 +234,8 @@ def _status_error(resp: httpx.Response) -> FetchError:
 def _exception_error(exc: Exception, url: str) -> FetchError:
     """Map httpx's exception tree onto our stable kinds."""
     msg = _scrub(f"{type(exc).__name__}: {exc}", url)
+    if isinstance(exc.__cause__, BlockedAddress):
+        return FetchError("blocked", _scrub(str(exc), url), False)
     if isinstance(exc, httpx.TimeoutException):
         return FetchError("timeout", msg, True)
     if isinstance(exc, httpx.ConnectError):
@@ -277,31 +276,50 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
     return headers
 
 
+def origin_of(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    """scheme, host, port (default ports made explicit): what "same origin" compares."""
+    u = urlsplit(str(url))
+    scheme = u.scheme.lower()
+    return scheme, (u.hostname or "").strip("[]"), u.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _private_ok(url: str | httpx.URL, origin: tuple[str, str, int | None] | None, allow_private: bool) -> bool:
+    """May this hop reach a non-public address? Only on the operator's own origin, or when allowed."""
+    return allow_private or (origin is not None and origin_of(url) == origin)
+
+
+def _next_hop(resp: httpx.Response) -> httpx.URL | None:
+    """Where a redirect leads, or None when the response is not a redirect."""
+    location = resp.headers.get("location")
+    if not resp.is_redirect or not location:
+        return None
+    target = resp.url.join(location)
+    if target.scheme not in ("http", "https"):
+        raise _Abort(FetchError("scheme", f"redirect to a {target.scheme}: URL refused; only http/https may be fetched"))
+    return target
+
+
 def _fetch_http(
-    client: httpx.Client, url: str, policy: FetchPolicy, etag: str | None, last_modified: str | None
+    client: httpx.Client, url: str, policy: FetchPolicy, etag: str | None, last_modified: str | None,
+    origin: tuple[str, str, int | None] | None = None, allow_private: bool = False,
 ) -> FetchedDocument:
-    """GET with streaming limits; every failure comes back as `error`."""
+    """GET with streaming limits and one total deadline; every failure comes back as `error`."""
     started, fetched_at = time.monotonic(), datetime.now(UTC)
-    deadline = started + policy.total_timeout
     safe_url, final_url, status, body, headers = redact(url), redact(url), 0, b"", httpx.Headers()
     error: FetchError | None = None
+    seen: dict = {}  # what the last hop answered, kept when its body then fails
     try:
-        request_headers = {**_conditional_headers(etag, last_modified), "User-Agent": policy.user_agent}
-        with client.stream("GET", url, headers=request_headers) as resp:
-            final_url, status, headers = redact(str(resp.url)), resp.status_code, resp.headers
-            if status == 304:
-                pass
-            elif not 200 <= status < 300:
-                error = _status_error(resp)
-            else:
-                body = _read_body(resp, policy, deadline)
-                if challenged(status, headers, body):
-                    error = FetchError("challenge", f"HTTP {status} from a web firewall challenge "
-                                                    f"({headers.get('x-amzn-waf-action') or 'empty body'}), not content")
+        with deadline(policy.total_timeout):
+            body, error = _follow(client, httpx.URL(url), policy, etag, last_modified, origin, allow_private,
+                                  started, seen)
     except _Abort as abort:
         error, body = abort.error, b""
     except (httpx.HTTPError, httpx.InvalidURL, zlib.error, OSError) as exc:
         error, body = _exception_error(exc, url), b""
+        if error.kind == "timeout" and time.monotonic() >= started + policy.total_timeout - 0.05:
+            error = FetchError("timeout", f"total deadline {policy.total_timeout}s exceeded (connect, headers and body)",
+                               True)
+    final_url, status, headers = seen.get("url", final_url), seen.get("status", 0), seen.get("headers", headers)
     return FetchedDocument(
         url=safe_url,
         final_url=final_url,
@@ -314,6 +332,36 @@ def _fetch_http(
         fetched_at=fetched_at,
         error=error,
     )
+
+
+def _follow(client: httpx.Client, url: httpx.URL, policy: FetchPolicy, etag: str | None, last_modified: str | None,
+            origin: tuple[str, str, int | None] | None, allow_private: bool, started: float, seen: dict,
+            ) -> tuple[bytes, FetchError | None]:
+    """Follow redirects hop by hop, each hop checked against the SSRF rule; (body, error).
+
+    `seen` gets the final hop's url, status and headers as soon as they are known.
+    """
+    request_headers = {**_conditional_headers(etag, last_modified), "User-Agent": policy.user_agent}
+    origin = origin or origin_of(url)
+    for _hop in range(policy.max_redirects + 1):
+        extensions = {PRIVATE_OK: _private_ok(url, origin, allow_private)}
+        with client.stream("GET", url, headers=request_headers, extensions=extensions) as resp:
+            target = _next_hop(resp)  # a refused redirect scheme fails before anything is recorded
+            seen.update(url=redact(str(resp.url)), status=resp.status_code, headers=resp.headers)
+            if target is None:
+                if resp.status_code == 304:
+                    return b"", None
+                if not 200 <= resp.status_code < 300:
+                    return b"", _status_error(resp)
+                body = _read_body(resp, policy, started + policy.total_timeout)
+                if challenged(resp.status_code, resp.headers, body):
+                    return body, FetchError("challenge", f"HTTP {resp.status_code} from a web firewall challenge "
+                                                         f"({resp.headers.get('x-amzn-waf-action') or 'empty body'}),"
+                                                         " not content")
+                return body, None
+        url = target
+    seen.update(url=redact(str(url)), status=0, headers=httpx.Headers())
+    return b"", FetchError("redirects", f"more than {policy.max_redirects} redirects", False)
 
 
 def _local_path(url: str, base_dir: pathlib.Path | None) -> pathlib.Path:
@@ -359,7 +407,15 @@ def _fetch_local(
     )
 
 
-def _refused(url: str, message: str) -> FetchedDocument:
+def _literal_problem(url: str) -> str | None:
+    """Why a URL whose host is an IP literal (in any spelling) is not public; None for names."""
+    ip = literal_ip(urlsplit(url).hostname or "")
+    problem = address_problem(ip) if ip is not None else None
+    return f"refused {redact(url)}: {problem} (a link or redirect from a feed must lead to a public address)" \
+        if problem else None
+
+
+def _refused(url: str, message: str, kind: str = "scheme") -> FetchedDocument:
     """A document for a URL we will not fetch at all."""
     return FetchedDocument(
         url=redact(url),
@@ -367,7 +423,7 @@ def _refused(url: str, message: str) -> FetchedDocument:
         status=0,
         body=b"",
         fetched_at=datetime.now(UTC),
-        error=FetchError("scheme", message),
+        error=FetchError(kind, message),
     )
 
 
@@ -381,21 +437,37 @@ def fetch(
     base_dir: pathlib.Path | None = None,
     allow_local: bool = False,
     limiter: HostLimiter | None = None,
+    origin: str | None = None,
+    allow_private: bool = False,
+    budget_s: float | None = None,
 ) -> FetchedDocument:
     """Fetch one URL; never raises for network, HTTP or content trouble (see FetchedDocument.error).
 
     `allow_local` is only for URLs from our own config: links found in a remote feed must never
-    make us read local files.
+    make us read local files. SSRF rule: `url` itself is trusted when it IS the operator's URL
+    (origin None); otherwise a hop may reach a non-public address only when it has the same
+    scheme+host+port as `origin` (the source's own URL) or `allow_private` is set. `budget_s` (what
+    is left of the source's time budget) caps the request's total deadline, host settings included.
     """
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return _refused(url, "unparseable URL")
     if scheme in ("http", "https"):
+        try:
+            trusted = origin_of(origin or url)
+        except ValueError:
+            trusted = None
+        if not _private_ok(url, trusted, allow_private) and (problem := _literal_problem(url)):
+            return _refused(url, problem, "blocked")  # spellings httpx would reject, refused as what they are
+        if limiter is not None:
+            policy = limiter.policy(url, policy)
+        if budget_s is not None and budget_s < policy.total_timeout:
+            policy = dataclasses.replace(policy, total_timeout=budget_s)
         if limiter is None:
-            return _fetch_http(client, url, policy, etag, last_modified)
+            return _fetch_http(client, url, policy, etag, last_modified, trusted, allow_private)
         with limiter.slot(url):
-            return _fetch_http(client, url, limiter.policy(url, policy), etag, last_modified)
+            return _fetch_http(client, url, policy, etag, last_modified, trusted, allow_private)
     if allow_local and (scheme in ("", "file")):
         return _fetch_local(url, policy, base_dir, last_modified)
     label = f"{scheme}:" if scheme else "local path"

@@ -19,6 +19,7 @@ from flows.store import health as store_health
 from flows.store.db import insert_rows, transaction, utcnow
 from flows.store.health import HealthUpdate
 from parsers.models import Event, Instrument, Item, Official, Source, StoredEvent
+from parsers.urls import redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class FetchRecord:
     body_hash: str | None = None
     kind: str = "feed"  # feed | page (an article page whose full-text fetch failed)
     item_id: str | None = None  # page rows: the item whose page it was
+    dropped: int = 0  # entries not stored: over the per-feed cap, no identity, duplicate id
+    note: str | None = None  # handled oddities: a charset label corrected, repeated or recycled ids
 
     @property
     def ok(self) -> bool:
@@ -119,11 +122,12 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         )
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, sent: int, failed: int,
-               finished_at: datetime | None = None) -> None:
-    """Record the delivery counts once alerts went out (after the run's own transaction)."""
-    con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
-                [sent, failed, finished_at or utcnow(), run_id])
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, sources_ok: int, sources_failed: int, new_items: int,
+               new_events: int, sent: int, failed: int, finished_at: datetime | None = None) -> None:
+    """The run's totals over all its batches (each batch's commit wrote its own) and the delivery counts."""
+    con.execute("UPDATE runs SET sources_ok = ?, sources_failed = ?, new_items = ?, new_events = ?,"
+                " alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
+                [sources_ok, sources_failed, new_items, new_events, sent, failed, finished_at or utcnow(), run_id])
 
 
 def store_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> int:
@@ -154,14 +158,14 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) ->
         con,
         "sources",
         ["source_id", "kind", "url", "lang", "source_group", "first_seen_at"],
-        [(s.id, s.kind, s.url, s.lang, s.group, utcnow()) for s in sources],
+        [(s.id, s.kind, redact(s.url), s.lang, s.group, utcnow()) for s in sources],
         or_mode="OR IGNORE",
     )
     con.execute(
         "UPDATE sources SET kind = c.kind, url = c.url, lang = c.lang, source_group = c.grp FROM ("
         " SELECT UNNEST($1) AS id, UNNEST($2) AS kind, UNNEST($3) AS url, UNNEST($4) AS lang, UNNEST($5) AS grp) c"
         " WHERE sources.source_id = c.id",
-        [[s.id for s in sources], [s.kind for s in sources], [s.url for s in sources],
+        [[s.id for s in sources], [s.kind for s in sources], [redact(s.url) for s in sources],
          [s.lang for s in sources], [s.group for s in sources]],
     )
 
@@ -173,10 +177,10 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         con,
         "fetches",
         ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
-         "error", "kind", "item_id"],
+         "error", "kind", "item_id", "dropped", "note"],
         [
             (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
-             f.error, f.kind, f.item_id)
+             f.error, f.kind, f.item_id, f.dropped, f.note)
             for f in run.fetches
         ],
     )

@@ -23,7 +23,7 @@ KNOWN_KINDS = frozenset({"rss", "pravo", "html", "json"})
 FULL_TEXT_MODES = frozenset({"auto", "always", "never"})
 FIELDS = frozenset(
     {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo",
-     "json", "notes"}
+     "json", "notes", "allow_private_links"}
 )
 PRAVO_FIELDS = frozenset({"block", "mode", "document_types", "names", "days", "page_size", "max_pages"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -209,6 +209,7 @@ def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
         full_text=check.choice("full_text", FULL_TEXT_MODES, "auto"),
         horizon_days=check.horizon(),
         options=options,
+        allow_private_links=check.flag("allow_private_links", False),
     )
 
 
