@@ -42,6 +42,7 @@ class Candidate:
     body: bool = False  # its instrument is a named organisation or treaty body (not "the agreement with X")
     pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
     others: bool = False  # "the other two": the last named set of states, less those already acting
+    whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
 
 
 class CandidateFinder:
@@ -144,7 +145,7 @@ class CandidateFinder:
         ref_year = pub_year
         if ref_year is None and sent.years():
             ref_year = doc.max_year  # no date given: the latest year the text mentions
-        for name, test in (("hedge", cues.hedged(sent, start)),
+        for name, test in (("hedge", cues.hedged(sent, start, end)),
                            ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
                            ("historical", rule.family == "partnership" and (
                                history or cues.historical(sent, start, end, ref_year)
@@ -195,6 +196,7 @@ class CandidateFinder:
         base["item"] = doc.item_of(sent.idx)
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
         base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
+        base["whole"] = 0 if subjects else _set_size(sent, start, self.rules.numbers.get(lang, {}))
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
@@ -311,6 +313,18 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
                 or cand.by_tag.get("body"):
             return cand
     return None
+
+
+SET_SPAN = 12  # tokens before the trigger where "our seven states" may stand
+
+
+def _set_size(sent: Sentence, start: int, numbers: dict[str, int]) -> int:
+    """The number in a set anaphora before the trigger ("our seven states" -> 7), -1 without one, 0 if none."""
+    hit = next(iter(sent.tagged("set_anaphora", max(0, start - SET_SPAN), start)), None)
+    if hit is None:
+        return 0
+    words = [sent.tokens[i].text for i in range(hit.start, hit.end)]
+    return next((numbers[w] for w in words if w in numbers), next((int(w) for w in words if w.isdigit()), -1))
 
 
 def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:

@@ -269,12 +269,14 @@ def negated(sent: Sentence, start: int) -> bool:
     return sent.has("negation", max(0, start - 4), start)
 
 
-def hedged(sent: Sentence, start: int) -> bool:
-    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
+def hedged(sent: Sentence, start: int, end: int | None = None) -> bool:
+    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают); a word of
+    the trigger phrase itself ("no longer considers itself a member") is no hedge."""
     lo = max(0, start - 5)
     for h in sent.tagged("scope_break", lo, start):  # "analysts said X could wait, but Oslo terminated..."
         lo = max(lo, h.end)
-    return sent.has("hedge", lo, start) or sent.has("hedge", start + 1, start + 3)
+    after = max(start + 1, end or 0)
+    return sent.has("hedge", lo, start) or sent.has("hedge", after, after + 2)
 
 
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:

@@ -298,6 +298,14 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
     """
     groups: list[_Group] = []
     for cand in cands:
+        if cand.whole and cand.actor is None:  # "Our seven states are putting on hold…": each named state acts
+            named = named_set(cand.sent.idx)
+            named = named[:cand.whole] if 0 < cand.whole <= len(named) else named
+            for code in named:
+                groups.append(_Group(replace(cand, actor=code, can_create=True,
+                                             counterparts=tuple(c for c in cand.counterparts if c != code))))
+            if named:
+                continue
         if cand.others and cand.actor is None:  # "The other two said they would leave too"
             acting = {g.actor for g in groups if g.family == cand.family}
             prior = next((g for g in reversed(groups) if g.family == cand.family), None)

@@ -263,7 +263,10 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi])
     objects = [c for c in _codes(right) if c not in subjects]
-    objects += [c for c in told if c not in subjects and c not in objects]
+    # "told Bolivia, which chairs UNASUR, that they would stop taking part in the bloc": a body's chair or
+    # depositary hears of the move, it is no party to it
+    to_body = any(m.kind in ("org", "body") and end <= m.start < hi for m in sent.mentions) or sent.has("body", end, hi)
+    objects += [c for c in told if c not in subjects and c not in objects and not to_body]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
         objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
     if not subjects and sent.has("nominal_trigger", start, start + 1):
