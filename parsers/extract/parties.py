@@ -91,6 +91,24 @@ def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mentio
     return group
 
 
+def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, start: int) -> list[str]:
+    """"Kenya and the European Union signed": a party organisation coordinated after the subject state."""
+    out: list[str] = []
+    if pick is None:
+        return out
+    last = states[pick]
+    for m in states[pick + 1:]:
+        if m.end > start or m.kind != "org":
+            break
+        gap = sent.tokens[last.end:m.start]
+        if not (0 < len(gap) <= 3 and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
+                and any(t.text in ("and", "и", "&") for t in gap)):
+            break
+        out.extend(m.codes)
+        last = m
+    return out
+
+
 def _codes(mentions: list[Mention]) -> list[str]:
     out: list[str] = []
     for m in mentions:
@@ -258,6 +276,7 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     pick = _subject_index(sent, states, start, clause[0])
     told = _told(sent, states, pick, start)
     subjects = _codes(_subject_group(sent, states, pick)) if pick is not None else []
+    subjects += [c for c in _party_orgs_after(sent, states, pick, start) if c not in subjects]
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
