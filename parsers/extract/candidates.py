@@ -207,6 +207,10 @@ class CandidateFinder:
         if not subjects and len(objects) >= 2:  # "was signed by X's minister and his Y counterpart"
             subjects, objects = objects[:1], objects[1:]
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
+        if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
+            # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
+            return [Candidate(actor=a, counterparts=tuple(o for o in objects if o not in subjects), **base)
+                    for a in subjects]
         if not subjects:
             return [Candidate(actor=None, counterparts=tuple(objects), can_create=False, **base)]
         if len(everyone) > 2 and self._plural(sent, req):

@@ -279,10 +279,20 @@ def hedged(sent: Sentence, start: int, end: int | None = None) -> bool:
     return sent.has("hedge", lo, start) or sent.has("hedge", after, after + 2)
 
 
+def _in_aside(sent: Sentence, pos: int, trigger: int) -> bool:
+    """Token pos sits between two commas that do not enclose the trigger (", in the capital for the second
+    anniversary of the invasion,"): an aside about the setting, not about the agreement."""
+    toks = sent.tokens
+    left = next((i for i in range(pos - 1, -1, -1) if toks[i].text == ","), None)
+    right = next((i for i in range(pos + 1, len(toks)) if toks[i].text == ","), None)
+    return left is not None and right is not None and not left < trigger < right
+
+
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
     """Anniversaries, "signed in 1997" and decades: the agreement is history, not news."""
     lo = min(max(0, start - 6), clause_bounds(sent, start, end)[0])
-    if sent.has("historical", lo, end + 6) or sent.has("anniversary", 0, len(sent.tokens)):
+    if sent.has("historical", lo, end + 6) or any(not _in_aside(sent, h.start, start)
+                                                  for h in sent.by_tag.get("anniversary", ())):
         return True
     if ref_year is None:
         return False
