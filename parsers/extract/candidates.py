@@ -172,7 +172,9 @@ class CandidateFinder:
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
-            if pair:
+            if pair and subjects and subjects[0] in pair:  # "Peru is terminating the agreement between the two"
+                objects = [c for c in pair if c != subjects[0]]
+            elif pair:
                 subjects, objects = [pair[0]], [pair[1]]
         if rule.family == "termination" and subjects and not objects and req is not None \
                 and sent.has("bilateral", max(0, req - 4), req):

@@ -36,7 +36,21 @@ def _blocked(sent: Sentence, m: Mention) -> bool:
         return False
     if sent.tokens[j].text in _OPEN:
         return True
-    return any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ()))
+    if any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ())):
+        return True
+    return _after_recipient_head(sent, j)
+
+
+def _after_recipient_head(sent: Sentence, j: int) -> bool:
+    """Token j is the head of a recipient ("sent the US embassy", «направило посольству США»), right
+    after a recipient verb: the state named with it receives the note, it does not act."""
+    head = next((h for h in sent.by_tag.get("recipient_head", ()) if h.end - 1 == j), None)
+    if head is None:
+        return False
+    k = head.start - 1
+    while k >= 0 and sent.tokens[k].text in _DETERMINERS:
+        k -= 1
+    return k >= 0 and any(h.start == k for h in sent.by_tag.get("recipient_verb", ()))
 
 
 def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
@@ -264,7 +278,7 @@ def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> l
         j = m.start - 1
         while j >= 0 and sent.tokens[j].text in _DETERMINERS:
             j -= 1
-        if j in verbs:
+        if j in verbs or _after_recipient_head(sent, j):
             out.extend(c for c in m.codes if c not in out)
     return out
 
