@@ -320,7 +320,8 @@ def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
     """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
     limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
     before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
-    return sent.has("exclusion", end, limit) or before  # "an order terminating...": the order is the instrument
+    # "an order terminating...": the order is the instrument; «отказ от участия»: an exclusion phrase may open at the trigger
+    return sent.has("exclusion", start, limit) or before
 
 
 def nonstate(sent: Sentence, lo: int, hi: int) -> bool:
