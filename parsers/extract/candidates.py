@@ -95,6 +95,7 @@ class CandidateFinder:
         # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
         lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
         hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
+        hi += cues.party_length(sent, hit.end, hi)  # "signed with the Government of the United States of America an…"
         hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
         best = None
         for name in rule.requires:

@@ -214,6 +214,16 @@ def aside_length(sent: Sentence, pos: int) -> int:
 
 
 NAME_RUN_MAX = 6
+PARTY_RUN_MAX = 8  # window tokens a party's official name may take back ("with the Government of the United States of America")
+
+
+def party_length(sent: Sentence, lo: int, hi: int) -> int:
+    """Tokens in [lo, hi) taken by state names beyond their first word and by fillers ("the Government of"):
+    a long official name does not use up the window between a trigger and its object."""
+    inside = {i for m in sent.mentions if lo <= m.start < hi for i in range(m.start + 1, m.end)}
+    inside |= {i for h in sent.by_tag.get("party_filler", ()) if lo <= h.start < hi for i in range(h.start, h.end)}
+    return min(PARTY_RUN_MAX, len(inside))
+
 
 
 def name_end(sent: Sentence, hi: int) -> int:
