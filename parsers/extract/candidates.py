@@ -15,6 +15,7 @@ from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.45}
+NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -140,7 +141,11 @@ class CandidateFinder:
             return []
         clause = cues.clause_bounds(sent, start, end)
         region_hi = min(clause[1], end + 25)
-        if cues.nonstate(sent, end, region_hi):
+        # "signed a peace agreement that commits Kinshasa and Kigali to stop supporting armed groups": a
+        # company or armed group counts only before the first state named after the trigger
+        named = min((m.start for m in sent.mentions if m.kind in ("name", "metonym", "leader") and m.start >= end
+                     and not _possessive(sent, m.end)), default=region_hi)  # "France's state-owned Naval Group"
+        if cues.nonstate(sent, end, min(region_hi, max(named, end + NONSTATE_NEAR))):
             return []
         conf = rule.confidence + bonus
         ref_year = pub_year
@@ -320,6 +325,11 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
                 or cand.by_tag.get("body"):
             return cand
     return None
+
+
+def _possessive(sent: Sentence, pos: int) -> bool:
+    toks = sent.tokens
+    return pos + 1 < len(toks) and toks[pos].text == "'" and toks[pos + 1].text == "s"
 
 
 SET_SPAN = 12  # tokens before the trigger where "our seven states" may stand
