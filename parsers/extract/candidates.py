@@ -215,6 +215,9 @@ class CandidateFinder:
         if not subjects and len(objects) >= 2:  # "was signed by X's minister and his Y counterpart"
             subjects, objects = objects[:1], objects[1:]
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
+        if len(everyone) == 1:
+            everyone += _pronoun_partner(sent, start, everyone[0])
+            subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
             return [Candidate(actor=a, counterparts=tuple(o for o in objects if o not in subjects), **base)
@@ -325,6 +328,18 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
                 or cand.by_tag.get("body"):
             return cand
     return None
+
+
+def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
+    """"Albanese said after he and Natano signed": "he" is the leader named before it in the sentence."""
+    for h in sent.tagged("person_pronoun", 0, start):
+        nxt = sent.tokens[h.end].text if h.end < len(sent.tokens) else ""
+        if nxt not in ("and", "и"):
+            continue
+        named = [m for m in sent.mentions if m.kind == "leader" and m.end <= h.start and party not in m.codes]
+        if named:
+            return list(named[-1].codes[:1])
+    return []
 
 
 def _possessive(sent: Sentence, pos: int) -> bool:

@@ -248,6 +248,8 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
     for h in sent.tagged("background", lo, hi):
+        if sent.has("pp_after", h.start, h.start + 1) and sent.has("reporting", max(0, h.start - 1), h.start):
+            continue  # "Luxon said after he and Rabuka signed": the report follows the signing it tells
         if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
             return True
     return False
