@@ -169,10 +169,10 @@ class CandidateFinder:
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
-        if head is not None and not any(m.is_state for m in sent.mentions):
+        parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
+        if head is not None and not parties.subjects and not parties.objects:
+            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line
             parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
-        else:
-            parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
@@ -322,12 +322,19 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
     if not (label or tail):
         return None
-    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1):
-        cand = doc.get(k)
+    above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
+    # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
+    for cand in above:
+        if cand.by_tag.get("agreement") and any(m.kind in _HEAD_KINDS for m in cand.mentions):
+            return cand
+    for cand in above:
         if cand.by_tag.get("agreement") or any(m.kind in ("org", "body") for m in cand.mentions) \
                 or cand.by_tag.get("body"):
             return cand
     return None
+
+
+_HEAD_KINDS = frozenset({"name", "metonym", "multi", "org", "body"})
 
 
 def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:

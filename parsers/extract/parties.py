@@ -193,12 +193,18 @@ def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) 
 
 def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]:
     """"between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
-    pairs = [m for m in states if m.start < hi and m.kind != "org"]
+    pairs = [m for m in states if m.start < hi]  # a party org counts only in "between the EU and X"
     for k in range(len(pairs) - 1, -1, -1):
         group = _coordinated(sent, pairs, k)
         joints = {t.text for a, b in zip(group, group[1:]) for t in sent.tokens[a.end:b.start]}
         before = group[0].start - 1
+        while before >= 0 and sent.tokens[before].text in _DETERMINERS:
+            before -= 1
         between = before >= 0 and sent.tokens[before].text in ("between", "между")
+        if not between and any(m.kind == "org" for m in group):
+            group = [m for m in group if m.kind != "org"]
+            if not group:
+                continue
         joined = "-" in joints or "/" in joints
         lo = min(end, group[0].start)
         marked = any(lo <= h.start < group[0].start and sent.tokens[h.start].text not in ("between", "между")
