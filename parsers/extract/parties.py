@@ -321,6 +321,13 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
         if owner is not None:
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "to give effect to … the United Kingdom's free trade agreements with Australia"
+        owner = next((m for m in states if end <= m.start < hi and m.is_state and m.end + 1 < len(sent.tokens)
+                      and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"
+                      and sent.has("agreement", m.end + 2, m.end + 6)), None)
+        if owner is not None:
+            subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
     if not subjects:  # "was terminated by Ecuador": the agent right after the trigger acts
         by = next((h.start for h in sent.tagged("passive_by", end, end + 2)), None)
         agent = next((m for m in states if by is not None and by < m.start <= by + 2 and m.is_state), None)
