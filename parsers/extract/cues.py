@@ -222,6 +222,14 @@ def party_length(sent: Sentence, lo: int, hi: int) -> int:
     a long official name does not use up the window between a trigger and its object."""
     inside = {i for m in sent.mentions if lo <= m.start < hi for i in range(m.start + 1, m.end)}
     inside |= {i for h in sent.by_tag.get("party_filler", ()) if lo <= h.start < hi for i in range(h.start, h.end)}
+    toks = sent.tokens
+    opened = None  # «Армия-2018»: a quoted event or place name counts as one word
+    for i in range(lo, min(hi, len(toks))):
+        if toks[i].text == "«":
+            opened = i
+        elif toks[i].text == "»" and opened is not None:
+            inside |= set(range(opened + 1, i + 1))
+            opened = None
     return min(PARTY_RUN_MAX, len(inside))
 
 
