@@ -333,6 +333,7 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
     return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
                and (_YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
                     or sent.has("month", i - 1, i))  # "5 December 1994, in Budapest, X signed"
+               and not sent.has("signed_when", max(0, i - 8), i)  # «Договора, подписанного … 1994 года,»
                for i, year in sent.years())
 
 
