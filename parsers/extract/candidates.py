@@ -274,7 +274,11 @@ class CandidateFinder:
         if word.isascii():
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
-        return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+        # «подписал с Палау и Микронезией соглашения»: right after the verb or a party it is the plural object,
+        # not a genitive of a head noun («проект соглашения»)
+        bare = word.endswith("ения") and req > 0 and (cues.inside_mention(sent, req - 1) or any(
+            h.start <= req - 1 < h.end for h in sent.triggers))
+        return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и"))) or bare
 
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
