@@ -175,6 +175,10 @@ class CandidateFinder:
             parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
+        if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
+            # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
+            inner = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
+            subjects, objects = inner[:1], [o for o in objects if o not in inner[:1]]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
