@@ -105,6 +105,14 @@ def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mentio
     return group
 
 
+def _excepted(sent: Sentence, m: Mention) -> bool:
+    """"any country other than the United States": the state right after an exception marker."""
+    j = m.start
+    while j > 0 and sent.tokens[j - 1].text in _DETERMINERS:
+        j -= 1
+    return any(h.end == j for h in sent.by_tag.get("exception_marker", ()))
+
+
 def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, start: int) -> list[str]:
     """"Kenya and the European Union signed": a party organisation coordinated after the subject state."""
     out: list[str] = []
@@ -300,7 +308,7 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
-    right = _marked(sent, end, [m for m in states if end <= m.start < hi])
+    right = _marked(sent, end, [m for m in states if end <= m.start < hi and not _excepted(sent, m)])
     objects = [c for c in _codes(right) if c not in subjects]
     # "told Bolivia, which chairs UNASUR, that they would stop taking part in the bloc": a body's chair or
     # depositary hears of the move, it is no party to it
