@@ -186,6 +186,8 @@ class CandidateFinder:
                 objects = [c for c in pair if c != subjects[0]]
             elif pair:
                 subjects, objects = [pair[0]], [pair[1]]
+        if rule.family == "partnership" and subjects and not objects and req is not None:
+            objects = _content_partners(sent, req, subjects)
         if rule.family == "termination" and subjects and not objects and req is not None \
                 and sent.has("bilateral", max(0, req - 4), req):
             # "disappointed that Russia decided to suspend the bilateral ... agreement": the other state named
@@ -355,6 +357,20 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
         if named:
             return list(named[-1].codes[:1])
     return []
+
+
+CONTENT_SPAN = 25  # tokens of a content clause read for the other side
+
+
+def _content_partners(sent: Sentence, req: int, subjects: list[str]) -> list[str]:
+    """"signed the agreement by which the United Kingdom hands sovereignty … to Mauritius": the other state
+    named in the clause that says what the agreement does."""
+    opener = next(iter(sent.tagged("content_clause", req + 1, req + 4)), None)
+    if opener is None:
+        return []
+    named = [c for m in sent.mentions if m.is_state and opener.end <= m.start < opener.end + CONTENT_SPAN
+             for c in m.codes if c not in subjects]
+    return list(dict.fromkeys(named))[:1]
 
 
 def _possessive(sent: Sentence, pos: int) -> bool:
