@@ -160,7 +160,8 @@ class CandidateFinder:
                             or cues.dated_background(sent, start, clause[0], ref_year)),
                            ("old", pub_year is not None and (cues.dated_background(sent, start, clause[0], pub_year - 1)
                                                              or cues.dated_after(sent, end, region_hi, pub_year - 3))),
-                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
+                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)
+                            or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start))),
                            ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
                             and _dated_clause(sent, clause, pub_year))):
