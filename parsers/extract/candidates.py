@@ -101,7 +101,8 @@ class CandidateFinder:
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
-                if h.start == hit.start or sent.has("under_marker", max(0, h.start - 4), h.start):
+                # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
+                if h.start == hit.start or (sent.has("under_marker", max(0, h.start - 4), h.start) and h.end != hit.start):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
                     best = h.start
