@@ -66,9 +66,9 @@ def _where() -> str:
 
 def extract_docs(docs: Sequence[Doc], config_dir: str) -> list[storage.StoredEvent]:
     """Pure extraction of a chunk; the extractor is built once per process (cached by config content)."""
-    from parsers.extract.engine import load_extractor
+    from flows.extractor_cache import load_cached_extractor
 
-    extractor = load_extractor(Path(config_dir))
+    extractor = load_cached_extractor(Path(config_dir))
     out = []
     for item_id, title, text, lang in docs:
         doc = ExtractionInput(text=text, title=title, lang=lang, id=item_id)

@@ -24,7 +24,8 @@ from flows.alerts.delivery import DeliveryReport, deliver
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
-from parsers.extract.engine import Extractor, load_extractor
+from flows.extractor_cache import load_cached_extractor
+from parsers.extract.engine import Extractor
 from parsers.models import ExtractionInput, Item, Source
 from parsers.config.routing import load_policy
 from parsers.config.sources import IMPLEMENTED_KINDS, load_sources
@@ -82,7 +83,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     source_list, skipped = runnable_sources(in_groups(load_sources(settings.sources_file), groups))
     for s in skipped:
         logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
-    extractor = load_extractor(settings.config_dir)
+    extractor = load_cached_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
     policy = load_policy(settings.routing_file)
     with db.connect(settings.db_path) as con:

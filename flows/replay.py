@@ -27,7 +27,8 @@ from rich.table import Table
 
 from flows.store import storage
 from flows.store import db
-from parsers.extract.engine import Extractor, load_extractor
+from flows.extractor_cache import load_cached_extractor
+from parsers.extract.engine import Extractor
 from parsers.models import Event, ExtractionInput, Item, Official
 from parsers.config.routing import AlertPolicy, load_policy
 
@@ -181,7 +182,7 @@ def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, app
 def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: datetime | None,
            do_apply: bool, console: Console) -> ReplayDiff:
     """The CLI's whole job: compute, print, and on `do_apply` write in one short connection."""
-    result = compute(db_path, load_extractor(config_dir), since)
+    result = compute(db_path, load_cached_extractor(config_dir), since)
     if do_apply and result.appeared:
         with db.connect(db_path) as con:
             apply(con, result)

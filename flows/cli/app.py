@@ -61,12 +61,12 @@ def extract(
 ) -> None:
     """Extract events from one file, or from a JSONL stream (one output line per input line)."""
     from flows.cli.extract import extract_file, extract_jsonl
-    from parsers.extract.engine import load_extractor
+    from flows.extractor_cache import load_cached_extractor
 
     if (file is None) == (jsonl is None):
         _fail(ValueError("give either FILE or --jsonl IN.jsonl"))
     try:
-        extractor = load_extractor(config_dir)
+        extractor = load_cached_extractor(config_dir)
         if file is not None:
             print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
         else:
