@@ -37,13 +37,23 @@ def run(
     except TreatywatchError as exc:  # e.g. a health threshold in the environment that is not a number
         _fail(exc)
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
-    from flows.monitor import monitor  # imported late: Prefect reads its settings on import
-    from flows.cli.summary import print_summary
+    from flows.cli.prefect_api import run_api
 
-    try:
-        summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
-    except TreatywatchError as exc:
-        _fail(exc)
+    with run_api(settings.db_path.resolve().parent, say=lambda line: err.print(line, highlight=False)) as api:
+        # while a kept local server is found (or started) in a thread: import Prefect, load the rules
+        from flows.extractor_cache import load_cached_extractor
+        from flows.monitor import monitor  # imported late: Prefect reads its settings on import
+        from flows.cli.summary import print_summary
+
+        try:
+            load_cached_extractor(settings.config_dir)
+        except TreatywatchError:
+            pass  # the flow reports a bad rules file itself
+        with api.settings():
+            try:
+                summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
+            except TreatywatchError as exc:
+                _fail(exc)
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=3)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))

@@ -1,0 +1,74 @@
+"""Which Prefect API a one-off `treatywatch run` records to: configured, kept local server, or ephemeral.
+
+PREFECT_API_URL set: that server, nothing else to do. Otherwise (unless
+TREATYWATCH_PREFECT_SERVER=ephemeral) a local server kept up between runs (flows/serve/keeper.py):
+found through its state file, or started in the background while this process imports Prefect and
+loads the rules. If none can be had in time the run falls back to Prefect's ephemeral API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, nullcontext
+from pathlib import Path
+from typing import ContextManager
+
+from flows.serve import keeper
+
+SERVER_DEADLINE_S = 60.0
+
+
+class RunApi:
+    """The API decision, resolved on first use (the lookup runs in a thread meanwhile)."""
+
+    def __init__(self, data_dir: Path, future: Future[str | None] | None, say: Callable[[str], None]) -> None:
+        self.data_dir = data_dir
+        self._future = future
+        self._say = say
+        self._api: str | None = None
+
+    def url(self) -> str | None:
+        """The kept server's API URL, or None (PREFECT_API_URL set, ephemeral mode, or no server)."""
+        if self._future is None:
+            return self._api
+        try:
+            self._api = self._future.result()
+        except Exception as exc:  # a server that cannot start must not stop the run
+            self._say(f"local Prefect server unavailable ({type(exc).__name__}: {exc})")
+        if self._api is None:
+            self._say(f"no local Prefect server (see {self.data_dir / 'prefect-server.log'}); using an ephemeral API")
+        self._future = None
+        return self._api
+
+    def settings(self) -> ContextManager[object]:
+        """Prefect settings for the run: the kept server's URL (Prefect may be imported already)."""
+        api = self.url()
+        if api is None:
+            return nullcontext()
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        return temporary_settings(updates={PREFECT_API_URL: api})
+
+
+@contextmanager
+def run_api(data_dir: Path, say: Callable[[str], None]) -> Iterator[RunApi]:
+    """Start looking for (or starting) a kept server; the lease keeps it up until the block ends."""
+    if os.environ.get("PREFECT_API_URL") or not keeper.keep_mode():
+        yield RunApi(data_dir, None, say)
+        return
+    with ExitStack() as stack:
+        stack.enter_context(keeper.lease(data_dir))  # before the lookup: the keeper must not stop it now
+        pool = stack.enter_context(ThreadPoolExecutor(1))
+        yield RunApi(data_dir, pool.submit(_find_or_start, data_dir, say), say)
+
+
+def _find_or_start(data_dir: Path, say: Callable[[str], None]) -> str | None:
+    api = keeper.find_server(data_dir)
+    if api:
+        return api
+    idle = keeper.idle_seconds()
+    say(f"starting a local Prefect server for this and later runs (stops after {idle / 60:.0f} min without a run; "
+        f"{keeper.MODE_ENV}=ephemeral to keep nothing running)")
+    return keeper.wait_for_server(data_dir, keeper.spawn_keeper(data_dir, idle), SERVER_DEADLINE_S)
