@@ -207,6 +207,8 @@ def replay(
     apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    limit: Annotated[int, typer.Option(help="Changes to show in the table (the summary counts all).")] = 50,
+    out: Annotated[Optional[Path], typer.Option(help="Write every change to this file: CSV if it ends in .csv, else JSON.")] = None,
 ) -> None:
     """Re-run the current rules over stored items; show events that would appear or disappear."""
     from datetime import datetime, timezone
@@ -219,8 +221,9 @@ def replay(
         start = datetime.fromisoformat(since) if since else None
         if start is not None and start.tzinfo is None:
             start = start.replace(tzinfo=timezone.utc)
-        run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console())
-    except (TreatywatchError, ValueError) as exc:
+        run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply, Console(),
+                   limit=max(0, limit), out=out)
+    except (TreatywatchError, ValueError, OSError) as exc:
         _fail(exc)
 
 
