@@ -136,20 +136,24 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
 
 
-def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float | None, float, str]:
-    """(seconds to the first POST or None, seconds to exit, stderr tail) of one `treatywatch run`."""
+def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float | None, float, float, str]:
+    """(seconds to the first POST or None, seconds to exit, CPU-s of the run process, stderr tail)."""
     hook.posts.clear()
     hook.event.clear()
+    err = work / "stderr.txt"
     t0 = time.perf_counter()
-    proc = subprocess.run([*command(), "run", "--sources", str(work / "sources.yaml"), "--alerts",
-                           str(work / "alerts.yml"), "--db", str(work / "data" / "tw.duckdb"),
-                           "--config-dir", str(ROOT / "config")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    with err.open("w") as fh, open(os.devnull, "w") as null:
+        proc = subprocess.Popen([*command(), "run", "--sources", str(work / "sources.yaml"), "--alerts",
+                                 str(work / "alerts.yml"), "--db", str(work / "data" / "tw.duckdb"),
+                                 "--config-dir", str(ROOT / "config")],
+                                cwd=ROOT, env=env, stdout=null, stderr=fh, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
     total = time.perf_counter() - t0
     first = hook.posts[0][0] - t0 if hook.posts else None
-    if proc.returncode != 0:
-        print(f"   run exited {proc.returncode}: {proc.stderr[-800:]}", flush=True)
-    return first, total, proc.stderr.strip()[-300:]
+    tail = err.read_text(errors="replace").strip()
+    if os.waitstatus_to_exitcode(status) != 0:
+        print(f"   run exited {os.waitstatus_to_exitcode(status)}: {tail[-800:]}", flush=True)
+    return first, total, usage.ru_utime + usage.ru_stime, tail[-300:]
 
 
 def stop_keeper(data_dir: pathlib.Path) -> None:
@@ -207,25 +211,27 @@ def main() -> int:
                    PREFECT_SERVER_ANALYTICS_ENABLED="false", TREATYWATCH_PREFECT_IDLE_MINUTES="5")
         try:
             print(f"-- {mode}: warm-up run ({args.feeds} feeds, cold, no event)", flush=True)
-            _, first_total, tail = one_run(work, env, hook)
+            _, first_total, _, tail = one_run(work, env, hook)
             print(f"   {first_total:.2f} s", flush=True)
             result[f"{mode}_first_run_s"] = first_total
-            alerts, totals = [], []
+            alerts, totals, cpus = [], [], []
             for t in range(args.trials):
                 feeds.add_event(t % args.feeds, trial)
                 trial += 1
-                to_alert, total, tail = one_run(work, env, hook)
+                to_alert, total, cpu, tail = one_run(work, env, hook)
                 print(f"   trial {t + 1}: alert after {to_alert if to_alert is None else round(to_alert, 2)} s, "
-                      f"run {total:.2f} s", flush=True)
+                      f"run {total:.2f} s, {cpu:.2f} CPU-s", flush=True)
                 if to_alert is None:
                     print(f"   no POST arrived; stderr: {tail}", flush=True)
                     ok = False
                     continue
                 alerts.append(to_alert)
                 totals.append(total)
+                cpus.append(cpu)
             if alerts:
                 result[f"{mode}_alert"] = stats(alerts)
                 result[f"{mode}_run"] = stats(totals)
+                result[f"{mode}_cpu"] = stats(cpus)
         finally:
             stop_keeper(work / "data")
             shutil.rmtree(work, ignore_errors=True)
@@ -236,7 +242,8 @@ def main() -> int:
     for mode in args.modes.split(","):
         if f"{mode}_alert" in result:
             print(f"  {mode:9} time-to-alert {fmt(result[f'{mode}_alert'])} | whole run {fmt(result[f'{mode}_run'])}"
-                  f" | first run {result[f'{mode}_first_run_s']:.2f} s")
+                  f" | run CPU {result[f'{mode}_cpu']['median']:.2f} CPU-s | first run {result[f'{mode}_first_run_s']:.2f} s")
+    print(f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (wall-clock figures stretch with it)")
     print("RESULT " + json.dumps(result))
     return 0 if ok else 1
 

@@ -106,6 +106,7 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
                 r["keep_alert"]["median"] <= 3)
             add("  whole `treatywatch run`, kept server", spread(r["keep_run"], ".2f", " s"), "<= 8 s",
                 r["keep_run"]["median"] <= 8)
+            add("  CPU of that run process", spread(r["keep_cpu"], ".2f", " CPU-s"))
             add("  first run (starts the kept server)", f"{r['keep_first_run_s']:.2f} s")
         if "ephemeral_alert" in r:
             add("  floor/peer: ephemeral API (old default)", spread(r["ephemeral_alert"], ".2f", " s"))
