@@ -37,7 +37,7 @@ def run(
     except TreatywatchError as exc:  # e.g. a health threshold in the environment that is not a number
         _fail(exc)
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
-    from flows.cli.prefect_api import run_api
+    from flows.cli.prefect_api import prewarm, run_api
 
     with run_api(settings.db_path.resolve().parent, say=lambda line: err.print(line, highlight=False)) as api:
         # while a kept local server is found (or started) in a thread: import Prefect, load the rules
@@ -49,6 +49,7 @@ def run(
             load_cached_extractor(settings.config_dir)
         except TreatywatchError:
             pass  # the flow reports a bad rules file itself
+        prewarm()
         with api.settings():
             try:
                 summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))

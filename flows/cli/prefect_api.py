@@ -9,6 +9,7 @@ loads the rules. If none can be had in time the run falls back to Prefect's ephe
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -62,6 +63,27 @@ def run_api(data_dir: Path, say: Callable[[str], None]) -> Iterator[RunApi]:
         stack.enter_context(keeper.lease(data_dir))  # before the lookup: the keeper must not stop it now
         pool = stack.enter_context(ThreadPoolExecutor(1))
         yield RunApi(data_dir, pool.submit(_find_or_start, data_dir, say), say)
+
+
+def prewarm() -> threading.Thread:
+    """Load apprise's plugin registry in a thread while the flow engine waits on the API server.
+
+    Creating the flow run is a few HTTP round trips to the server (another process, another core);
+    apprise loads all of its ~100 plugin modules on the first URL it parses (~0.1-0.3 s), which
+    would otherwise happen inside the flow, before the first alert. apprise's manager holds a lock,
+    so the flow's own parse waits for this load instead of repeating it.
+    """
+    def load() -> None:
+        try:
+            from apprise.manager_plugins import NotificationManager
+
+            NotificationManager().load_modules()  # a singleton: the one apprise's parsers use
+        except Exception:  # only a head start: the flow loads what it needs itself
+            pass
+
+    thread = threading.Thread(target=load, name="treatywatch-prewarm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _find_or_start(data_dir: Path, say: Callable[[str], None]) -> str | None:
