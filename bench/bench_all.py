@@ -5,8 +5,8 @@ Runs each bench as its own process (so one's memory and Prefect state do not col
 one after the other (the machine has 2 cores), keeps each one's full output under bench/out/, and
 reads its figures from its output: bench_ingest.py prints text lines, the others end with
 `RESULT {json}`. Peak RSS is the whole process tree's (bench/proctree.py samples /proc: the bench
-process plus its children, e.g. Prefect's ephemeral server, added up). Each bench's output is
-streamed to the terminal as it runs (progress), and kept in bench/out/<name>.txt.
+process plus its children, e.g. Prefect's ephemeral server, added up). While a bench runs, a line
+every 10 s says `[i/n] name: N s; latest line`; its full output is kept in bench/out/<name>.txt.
 What each figure measures and leaves out: bench/README.md.
 """
 
@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import re
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -38,6 +39,7 @@ class Bench:
     peak_mb: float = 0.0  # the process tree's
     cpu_s: float = 0.0
     code: int | None = None
+    script: pathlib.Path | None = None  # default bench/bench_<name>.py
 
     def result(self) -> dict:
         lines = [ln for ln in self.output.splitlines() if ln.startswith("RESULT ")]
@@ -48,24 +50,39 @@ class Bench:
         return float(m.group(group)) if m else None
 
 
-def run(bench: Bench, quick: bool) -> None:
-    """Run one bench as a child, output to bench/out/<name>.txt and the terminal, process-tree RSS sampled."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    log = OUT / f"{bench.name}.txt"
-    cmd = [sys.executable, str(ROOT / "bench" / f"bench_{bench.name}.py"), *bench.args, *(bench.quick if quick else [])]
-    print(f"-- {bench.name}: {' '.join(cmd[1:])}", flush=True)
+def run(bench: Bench, quick: bool, index: int = 1, total: int = 1, *, every: float = 10.0, out_dir: pathlib.Path = OUT,
+        say: Callable[[str], None] = lambda line: print(line, flush=True)) -> None:
+    """Run one bench as a child, output to bench/out/<name>.txt, CPU time and process-tree RSS measured
+    (bench/proctree.py, in a thread); every `every` seconds say how long it has been running and its
+    latest output line, so a long bench visibly progresses."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = out_dir / f"{bench.name}.txt"
+    script = bench.script or ROOT / "bench" / f"bench_{bench.name}.py"
+    cmd = [sys.executable, str(script), *bench.args, *(bench.quick if quick else [])]
+    say(f"-- [{index}/{total}] {bench.name}: {' '.join(cmd[1:])}")
+    t0 = time.perf_counter()
+    measured: list[proctree.Measured] = []
     with log.open("w") as out:
-        tail = subprocess.Popen(["tail", "-n", "+1", "-f", str(log)], stdout=sys.stdout)  # progress
-        try:
-            m = proctree.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        finally:
-            time.sleep(0.3)  # let tail print the last lines
-            tail.terminate()
-            tail.wait()
+        waiter = threading.Thread(target=lambda: measured.append(proctree.run(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)), daemon=True)
+        waiter.start()
+        while True:
+            waiter.join(timeout=every)  # wakes when the bench ends, or to report progress
+            if not waiter.is_alive():
+                break
+            say(f"   [{index}/{total}] {bench.name}: {time.perf_counter() - t0:.0f} s; {_last_line(log)}")
+    if not measured:
+        raise RuntimeError(f"bench {bench.name} could not be started: {cmd}")
+    m = measured[0]
     bench.seconds, bench.code, bench.peak_mb, bench.cpu_s = m.wall_s, m.code, m.tree_peak_mb, m.cpu_s
     bench.output = log.read_text(errors="replace")
-    if bench.code != 0:
-        print(f"   exit {bench.code}; see {log}", flush=True)
+    say(f"   [{index}/{total}] {bench.name}: done in {bench.seconds:.0f} s" + ("" if bench.code == 0 else
+        f", exit {bench.code}; see {log}"))
+
+
+def _last_line(log: pathlib.Path) -> str:
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    return lines[-1][:100] if lines else "(no output yet)"
 
 
 def spread(r: dict | None, spec: str = ".0f", unit: str = "") -> str:
@@ -185,8 +202,8 @@ def main() -> int:
         print("-- backlog skipped: the dask extra is not installed (pip install -e '.[dask]')")
         args.skip.append("backlog")
     benches = {b.name: b for b in plan if b.name not in args.skip}
-    for b in benches.values():
-        run(b, args.quick)
+    for i, b in enumerate(benches.values(), 1):
+        run(b, args.quick, i, len(benches))
     print_table(table(benches), benches)
     return 0 if all(b.code == 0 for b in benches.values()) else 1
 

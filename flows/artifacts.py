@@ -1,4 +1,4 @@
-"""Prefect artifacts of a monitor run: a markdown summary and a table of new events, for the UI.
+"""Prefect artifacts of a monitor run: a markdown summary, a table of new events and a link to the report.
 
 Rendering is plain functions over the run summary (tested without Prefect); `publish_run_artifacts`
 is the thin Prefect edge. Feed text is untrusted: it is escaped before it goes into markdown.
@@ -7,10 +7,17 @@ is the thin Prefect edge. Feed text is untrusted: it is escaped before it goes i
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flows.settings import Settings
+    from parsers.extract.engine import Extractor
 
 SUMMARY_KEY = "monitor-summary"  # artifact keys: lowercase letters, digits, dashes
 EVENTS_KEY = "monitor-new-events"
+REPORT_KEY = "monitor-report"
 MAX_TABLE_ROWS = 500
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -91,11 +98,20 @@ def event_rows(summary: SummaryLike, titles: dict[str, str] | None = None) -> li
             "type": e.type,
             "actor": e.actor,
             "counterparts": ", ".join(e.counterparts),
+            "instrument": _instrument(e),
             "confidence": round(float(e.confidence), 2),
             "evidence": md_escape(e.evidence, 160),
             "item": md_escape(titles.get(se.item_id, se.item_id), 120),
         })
     return rows
+
+
+def _instrument(e: Any) -> str:
+    """'Treaty on Open Skies (multilateral, OPEN_SKIES)'; '' when the event names none."""
+    i = getattr(e, "instrument", None)
+    if i is None or not (i.text or i.id):
+        return ""
+    return md_escape(f"{i.text or i.id} ({i.kind}" + (f", {i.id})" if i.id else ")"), 120)
 
 
 def item_titles(summary: SummaryLike) -> dict[str, str]:
@@ -110,3 +126,27 @@ def publish_run_artifacts(summary: SummaryLike) -> None:
     create_markdown_artifact(summary_markdown(summary), key=SUMMARY_KEY, description="treatywatch run summary")
     # always published, even empty: the latest table under the key must be this run's, not an older one's
     create_table_artifact(event_rows(summary), key=EVENTS_KEY, description="new events of this run")
+
+
+def publish_report(settings: Settings, extractor: Extractor, *, now: datetime) -> Path | None:
+    """Rewrite the HTML report (last `report_days` days) and link it as an artifact; never fails the run."""
+    if settings.report_path is None:
+        return None
+    from prefect import get_run_logger
+    from prefect.artifacts import create_link_artifact
+
+    from flows.alerts.views import instrument_labels
+    from flows.report.build import build_report, default_cache_dir
+    from flows.report.data import Scope
+
+    path = settings.report_path.resolve()
+    try:
+        got = build_report(settings.db_path, path, Scope(since=now - timedelta(days=settings.report_days)),
+                           extractor=extractor, cache_dir=default_cache_dir(), now=now,
+                           labels=instrument_labels(settings.config_dir))
+    except Exception as exc:  # the report is a view: a failure is logged, the run's work stands
+        get_run_logger().warning("report not written to %s: %s", path, exc)
+        return None
+    create_link_artifact(path.as_uri(), link_text=f"report: {got['clusters']} clusters, last {settings.report_days} days",
+                         key=REPORT_KEY, description="treatywatch HTML report (self-contained file)")
+    return path

@@ -93,7 +93,7 @@ def write_events(db_path: Path, events: list[storage.StoredEvent]) -> int:
             storage._insert_events(con, fresh)  # noqa: SLF001 - the same batched insert a run uses
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            db.rollback_quietly(con)
             raise
     return len(fresh)
 

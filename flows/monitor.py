@@ -6,21 +6,25 @@ stops the others: its failure is a row in `fetches` and a line in the run summar
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
 from flows import replay
 from flows.store import runlock
 from flows.store import ledger
 from flows.store import storage
-from flows.store import db
+from flows.store import db, pages
+from flows.stopping import Stop
 from flows.alerts.plan import HealthNotice, ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_run_artifacts
+from flows.artifacts import publish_report, publish_run_artifacts
 from flows.alerts.delivery import DeliveryReport, deliver
+from flows.alerts.views import instrument_labels
 from flows.ingest.health import HealthEvent
 from flows.ingest.run import Ingested, SourceFetch, ingest
 from flows.settings import load_settings
@@ -44,10 +48,18 @@ class RunSummary:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     ingested: Ingested = field(default_factory=Ingested)
     skipped: str = ""  # why the run did not happen (another run held the database), else ""
+    not_enabled: list[str] = field(default_factory=list)  # ids with `enabled: false` in the sources file
+    horizon_days: int | None = None  # first-run alert horizon (settings), for the summary's explanation
+    interrupted: int | None = None  # the signal that stopped the run early (finished batches are stored)
 
     @property
     def failed_sources(self) -> list[SourceFetch]:
         return [f for f in self.fetches if not f.record.ok]
+
+    @property
+    def blocked(self) -> int:
+        """Feed redirects and article links refused by the SSRF guard (error kind 'blocked')."""
+        return sum(1 for r in self.ingested.records if r.error_kind == "blocked")
 
 
 def runnable_sources(sources: Sequence[Source]) -> tuple[list[Source], list[Source]]:
@@ -77,10 +89,22 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     """One pass over every configured source; secrets are read from the environment, not parameters."""
     settings = load_settings(sources=sources, alerts=alerts, db=db_path, config_dir=config_dir)
     logger = get_run_logger()
+    try:
+        return _run(settings, logger, groups)
+    except db.StorageError as exc:  # disk full, read-only, damaged: one line, no traceback in the log
+        logger.error("%s", exc)
+        return Failed(message=str(exc), data=exc)
+
+
+def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN001
+    """The run itself: batches of sources fetched, stored with their alerts, then delivery."""
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
 
-    source_list, skipped = runnable_sources(in_groups(load_sources(settings.sources_file), groups))
+    configured = in_groups(load_sources(settings.sources_file), groups)
+    source_list, skipped = runnable_sources(configured)
+    summary.not_enabled = [s.id for s in configured if not s.enabled]
+    summary.horizon_days = settings.alert_horizon_days
     for s in skipped:
         logger.warning("source %s: kind %r is not implemented yet; skipped", s.id, s.kind)
     extractor = load_cached_extractor(settings.config_dir)
@@ -89,45 +113,101 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
     with db.connect(settings.db_path) as con:
         last_success = storage.last_successful_run(con)
 
-    got = ingest(source_list, settings, run_id=run.run_id)
-    summary.fetches, summary.ingested = got.fetches, got
+    stop, pages_left = Stop(), settings.max_pages_per_run
+    with stop.handling():
+        for number, batch in enumerate(batches(source_list, settings.commit_every)):
+            if stop.requested():
+                break
+            got = ingest(batch, settings, run_id=run.run_id, stop=stop, page_allowance=max(pages_left, 0))
+            pages_left -= got.pages_fetched
+            beat = heartbeat_notice(last_success, run.started_at, policy.max_silence) if number == 0 else None
+            _store_batch(settings, run, batch, got, summary, extractor, destinations, policy, beat)
+        summary.interrupted = stop.signal
+        if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
+            logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
+                           ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
+        if stop.requested():
+            logger.warning("stopped by signal %s: %d source(s) stored; the rest and pending alerts wait for the "
+                           "next run", stop.signal, len(summary.fetches))
+        else:
+            summary.delivery = deliver(settings.db_path, destinations, policy, stop=stop,
+                                       labels=instrument_labels(settings.config_dir))
+    _finish_run_row(settings, summary)
+    publish_run_artifacts(summary)
+    publish_report(settings, extractor, now=run.started_at)
+    from flows.cli.summary import one_line
+
+    logger.info("run summary%s: %s", f" ({', '.join(groups)})" if groups else "", one_line(summary))
+    return summary
+
+
+def batches(sources: Sequence[Source], size: int) -> list[list[Source]]:
+    """Sources in commit batches: each batch is stored before the next is fetched (at least one batch)."""
+    size = max(size, 1)
+    return [list(sources[i:i + size]) for i in range(0, len(sources), size)] or [[]]
+
+
+def _store_batch(settings, run: storage.RunRecord, batch: Sequence[Source], got: Ingested, summary: RunSummary,
+                 extractor: Extractor, destinations, policy, beat: HealthNotice | None) -> None:  # noqa: ANN001
+    """Extract, then store one batch with its alerts queued and its page backlog, in one transaction."""
     events = extract_all(got.items, extractor)
     with db.connect(settings.db_path) as con:
         known_events = storage.existing_event_ids(con, (e.event_id for e in events))
-    summary.new_events = [e for e in events if e.event_id not in known_events]
-
-    run.sources = source_list
+    summary.new_events += [e for e in events if e.event_id not in known_events]
+    run.sources = batch
     run.fetches, run.items, run.health = got.records, got.stored_items, got.health_rows
     run.events = events
-    group_of = {s.id: s.group for s in source_list}
+    group_of = {s.id: s.group for s in batch}
     meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
-    notices = [health_notice(t) for t in got.transitions]
-    if beat := heartbeat_notice(last_success, run.started_at, policy.max_silence):
-        notices.append(beat)
+    notices = [health_notice(t) for t in got.transitions] + ([beat] if beat else [])
 
     def queue_alerts(con) -> None:
-        # Every stored event never planned: this run's new ones plus any written by `replay --apply`.
+        # Every stored event never planned: this batch's new ones plus any written by `replay --apply`.
         unplanned = replay.unplanned_events(con)
         missing = {e.item_id for e in unplanned} - set(meta)
         for item_id, (source_id, group, seen) in storage.item_origins(con, missing).items():
             meta[item_id] = ItemMeta(source_id, group, seen)
-        summary.plan = plan(con, unplanned, meta, destinations, policy, now=run.started_at,
-                            quiet_items=got.quiet_item_ids)
-        summary.alerts_queued = ledger.insert(con, summary.plan.rows + health_rows(notices, destinations))
+        report = plan(con, unplanned, meta, destinations, policy, now=run.started_at, quiet_items=got.quiet_item_ids)
+        summary.plan = _merge_plans(summary.plan, report)
+        summary.alerts_queued += ledger.insert(con, report.rows + health_rows(notices, destinations))
+        pages.save(con, got.pages_deferred, got.pages_done)
 
     with db.connect(settings.db_path) as con:
         storage.write_run(con, run, within=queue_alerts)
-    summary.new_items = len(got.items)
-    if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
-        logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
-                       ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
+    _absorb(summary, got)
 
-    summary.delivery = deliver(settings.db_path, destinations, policy)
+
+def _merge_plans(total: PlanReport, more: PlanReport) -> PlanReport:
+    """One report for the run out of per-batch reports (list fields concatenated, counters added)."""
+    merged = {}
+    for f in dataclasses.fields(total):
+        a, b = getattr(total, f.name), getattr(more, f.name)
+        merged[f.name] = a + b if isinstance(a, (list, int)) and not isinstance(a, bool) else b
+    return dataclasses.replace(total, **merged)
+
+
+def _absorb(summary: RunSummary, got: Ingested) -> None:
+    """Add one stored batch to the run's summary."""
+    total = summary.ingested
+    summary.fetches += got.fetches
+    summary.new_items += len(got.items)
+    for name in ("fetches", "items", "skipped", "page_failures", "pages_deferred", "pages_done", "health_rows",
+                 "transitions"):
+        getattr(total, name).extend(getattr(got, name))
+    total.feed_hashes.update(got.feed_hashes)
+    total.quiet_item_ids |= got.quiet_item_ids
+    total.pages_fetched += got.pages_fetched
+
+
+def _finish_run_row(settings, summary: RunSummary) -> None:  # noqa: ANN001
+    """The run's totals over all batches (each batch's commit wrote its own counts)."""
+    feeds = storage.feed_fetches([f.record for f in summary.fetches])
+    ok = sum(f.ok for f in feeds)
     with db.connect(settings.db_path) as con:
-        con.execute("UPDATE runs SET alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
-                    [summary.delivery.sent, summary.delivery.failed, db.utcnow(), run.run_id])
-    publish_run_artifacts(summary)
-    return summary
+        con.execute("UPDATE runs SET sources_ok = ?, sources_failed = ?, new_items = ?, new_events = ?,"
+                    " alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
+                    [ok, len(feeds) - ok, summary.new_items, len(summary.new_events), summary.delivery.sent,
+                     summary.delivery.failed, db.utcnow(), summary.run_id])
 
 
 def health_notice(t: HealthEvent) -> HealthNotice:

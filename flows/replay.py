@@ -34,13 +34,13 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from flows.store import storage
 from flows.store import db
 from flows.extractor_cache import load_cached_extractor
 from parsers.extract.engine import Extractor
-from parsers.models import Event, ExtractionInput, Item, Official
+from parsers.models import Event, ExtractionInput, Item, Official, Instrument
 from parsers.config.routing import AlertPolicy, load_policy
 
 _ITEMS_SQL = (
@@ -189,7 +189,8 @@ def unplanned_events(con: duckdb.DuckDBPyConnection) -> list[storage.StoredEvent
     """
     rows = con.execute(
         "SELECT event_id, item_id, family, type, actor, counterparts, domain, stage, evidence, span_start, span_end,"
-        " confidence, rule, flags, officials, dates, lang, extractor_version FROM events e"
+        " confidence, rule, flags, officials, dates, lang, extractor_version, instrument_text, instrument_id,"
+        " instrument_kind FROM events e"
         " WHERE cluster_id IS NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.event_id = e.event_id)"
         " ORDER BY detected_at, event_id"
     ).fetchall()
@@ -200,7 +201,8 @@ def _event_of(r: tuple) -> Event:
     officials = tuple(Official(o["name"], o.get("role", ""), o.get("country")) for o in json.loads(r[14] or "[]"))
     return Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
                  evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
-                 officials=officials, dates=tuple(r[15] or ()), lang=r[16] or "en", extractor_version=r[17] or "")
+                 officials=officials, dates=tuple(r[15] or ()), lang=r[16] or "en", extractor_version=r[17] or "",
+                 instrument=Instrument(r[18] or "", r[19], r[20]) if r[20] else None)
 
 
 def alert_note(event: storage.StoredEvent, policy: AlertPolicy) -> str:
@@ -218,7 +220,7 @@ _COLUMNS = ("change", "item", "type", "actor", "counterparts", "conf", "rule", "
 
 
 def change_rows(part: ReplayDiff, policy: AlertPolicy) -> Iterator[tuple[str, ...]]:
-    """One row per change, in the columns of the table and of `--out`."""
+    """One row per change, in the columns of `--out` (the terminal shows the same fields as blocks)."""
     for se in part.appeared:
         e = se.event
         yield ("appears", se.item_id, e.type, e.actor, ",".join(e.counterparts), f"{e.confidence:.2f}", e.rule,
@@ -257,19 +259,17 @@ class DiffFile:
 
 def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, applied: bool,
                limit: int | None = None, alerting: int | None = None, out: Path | None = None) -> None:
-    """A table of (at most `limit`) changes and a summary line that says what was (or would be) written."""
-    table = Table(title=f"replay with {result.extractor_version}", title_justify="left")
-    for col in _COLUMNS:
-        table.add_column(col, overflow="fold", ratio=3 if col == "evidence" else None)
+    """One short block per change (at most `limit`; readable at 80 columns and when piped), then a
+    summary line that says what was (or would be) written."""
     shown = 0
     for row in change_rows(result, policy):
         if limit is not None and shown >= limit:
             break
-        mark = "[green]+ appears[/]" if row[0] == "appears" else "[red]- disappears[/]"
-        table.add_row(mark, *row[1:8], row[8][:120])
+        if not shown:
+            console.print(Text(f"replay with {result.extractor_version}", style="bold"))
+        appears = row[0] == "appears"
+        _print_change(console, "+ appears" if appears else "- disappears", "green" if appears else "red", *row[1:])
         shown += 1
-    if shown:
-        console.print(table)
     changes = result.n_appeared + result.n_disappeared
     if alerting is None:
         alerting = sum(not alert_note(se, policy).startswith("none") for se in result.appeared)
@@ -283,6 +283,19 @@ def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, app
                       "`treatywatch run`; disappeared events are kept.", highlight=False)
     elif result.appeared:
         console.print("nothing written: add --apply to store the events that appear.", highlight=False)
+
+
+def _print_change(console: Console, change: str, colour: str, item_id: str, type_: str, actor: str,
+                  counterparts: str, confidence: str, rule: str, alert: str, evidence: str) -> None:
+    """A change (a row of change_rows) as a few labelled lines; text from feeds is printed verbatim, never as markup."""
+    head = Text(change, style=colour)
+    head.append(f"  {type_}: {actor} -> {counterparts or '-'}  (confidence {confidence})")
+    console.print(head, highlight=False)
+    for label, value in (("item", item_id), ("rule", rule), ("alert", alert), ("evidence", evidence[:300])):
+        line = Text(f"    {label + ':':<10}", style="dim")
+        line.append(value)
+        console.print(line, highlight=False, overflow="fold")
+    console.print()
 
 
 def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: datetime | None,

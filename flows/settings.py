@@ -47,35 +47,109 @@ class Settings:
     health_failing_at: float = 3.0  # `failing` + health alert
     health_disable_at: float = 10.0  # auto-disabled, then probed once a day
     health_backoff_after: float = 2.0  # from this score on, wait (growing) between attempts
+    run_lock_wait: float = 30.0  # seconds to wait for another run's lock (TREATYWATCH_RUN_LOCK_WAIT)
+    # Bounds on what one hostile or huge source can cost a run (flows/ingest): wall-clock seconds of
+    # requests per source, article pages per source and per run (the rest keep their summary and are
+    # fetched by later runs), entries kept per feed document.
+    source_budget_s: float = 120.0
+    max_pages_per_source: int = 50
+    max_pages_per_run: int = 500
+    max_items_per_feed: int = 1000
+    commit_every: int = 50  # sources per stored batch: a long run keeps what it did, a stop loses little
+    # The HTML report each monitor run rewrites (last `report_days` days) and links as an artifact; None = off.
+    report_path: Path | None = None
+    report_days: int = 30
 
 
 class SettingsError(TreatywatchError):
     """An environment variable with a value we cannot use; names the variable."""
 
 
+DEFAULT_RUN_LOCK_WAIT = 30.0  # seconds a run waits for another run's lock before it is skipped
+
+
 def _path(value: str | os.PathLike[str] | None, fallback: Path) -> Path:
     return Path(value) if value else fallback
 
 
-def _horizon(value: str) -> int | None:
-    """A whole number of days, or off/none for no horizon (every first-run item alerts)."""
-    return None if value.strip().lower() in ("off", "none", "") else int(value)
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _score(env: Mapping[str, str], name: str, field_name: str) -> float:
+def _default(field_name: str) -> object:
+    return next(f.default for f in fields(Settings) if f.name == field_name)
+
+
+class _Env:
+    """TREATYWATCH_* variables read through typed getters whose errors name the variable and the form."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, name: str) -> str | None:
+        value = self.env.get(ENV_PREFIX + name)
+        return value if value is not None and value.strip() else None
+
+    def fail(self, name: str, raw: str, expected: str) -> SettingsError:
+        return SettingsError(f"{ENV_PREFIX}{name}={raw!r}: expected {expected}")
+
+    def number(self, name: str, default: float, *, whole: bool = False, minimum: float = 0.0,
+               strict: bool = False, unit: str = "") -> float:
+        """A finite number >= minimum (> minimum when strict); whole numbers only when `whole`."""
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        form = ("a whole number" if whole else "a number") + (f" of {unit}" if unit else "")
+        bound = f" {'>' if strict else '>='} {_num(minimum)}"
+        try:
+            value = int(raw.strip()) if whole else float(raw)
+        except ValueError:
+            raise self.fail(name, raw, f"{form}{bound} (default {_num(default)})") from None
+        if value != value or value in (float("inf"), float("-inf")) or value < minimum or (strict and value == minimum):
+            raise self.fail(name, raw, f"{form}{bound} (default {_num(default)})")
+        return value
+
+    def numbers(self, name: str, default: tuple[float, ...], unit: str) -> tuple[float, ...]:
+        """A comma-separated list of numbers >= 0, e.g. "2,8"."""
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        try:
+            values = tuple(float(x) for x in raw.split(","))
+        except ValueError:
+            values = ()
+        if not values or any(not 0 <= v < float("inf") for v in values):
+            shown = ",".join(_num(v) for v in default)
+            raise self.fail(name, raw, f"comma-separated {unit} >= 0, e.g. {shown!r}")
+        return values
+
+    def horizon(self, name: str, default: int | None) -> int | None:
+        """A whole number of days, or off/none for no horizon (every first-run item alerts)."""
+        raw = self.env.get(ENV_PREFIX + name)
+        if raw is None:
+            return default
+        if raw.strip().lower() in ("off", "none", ""):
+            return None
+        try:
+            return int(self.number(name, 0, whole=True, unit="days"))
+        except SettingsError:
+            raise self.fail(name, raw, f"a whole number of days >= 0, or off (default {default})") from None
+
+
+def _score(env: _Env, name: str, field_name: str) -> float:
     """A health threshold from TREATYWATCH_<name>: a positive number of score points."""
-    default = next(f.default for f in fields(Settings) if f.name == field_name)
-    raw = env.get(ENV_PREFIX + name)
-    if raw is None or not raw.strip():
-        return default
+    default = float(_default(field_name))  # type: ignore[arg-type]
+    raw = env.raw(name)
     try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
+        return env.number(name, default, strict=True)
+    except SettingsError:
         raise SettingsError(f"{ENV_PREFIX}{name}={raw!r}: expected a positive number of score points "
-                            f"(a hard failure counts 1, a soft one 0.5; default {default:g})")
-    return value
+                            f"(a hard failure counts 1, a soft one 0.5; default {default:g})") from None
+
+
+def run_lock_wait(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a run waits for another run's lock (TREATYWATCH_RUN_LOCK_WAIT)."""
+    return _Env(os.environ if env is None else env).number("RUN_LOCK_WAIT", DEFAULT_RUN_LOCK_WAIT, unit="seconds")
 
 
 def load_settings(
@@ -86,29 +160,56 @@ def load_settings(
     config_dir: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Arguments beat TREATYWATCH_* variables, which beat the defaults under ./config and ./data."""
+    """Arguments beat TREATYWATCH_* variables, which beat the defaults under ./config and ./data.
+
+    Every TREATYWATCH_* variable is parsed here (and only here), so a bad value fails before anything
+    starts, with a SettingsError that names the variable and the form it expects.
+    """
     env = os.environ if env is None else env
+    e = _Env(env)
     cfg = _path(config_dir or env.get(ENV_PREFIX + "CONFIG_DIR"), Path("config"))
+    db_path = _path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb")
     alerts_path = _path(alerts or env.get(ENV_PREFIX + "ALERTS"), cfg / "alerts.yml")
+
+    def whole(name: str, field_name: str, unit: str, minimum: int = 0) -> int:
+        return int(e.number(name, _default(field_name), whole=True, minimum=minimum, unit=unit))  # type: ignore[arg-type]
+
+    def seconds(name: str, field_name: str) -> float:
+        return e.number(name, _default(field_name), strict=True, unit="seconds")  # type: ignore[arg-type]
+
     return Settings(
         config_dir=cfg,
         sources_file=_path(sources or env.get(ENV_PREFIX + "SOURCES"), cfg / "sources.yaml"),
         alerts_file=alerts_path if alerts_path.exists() or alerts else None,
-        db_path=_path(db or env.get(ENV_PREFIX + "DB"), Path("data") / "treatywatch.duckdb"),
+        db_path=db_path,
         routing_file=_path(env.get(ENV_PREFIX + "ROUTING"), cfg / "routing.yaml"),
         apprise_urls=env.get(ENV_PREFIX + "APPRISE_URLS") or None,
-        fetch_retries=int(env.get(ENV_PREFIX + "FETCH_RETRIES", 2)),
-        fetch_retry_delays=tuple(float(x) for x in env.get(ENV_PREFIX + "FETCH_RETRY_DELAYS", "2,8").split(",")),
-        alert_horizon_days=_horizon(env.get(ENV_PREFIX + "ALERT_HORIZON_DAYS", "30")),
-        fetch_per_host=int(env.get(ENV_PREFIX + "FETCH_PER_HOST", 4)),
-        connect_timeout=float(env.get(ENV_PREFIX + "CONNECT_TIMEOUT", 5)),
-        read_timeout=float(env.get(ENV_PREFIX + "READ_TIMEOUT", 10)),
-        total_timeout=float(env.get(ENV_PREFIX + "TOTAL_TIMEOUT", 30)),
-        max_bytes=int(env.get(ENV_PREFIX + "MAX_BYTES", 10_000_000)),
-        health_failing_at=_score(env, "HEALTH_FAILING_AT", "health_failing_at"),
-        health_disable_at=_score(env, "HEALTH_DISABLE_AT", "health_disable_at"),
-        health_backoff_after=_score(env, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
+        fetch_retries=whole("FETCH_RETRIES", "fetch_retries", "retries"),
+        fetch_retry_delays=e.numbers("FETCH_RETRY_DELAYS", _default("fetch_retry_delays"), "seconds"),  # type: ignore[arg-type]
+        alert_horizon_days=e.horizon("ALERT_HORIZON_DAYS", _default("alert_horizon_days")),  # type: ignore[arg-type]
+        fetch_per_host=whole("FETCH_PER_HOST", "fetch_per_host", "requests", minimum=1),
+        connect_timeout=seconds("CONNECT_TIMEOUT", "connect_timeout"),
+        read_timeout=seconds("READ_TIMEOUT", "read_timeout"),
+        total_timeout=seconds("TOTAL_TIMEOUT", "total_timeout"),
+        max_bytes=whole("MAX_BYTES", "max_bytes", "bytes", minimum=1),
+        run_lock_wait=run_lock_wait(env),
+        health_failing_at=_score(e, "HEALTH_FAILING_AT", "health_failing_at"),
+        health_disable_at=_score(e, "HEALTH_DISABLE_AT", "health_disable_at"),
+        health_backoff_after=_score(e, "HEALTH_BACKOFF_AFTER", "health_backoff_after"),
+        source_budget_s=seconds("SOURCE_BUDGET", "source_budget_s"),
+        max_pages_per_source=whole("MAX_PAGES_PER_SOURCE", "max_pages_per_source", "pages"),
+        max_pages_per_run=whole("MAX_PAGES_PER_RUN", "max_pages_per_run", "pages"),
+        max_items_per_feed=whole("MAX_ITEMS_PER_FEED", "max_items_per_feed", "entries", minimum=1),
+        commit_every=whole("COMMIT_EVERY", "commit_every", "sources", minimum=1),
+        report_path=_report_path(env.get(ENV_PREFIX + "REPORT"), db_path),
     )
+
+
+def _report_path(value: str | None, db_path: Path) -> Path | None:
+    """TREATYWATCH_REPORT: a file path, or off/none; by default report.html beside the database."""
+    if value is None or not value.strip():
+        return db_path.parent / "report.html"
+    return None if value.strip().lower() in ("off", "none", "no", "false") else Path(value)
 
 
 def apply_prefect_defaults(env: dict[str, str] | None = None, *, home: Path | None = None) -> None:

@@ -7,3 +7,11 @@ class TreatywatchError(Exception):
 
 class ConfigError(TreatywatchError):
     """A config file (sources, rules, gazetteer, alerts) is missing or invalid; says file and field."""
+
+
+class InputError(TreatywatchError):
+    """Input handed to a command (a text file, a JSONL line, an option value) cannot be used; says which."""
+
+
+class StorageError(TreatywatchError):
+    """The database path cannot be created or written (missing permission, read-only filesystem)."""

@@ -51,6 +51,9 @@ class Source:
     # Kind-specific settings as sorted (key, value) pairs (html `listing`, `pravo` query), validated
     # by parsers.sources; tuples keep Source hashable and frozen.
     options: tuple[tuple[str, Any], ...] = ()
+    # Links and redirects found in this source's content may lead to private addresses (an intranet
+    # feed); otherwise only the source's own scheme+host+port may, every other host must be public.
+    allow_private_links: bool = False
 
     def option(self, key: str, default: Any = None) -> Any:
         """One kind-specific setting."""
@@ -61,7 +64,7 @@ class Source:
 class FetchError:
     """A classified failure; `kind` is stable (used in SQL and health scoring)."""
 
-    kind: str  # timeout | connect | http_status | too_large | redirects | not_a_feed | parse | scheme | io
+    kind: str  # timeout | connect | blocked | http_status | too_large | redirects | not_a_feed | parse | scheme | io
     message: str
     transient: bool = False
     # Seconds the server asked us to wait (HTTP Retry-After on 429/503), when it said so.
@@ -103,6 +106,8 @@ class Item:
     lang: str | None = None
     # True when `text` is only a feed summary and the page should be fetched for the body.
     needs_full_text: bool = False
+    # The feed's date could not be true (year 0001, far future): `published` is the fetch time instead.
+    date_doubtful: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -114,6 +119,21 @@ class Official:
     name: str
     role: str = ""
     country: str | None = None
+
+
+InstrumentKind = Literal["bilateral", "multilateral", "organisation"]
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """Which treaty, agreement or body an event is about: the analyst must tell the CFE from the WHO."""
+
+    text: str  # as written in the evidence (or title); "" when the text names no instrument
+    id: str | None = None  # registry id (config/registry/) when known
+    kind: InstrumentKind = "bilateral"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "id": self.id, "kind": self.kind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,8 @@ class Event:
     extractor_version: str = ""
     # One entry per `dates` item: "day", "month" or "year" (a month-only date is stored as day 1).
     date_precision: tuple[str, ...] = ()
+    # The treaty, agreement or body concerned; the engine always sets it (None only in hand-made records).
+    instrument: Instrument | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -147,6 +169,7 @@ class Event:
         out["officials"] = [asdict(o) for o in self.officials]
         out["dates"] = [d.isoformat() for d in self.dates]
         out["date_precision"] = list(self.date_precision)
+        out["instrument"] = self.instrument.to_json() if self.instrument is not None else None
         return out
 
     @property

@@ -38,3 +38,22 @@ def test_resend_queues_an_uncertain_alert_once(db_path):
 def test_resend_refuses_what_it_must_not_touch(db_path, alert_id, message):
     result = CliRunner().invoke(app, ["alerts", "--resend", alert_id, "--db", str(db_path)])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_unknown_status_is_an_error_naming_the_choices(db_path):
+    result = CliRunner().invoke(app, ["alerts", "--status", "bogus", "--db", str(db_path)])
+    assert result.exit_code == 2
+    assert "--status 'bogus': expected one of pending, sending, sent, uncertain, superseded, given_up" in result.output
+
+
+def test_a_waiting_alert_shows_its_next_attempt_and_why(db_path):
+    from datetime import timedelta, timezone
+
+    with db.connect(db_path) as con:
+        ledger.insert(con, [ledger.LedgerRow("a-wait", "event", "c2", "new", "d2", "mailto://****", "termination")])
+        ledger.mark_failed(con, ["a-wait"], "refused", max_attempts=5, retry_in=timedelta(minutes=10))
+        (due,) = con.execute("SELECT not_before FROM alerts WHERE alert_id = 'a-wait'").fetchone()
+    result = CliRunner().invoke(app, ["alerts", "--status", "pending", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "next attempt" in result.output and "refused" in result.output
+    assert f"{due.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z" in result.output

@@ -75,7 +75,7 @@ def test_email_arrives_with_title_as_subject_and_escaped_html_and_text(smtp_serv
     assert "&lt;!channel&gt;" in html
     # text/plain is not interpreted: the title arrives as literal characters, not markup
     assert INJECTION in text
-    for fact in ("Czechia (CZ)", "SELECT * FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';",
+    for fact in ("Czechia (CZ)", "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';",
                  "https://news.example.org/2025/03/russia-ends-agreements?src=rss&lang=en", "treatywatch query"):
         assert fact in text, fact
 

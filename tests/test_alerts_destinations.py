@@ -35,7 +35,7 @@ def test_yaml_tags_are_parsed_per_url():
     mails = [d for d in dests if d.channel == "email"]
     assert len(dests) == 5
     assert mails[0].tags == {"termination", "health"}
-    assert [d.tags for d in mails[1:]] == [{"a"}, {"b"}]
+    assert [d.tags for d in mails[1:]] == [{"health"}, {"always"}]
     assert by_channel(dests)["slack"][0].tags == {"partnership"}
     assert by_channel(dests)["generic"][0].tags == DEFAULT_TAGS
 
@@ -74,9 +74,9 @@ def test_env_splits_on_any_whitespace_and_merges_duplicates():
 
 
 def test_file_and_env_are_combined():
-    dests = load_destinations(FIXTURES / "tags.yml", "digest=json://127.0.0.1:9/digest")
+    dests = load_destinations(FIXTURES / "tags.yml", "partnership=json://127.0.0.1:9/partners")
     assert len(dests) == 6
-    assert [d.display for d in routes(dests, "digest")] == [dests[-1].display]
+    assert dests[-1].tags == {"partnership"} and dests[-1] in routes(dests, "partnership")
 
 
 @pytest.mark.parametrize(
@@ -198,3 +198,20 @@ def test_scrub_removes_every_secret_part_of_a_url(url, secrets):
     text = "failed at " + " and ".join(sorted(secrets)) + " via " + dest.url
     cleaned = scrub(text, found)
     assert not any(s in cleaned for s in secrets)
+
+
+@pytest.mark.parametrize(("alerts_yaml", "env", "where"), [
+    ('version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton, health\n', None, "alerts.yml: entry 1"),
+    (None, "json://127.0.0.1:9/ok terminaton=json://127.0.0.1:9/hook", "TREATYWATCH_APPRISE_URLS: entry 2"),
+])
+def test_an_unknown_tag_is_an_error_listing_the_known_ones(tmp_path, alerts_yaml, env, where):
+    path = None
+    if alerts_yaml:
+        path = tmp_path / "alerts.yml"
+        path.write_text(alerts_yaml, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_destinations(path, env)
+    message = str(caught.value)
+    assert where in message
+    assert "unknown tag(s) 'terminaton' (did you mean 'termination'?)" in message
+    assert "known tags: always, health, partnership, termination" in message

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from apprise.conversion import markdown_to_html
 
-from flows.alerts.render import SLACK_MAX, AlertView, RenderError, party_label, render, title_for
+from flows.alerts.render import SLACK_MAX, AlertView, RenderError, party_label, render, render_digest, title_for
 from parsers.models import Official
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
@@ -86,7 +86,7 @@ def test_body_carries_the_facts(channel):
 @pytest.mark.parametrize("channel", ["email", "generic"])
 def test_mail_and_markdown_show_the_duckdb_snippet(channel):
     body = render(load_view(), channel).body
-    snippet = "SELECT * FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
+    snippet = "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';"
     assert snippet in body.replace("&#39;", "'")
 
 
@@ -201,3 +201,52 @@ def test_long_evidence_is_cut_with_an_ellipsis_in_slack_and_console():
         assert "word…" in render(view, channel).body
     assert "word…" not in render(view, "email").body
     assert "word…" in render(load_view(evidence="word " * 1000), "email").body
+
+
+FLAG_SENTENCE = "The text says ten EU countries but names 11; Norway and the United Kingdom are not EU members."
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_flags_are_said_in_plain_words(channel):
+    view = load_view(flags=("claimed_count_mismatch:10!=11", "not_in_group:EU:GB,NO"))
+    body = render(view, channel).body
+    assert FLAG_SENTENCE in body.replace("\\", "")  # markdown escapes are not part of the words
+    assert "claimed_count_mismatch" not in body and "not_in_group" not in body
+
+
+@pytest.mark.parametrize(("channel", "source_line"), [("slack", "*Source:*"), ("console", "  source:"),
+                                                      ("generic", "**Source:**")])
+def test_a_blank_line_separates_evidence_from_source(channel, source_line):
+    body = render(load_view(), channel).body
+    assert f"\n\n{source_line}" in body
+
+
+@pytest.mark.parametrize(("changes", "title"), [
+    ({"type": "withdrawal", "counterparts": ("CFE",), "instrument_id": "CFE", "instrument_kind": "multilateral",
+      "instrument_text": "Договора об обычных вооруженных силах в Европе", "instrument_label": "the CFE Treaty"},
+     "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"),
+    ({"type": "suspension", "actor": "AM", "counterparts": ("CSTO",), "instrument_id": "CSTO",
+      "instrument_kind": "organisation", "instrument_text": "CSTO"},
+     "Suspension: Armenia (AM) suspends CSTO (organisation)"),
+    ({"counterparts": ("BG",), "instrument_text": "long-standing military agreements", "instrument_kind": "bilateral"},
+     "Termination: Russia (RU) ends long-standing military agreements (bilateral) with Bulgaria (BG)"),
+    ({"counterparts": ("BG",), "instrument_kind": "bilateral"},
+     "Termination: Russia (RU) ends military agreements with Bulgaria (BG)"),
+])
+def test_title_names_the_instrument(changes, title):
+    view = load_view(**changes)
+    assert title_for(view) == title
+    for channel in CHANNELS:
+        assert render(view, channel).title == title
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_body_names_the_instrument_and_escapes_its_text(channel):
+    view = load_view(type="withdrawal", counterparts=("OAS",), instrument_id="OAS", instrument_kind="organisation",
+                     instrument_text="the <b>OAS</b> & co", instrument_label="the Organization of American States")
+    body = render(view, channel).body
+    assert "the Organization of American States (organisation, registry id OAS)" in body
+    assert "<b>OAS</b>" not in body or channel == "console"
+    assert "the Organization of American States (OAS)" in body  # the counterpart, labelled
+    digest = render_digest([view], channel).body
+    assert "withdraws from the Organization of American States (organisation)" in digest

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from flows.artifacts import EVENTS_KEY, SUMMARY_KEY, counts, event_rows, md_escape, summary_markdown
+from flows.artifacts import EVENTS_KEY, REPORT_KEY, SUMMARY_KEY, counts, event_rows, md_escape, summary_markdown
 from tests.support import REPO
 
 SEED_FEED = REPO / "seeds" / "russia-terminates-military-agreements.xml"
@@ -81,19 +81,29 @@ def test_skipped_run_says_why():
 def test_event_rows_use_item_titles_and_escape_evidence():
     s = Summary(new_events=[stored("i1", evidence="See [here](http://x) | now", counterparts=("RU", "BY"))])
     rows = event_rows(s, titles={"i1": "Oslo *ends* pact"})
-    assert rows == [{"type": "termination", "actor": "NO", "counterparts": "RU, BY", "confidence": 0.88,
+    assert rows == [{"type": "termination", "actor": "NO", "counterparts": "RU, BY", "instrument": "", "confidence": 0.88,
                      "evidence": r"See \[here\]\(http://x\) \| now", "item": r"Oslo \*ends\* pact"}]
+
+
+def test_event_rows_name_the_instrument():
+    from parsers.models import Instrument
+
+    withdrawal = stored("i1", counterparts=("OPEN_SKIES",))
+    withdrawal.event.instrument = Instrument("the Treaty on Open Skies", "OPEN_SKIES", "multilateral")
+    (row,) = event_rows(Summary(new_events=[withdrawal]), titles={})
+    assert row["instrument"] == r"the Treaty on Open Skies \(multilateral, OPEN\_SKIES\)"
 
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_a_monitor_run_publishes_both_artifacts(tmp_path, monkeypatch):
+def test_a_monitor_run_publishes_its_artifacts_and_the_report(tmp_path, monkeypatch):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from flows.monitor import monitor
 
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
+    monkeypatch.delenv("TREATYWATCH_REPORT", raising=False)
     sources = tmp_path / "sources.yaml"
     sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, '
                        f'full_text: never}}\n', encoding="utf-8")
@@ -107,7 +117,10 @@ def test_a_monitor_run_publishes_both_artifacts(tmp_path, monkeypatch):
         arts = client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
     by_key = {a.key: a for a in arts}
-    assert set(by_key) == {SUMMARY_KEY, EVENTS_KEY}
+    assert set(by_key) == {SUMMARY_KEY, EVENTS_KEY, REPORT_KEY}
+    report = tmp_path / "report.html"  # by default beside the database, rewritten by every run
+    assert report.as_uri() in by_key[REPORT_KEY].data and "3 clusters" in by_key[REPORT_KEY].data
+    assert report.stat().st_size > 100_000
     assert f"| 1 | 0 | 1 | {len(summary.new_events)} |" in by_key[SUMMARY_KEY].data
     table = by_key[EVENTS_KEY].data
     assert len(summary.new_events) == 3 and all(e.event.type in str(table) for e in summary.new_events)

@@ -39,6 +39,7 @@ def test_repository_config_passes(conf, tmp_path):
                                                  "schedules": OK, "database": OK, "prefect": OK}
     assert "does not exist yet" in got["database"][1]
     assert "json://" in got["alerts"][1]
+    assert "registry bodies" in got["rules"][1]
 
 
 @pytest.mark.parametrize(("file", "content", "check", "message"), [
@@ -47,6 +48,9 @@ def test_repository_config_passes(conf, tmp_path):
     ("alerts.yml", 'version: 1\nurls:\n  - "nosuchscheme://x":\n      - tag: termination\n', "alerts", "nosuchscheme"),
     ("schedules.yaml", "schedules:\n  - {name: a, groups: [legal]}\n", "schedules", "exactly one of interval"),
     ("rules/common.yaml", "rules: [\n", "rules", "common.yaml"),
+    ("alerts.yml", 'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton\n', "alerts",
+     "unknown tag(s) 'terminaton' (did you mean 'termination'?)"),
+    ("registry/bodies.yaml", "entries:\n  - {id: XYZ, kind: club}\n", "rules", "bodies.yaml: entry 1 (XYZ)"),
 ])
 def test_a_broken_file_is_an_error_naming_it(conf, tmp_path, file, content, check, message):
     (conf / file).write_text(content, encoding="utf-8")

@@ -51,7 +51,7 @@ def test_extract_jsonl_writes_one_line_per_input_in_order(tmp_path):
     assert {e["actor"] for e in out[2]["events"]} | {c for e in out[2]["events"] for c in e["counterparts"]} == {"RU", "IN"}
 
 
-@pytest.mark.parametrize("content,message", [("{not json}\n", "line 1: not JSON"), ('{"id": 1}\n', "line 1: expected an object"),
+@pytest.mark.parametrize("content,message", [("{not json}\n", "line 1: not JSON"), ('{"id": 1}\n', "line 1: 'text' missing"), ('{"text": "x"}\n', "line 1: 'id' missing"),
                                              ('{"id": 1, "text": "x", "published": "yesterday"}\n', "bad 'published'")])
 def test_extract_jsonl_errors_name_the_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
@@ -79,3 +79,48 @@ def test_query_reads_and_refuses_writes_with_a_clear_error(filled_db):
     refused = invoke("query", "DELETE FROM runs", "--db", str(filled_db))
     assert refused.exit_code == 2 and "read-only" in refused.output
     assert invoke("query", "SELECT 1", "--db", str(filled_db), "--format", "xml").exit_code == 2
+
+
+def test_query_table_prints_cell_text_verbatim(filled_db):
+    sql = "SELECT '[updated]' AS a, ':x: [bold]b[/bold]' AS b, '[/]' AS c"
+    result = invoke("query", sql, "--db", str(filled_db))
+    assert result.exit_code == 0, result.output
+    assert "[updated]" in result.output and ":x: [bold]b[/bold]" in result.output and "[/]" in result.output
+    assert "❌" not in result.output
+
+
+def test_query_csv_uses_newline_line_endings(filled_db):
+    result = invoke("query", "SELECT 1 AS a, 'x,y' AS b UNION ALL SELECT 2, 'z'", "--db", str(filled_db), "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == b'a,b\n1,"x,y"\n2,z\n'
+
+
+WIDE = "SELECT " + ", ".join(f"'{c}-' || repeat('v', 30) || '-{c}' AS column_{c}" for c in "abcdefgh")
+
+
+def test_query_few_wide_rows_print_one_record_per_block(filled_db):
+    result = CliRunner().invoke(app, ["query", WIDE, "--db", str(filled_db)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "-[ record 1 ]" in result.output
+    for c in "abcdefgh":  # every value whole, on its own line after its name
+        assert f"column_{c} | {c}-{'v' * 30}-{c}" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_query_many_wide_rows_keep_every_column_legible(filled_db):
+    sql = WIDE + " FROM range(8)"
+    result = CliRunner().invoke(app, ["query", sql, "--db", str(filled_db)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "column_a" in line)
+    assert all(f"column_{c}" in header for c in "abcdefgh")  # no header squeezed to "…"
+    assert result.output.count("a-vvvvv") == 8 and "8 row(s)" in result.output
+
+
+def test_extract_dash_reads_stdin():
+    result = invoke("extract", "-", "--config-dir", str(REPO / "config"), input=SEED.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, result.output
+    from_file = json.loads(invoke("extract", str(SEED), "--config-dir", str(REPO / "config")).stdout)
+    events = json.loads(result.stdout)
+    assert [(e["type"], e["actor"], sorted(e["counterparts"])) for e in events] == \
+        [(g["type"], g["actor"], sorted(g["counterparts"])) for g in GOLDEN["events"]]
+    assert [e["span"] for e in events] == [e["span"] for e in from_file]

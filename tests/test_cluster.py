@@ -9,7 +9,7 @@ import pytest
 from parsers.policy.cluster import (
     Change, ClusterPolicy, Mention, assign, combined_confidence, mark_alerted, pending_change,
 )
-from parsers.models import Event
+from parsers.models import Event, Instrument
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
 POLICY = ClusterPolicy(window=timedelta(days=21))
@@ -101,3 +101,32 @@ def test_low_confidence_waits_until_another_source_confirms():
     confirmed = assign([mention("e2", ev("termination", "RU", "FR", confidence=0.4), source="ria", hours=1)],
                        [c], POLICY)[1][c.cluster_id]
     assert pending_change(confirmed, 0.5) == Change("event", "new")
+
+
+def _left(actor: str, code: str, instrument: str | None, text: str = "") -> Event:
+    kind = "multilateral" if instrument else "bilateral"
+    return Event(family="termination", type="withdrawal", actor=actor, counterparts=(code,), domain="other",
+                 evidence="…", span=(0, 1), confidence=0.8, rule="r", instrument=Instrument(text, instrument, kind))
+
+
+def test_two_instruments_left_on_the_same_day_are_two_clusters():
+    """Two Council of Europe conventions: same actor, same counterpart code, two treaties, two events."""
+    ms = [mention("e1", _left("RU", "CoE", "CPT_CONVENTION"), source="tass"),
+          mention("e2", _left("RU", "CoE", "CORRUPTION_CONVENTION"), source="tass", hours=1),
+          mention("e3", _left("RU", "CoE", "CPT_CONVENTION"), source="ria", hours=2)]
+    assignments, touched = assign(ms, [], POLICY)
+    assert len(touched) == 2
+    by_event = {a.mention.event_id: a.cluster_id for a in assignments}
+    assert by_event["e1"] == by_event["e3"] != by_event["e2"]
+    assert sorted(c.instrument_id for c in touched.values()) == ["CORRUPTION_CONVENTION", "CPT_CONVENTION"]
+
+
+def test_a_mention_without_a_registry_instrument_joins_and_the_cluster_learns_the_id():
+    ms = [mention("e1", _left("RU", "CoE", None, "the convention")),
+          mention("e2", _left("RU", "CoE", "CPT_CONVENTION", "the European Convention for the Prevention of Torture"),
+                  hours=3)]
+    _, touched = assign(ms, [], POLICY)
+    (c,) = touched.values()
+    assert (c.instrument_id, c.instrument_text, c.instrument_kind) == (
+        "CPT_CONVENTION", "the European Convention for the Prevention of Torture", "multilateral")
+

@@ -44,8 +44,15 @@ def test_case_attributes(extractor, case: dict) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(extractor, case: dict) -> None:
-    got = sorted([e.type, e.actor, sorted(e.counterparts)] for e in extractor.extract(_doc(case)))
+    events = extractor.extract(_doc(case))
+    got = sorted([e.type, e.actor, sorted(e.counterparts)] for e in events)
     assert got == sorted([t, a, sorted(cp)] for t, a, cp in case["events"])
+    if "instrument" in case:  # every event of the case names this registry instrument
+        assert [e.instrument.id for e in events] == [case["instrument"]] * len(events)
+    if "instrument_kind" in case:
+        assert [e.instrument.kind for e in events] == [case["instrument_kind"]] * len(events)
+    if "instrument_text" in case:
+        assert [e.instrument.text for e in events] == [case["instrument_text"]] * len(events)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c["events"]], ids=lambda c: c["id"])

@@ -14,7 +14,7 @@ from parsers.models import ExtractionInput
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "russia-terminates-military-agreements.txt"
 GOLDEN = json.loads((ROOT / "seeds" / "russia-terminates-military-agreements.golden.json").read_text("utf-8"))
-EXACT = ("family", "type", "actor", "domain", "rule", "flags", "stage", "evidence", "span", "dates")
+EXACT = ("family", "type", "actor", "domain", "rule", "flags", "stage", "evidence", "span", "dates", "instrument")
 
 
 def _seed_input() -> ExtractionInput:
@@ -66,3 +66,10 @@ def test_belarus_names_putin(events: list[dict]) -> None:
 def test_eleven_counterparts_are_all_states(events: list[dict]) -> None:
     assert len(events[0]["counterparts"]) == 11
     assert "EU" not in events[0]["counterparts"]
+
+
+def test_termination_names_the_bilateral_agreements(events: list[dict]) -> None:
+    """The decree ends bilateral agreements: kind bilateral, the agreements as the text writes them."""
+    termination = events[0]
+    assert termination["instrument"] == {"text": "long-standing military agreements", "id": None, "kind": "bilateral"}
+    assert termination["instrument"]["text"] in termination["evidence"]

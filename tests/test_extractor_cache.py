@@ -21,10 +21,12 @@ DOC = ExtractionInput(text="Norway has terminated its agreement on military coop
 
 @pytest.fixture
 def config(tmp_path):
-    """A private copy of config/ (rules + gazetteer) that a test may edit."""
+    """A private copy of config/ (rules, gazetteer, officials, registry) that a test may edit."""
     dest = tmp_path / "config"
     shutil.copytree(REPO / "config" / "rules", dest / "rules")
+    shutil.copytree(REPO / "config" / "registry", dest / "registry")
     shutil.copy(REPO / "config" / "gazetteer.yaml", dest / "gazetteer.yaml")
+    shutil.copy(REPO / "config" / "officials.yaml", dest / "officials.yaml")
     extractor_cache._load.cache_clear()
     yield dest
     extractor_cache._load.cache_clear()
@@ -71,6 +73,25 @@ def test_a_gazetteer_change_changes_the_key(config):
     key = cache_key(config)
     gaz = config / "gazetteer.yaml"
     gaz.write_text(gaz.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert cache_key(config) != key
+
+
+@pytest.mark.parametrize("name", ["officials.yaml", "registry/bodies.yaml"])
+def test_an_officials_or_registry_change_builds_a_new_extractor(config, tmp_path, name):
+    """Officials and registry entries go into the gazetteer: an edit must not be served a stale pickle."""
+    cache = tmp_path / "cache"
+    load_cached_extractor(config, cache)
+    key = cache_key(config)
+    path = config / name
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert cache_key(config) != key
+    load_cached_extractor(config, cache)
+    assert len(_files(cache)) == 2
+
+
+def test_a_new_registry_file_changes_the_key(config):
+    key = cache_key(config)
+    (config / "registry" / "extra.yaml").write_text("# nothing yet\n", encoding="utf-8")
     assert cache_key(config) != key
 
 

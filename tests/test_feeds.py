@@ -82,6 +82,7 @@ def test_malformed_feed_keeps_recovered_entries_with_warning() -> None:
     [
         ("not-a-feed.html", "text/html; charset=utf-8", "not_a_feed"),
         ("not-a-feed.html", "application/rss+xml", "not_a_feed"),  # lying content type
+        ("bot-challenge.html", "text/html; charset=utf-8", "challenge"),  # blocked, not moved
         ("broken.xml", "application/rss+xml", "parse"),
     ],
 )

@@ -79,3 +79,40 @@ def test_bad_gazetteer_raises_config_error(tmp_path: pathlib.Path, content: str)
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match="gazetteer.yaml"):
         load_gazetteer(path, Inflector())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Honiara", ["SB"]), ("в Хониаре", ["SB"]), ("с Асунсьоном", ["PY"]), ("Port Moresby", ["PG"]),
+    ("в Порт-Морсби", ["PG"]), ("Нью-Дели", ["IN"]), ("Papua New Guinean", ["PG"]), ("Nigerien", ["NE"]),
+    ("Nigerian", ["NG"]), ("с Папуа — Новой Гвинеей", ["PG"]), ("Южно-Африканской Республикой", ["ZA"]),
+])
+def test_library_capitals_names_and_demonyms(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Latin American states", "в Латинской Америке", "New Mexico", "Georgia Tech",
+                                  "Male voters", "Victoria police", "San Jose"])
+def test_not_states_and_excluded_aliases_name_no_state(text: str) -> None:
+    assert codes(text) == []
+
+
+def test_not_states_must_be_a_list(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "gazetteer.yaml"
+    path.write_text("not_states: {a: 1}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not_states"):
+        load_gazetteer(path, Inflector())
+
+
+def test_gazetteer_yaml_has_no_duplicate_keys() -> None:
+    """PyYAML keeps the last of two equal keys silently (LA was listed twice): catch it here."""
+    import yaml
+
+    def walk(node: yaml.Node, where: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value]
+            assert len(keys) == len(set(keys)), f"{where}: duplicate keys {sorted({k for k in keys if keys.count(k) > 1})}"
+            for k, v in node.value:
+                walk(v, f"{where}.{k.value}")
+
+    for name in ("gazetteer.yaml", "officials.yaml"):
+        walk(yaml.compose((ROOT / "config" / name).read_text(encoding="utf-8")), name)

@@ -30,7 +30,7 @@ EXPECTED = {
     "e500": ("http_status", 500), "e403": ("http_status", 403), "e404": ("http_status", 404),
     "e429": ("http_status", 429), "silent": ("timeout", 0), "drip": ("timeout", 200),
     "oversize": ("too_large", 200), "gzip-bomb": ("too_large", 200), "malformed": ("parse", 200),
-    "html-not-feed": ("not_a_feed", 200), "redirect-loop": ("redirects", 0), "to-passwd": ("scheme", 0),
+    "html-not-feed": ("challenge", 200), "redirect-loop": ("redirects", 0), "to-passwd": ("scheme", 0),
     "refused": ("connect", 0), "pravo-drift": ("parse", 200), "pravo-antibot": ("not_a_feed", 200),
 }
 
@@ -80,7 +80,7 @@ def serve(server: HTTPServer, calls: dict[str, int]) -> None:
     counted("/gzbomb.xml", Response(gzip.compress(b"\0" * 20_000_000), content_type=RSS,
                                     headers={"Content-Encoding": "gzip"}))
     counted("/broken.xml", Response((feeds / "broken.xml").read_bytes(), content_type=RSS))
-    counted("/page.html", Response((feeds / "not-a-feed.html").read_bytes(), content_type="text/html"))
+    counted("/page.html", Response((feeds / "bot-challenge.html").read_bytes(), content_type="text/html"))
     counted("/loop-a", Response("", status=302, headers={"Location": "/loop-b"}))
     counted("/loop-b", Response("", status=302, headers={"Location": "/loop-a"}))
     counted("/evil", Response("", status=302, headers={"Location": "file:///etc/passwd"}))

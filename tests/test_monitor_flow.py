@@ -4,6 +4,7 @@ a real DuckDB file and Prefect's engine."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -164,3 +165,98 @@ def test_transient_source_failure_is_retried_then_recorded(tmp_path, httpserver,
     assert status["flaky"] == ("http_status", 503)
     assert status["seed"] == (None, 200)
     assert len(summary.new_events) == 3
+
+
+def _summary_text(summary) -> str:
+    import io
+
+    from rich.console import Console
+
+    from flows.cli.summary import print_summary
+
+    out = io.StringIO()
+    print_summary(summary, Console(file=out, width=200))
+    return out.getvalue()
+
+
+def test_summary_counts_every_source_once_and_shows_waiting_alerts(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/missing.xml").respond_with_data("gone", status=404)
+    port = free_port()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
+                       f'  - {{id: gone, kind: rss, url: "{httpserver.url_for("/missing.xml")}"}}\n'
+                       f'  - {{id: parked, kind: rss, url: "{httpserver.url_for("/parked.xml")}", enabled: false}}\n')
+    alerts = write_alerts(tmp_path, (f"mailto://user:s3cretpw@127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1",
+                                     "termination, partnership"))
+
+    summary = run(tmp_path, sources, alerts, monkeypatch,
+                  routing="delivery: {backoff_seconds: [600], min_interval_seconds: 0}\n")
+    text = _summary_text(summary)
+
+    assert "sources: 1 ok, 1 failed, 1 disabled in config |" in text
+    assert "alerts: 0 sent, 3 failed, 3 waiting to retry" in text
+    assert "alerts waiting (3):" in text and text.count("next attempt 20") == 3
+    assert "Socket Exception: [Errno 111] Connection refused" in text  # the cause apprise logged at DEBUG
+    assert "s3cretpw" not in text
+
+
+def test_summary_explains_events_held_back_by_the_first_run_horizon(tmp_path, httpserver, monkeypatch):
+    serve_news(httpserver)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: testwire, kind: rss, url: "{httpserver.url_for("/news.xml")}", lang: en}}\n')
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination, partnership"))
+    from flows.monitor import monitor
+
+    (tmp_path / "routing.yaml").write_text(FAST_ROUTING, encoding="utf-8")
+    monkeypatch.setenv("TREATYWATCH_ROUTING", str(tmp_path / "routing.yaml"))
+    monkeypatch.setenv("TREATYWATCH_ALERT_HORIZON_DAYS", "7")  # the fixture items are dated 2026-11-02
+    summary = monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"),
+                      config_dir=str(REPO / "config"))
+    text = _summary_text(summary)
+
+    assert summary.new_events and summary.delivery.sent == 0
+    held = len(summary.new_events)
+    assert f"new events: {held} ({held} held back by the first-run horizon)" in text
+    assert f"{held} new event(s) not alerted: their items are older than the first-run horizon (7 days" in text
+
+
+def test_cli_run_exits_4_when_nothing_could_be_fetched(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli.app import app
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: dead, kind: rss, url: "http://127.0.0.1:{free_port()}/feed.xml"}}\n')
+    monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
+    result = CliRunner().invoke(app, ["run", "--sources", str(sources), "--db", str(tmp_path / "tw.duckdb"),
+                                      "--config-dir", str(REPO / "config")],
+                                env={"COLUMNS": "200", "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "p")})
+    assert result.exit_code == 4, result.output
+    assert "sources: 0 ok, 1 failed |" in result.output
+
+
+def test_json_webhook_gets_structured_fields(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never, group: seed}}\n')
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+
+    run(tmp_path, sources, alerts, monkeypatch)
+
+    [post] = [json.loads(req.get_data()) for req, _ in httpserver.log if req.path == "/hook"]
+    assert set(post) == {"version", "title", "message", "attachments", "type", "treatywatch"}  # apprise's + ours
+    tw = post["treatywatch"]
+    assert set(tw) == {"schema", "alert_id", "dedup_key", "kind", "change", "cluster_id", "event_id", "family", "type",
+                       "stage", "domain", "actor", "counterparts", "confidence", "evidence", "flags", "official",
+                       "source_id", "source_url", "source_title", "published", "detected_at", "sources"}
+    db = tmp_path / "tw.duckdb"
+    [(alert_id, cluster_id)] = rows(db, "SELECT alert_id, subject_id FROM alerts")
+    [(event_id, evidence, item_url, confidence)] = rows(
+        db, f"SELECT event_id, evidence, item_url, confidence FROM v_events WHERE cluster_id = '{cluster_id}'")
+    assert (tw["schema"], tw["kind"], tw["change"], tw["family"], tw["type"]) == (1, "event", "new", "termination", "termination")
+    assert (tw["alert_id"], tw["cluster_id"], tw["event_id"]) == (alert_id, cluster_id, event_id)
+    assert tw["actor"] == {"code": "RU", "name": "Russia"}
+    assert {c["code"] for c in tw["counterparts"]} == SEED_COUNTERPARTS
+    assert {"code": "GB", "name": "United Kingdom"} in tw["counterparts"]
+    assert (tw["evidence"], tw["source_url"], tw["confidence"]) == (evidence, item_url, round(confidence, 3))
+    assert len(tw["dedup_key"]) == 24 and tw["sources"] == [{"source_id": "seed", "url": item_url}]

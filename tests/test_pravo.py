@@ -26,15 +26,27 @@ def query_of(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query)
 
 
-def test_documents_url_has_block_types_period_sorting_and_paging() -> None:
+def test_documents_url_has_block_types_day_sorting_and_paging() -> None:
     q = pravo.PravoQuery(block="government", days=3, page_size=100)
     url = pravo.documents_url(BASE + "/", q, ("guid-1", "guid-2"), date(2025, 12, 19), 2)
     assert url.startswith("http://publication.pravo.gov.ru/api/Documents?")
+    # working public clients filter by one day (PeriodType=day&Date=DD.MM.YYYY); ISO dates are ignored
     assert query_of(url) == [
         ("Block", "government"), ("DocumentTypes", "guid-1"), ("DocumentTypes", "guid-2"),
-        ("PublishDateFrom", "17.12.2025"), ("PublishDateTo", "19.12.2025"), ("PublishDateSearchType", "0"),
+        ("PeriodType", "day"), ("Date", "19.12.2025"),
         ("SortedBy", "6"), ("SortDestination", "1"), ("PageSize", "100"), ("Index", "2"),
     ]
+    named = pravo.documents_url(BASE, q, (), date(2025, 12, 19), 1, "о ратификации")
+    assert ("Name", "о ратификации") in query_of(named)
+
+
+def test_window_is_one_query_per_day_and_name_newest_first() -> None:
+    q = pravo.PravoQuery(block="president", days=2, names=("о ратификации", "о денонсации"))
+    assert pravo.window(q, date(2025, 12, 19)) == [
+        (date(2025, 12, 19), "о ратификации"), (date(2025, 12, 19), "о денонсации"),
+        (date(2025, 12, 18), "о ратификации"), (date(2025, 12, 18), "о денонсации"),
+    ]
+    assert pravo.window(pravo.PravoQuery(block="president", days=1), date(2025, 12, 19)) == [(date(2025, 12, 19), None)]
 
 
 @pytest.mark.parametrize(

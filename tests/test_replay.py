@@ -11,6 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows import replay
+from flows.cli.dates import parse_when
 from flows.store import storage
 from flows.store import db
 from flows.cli.app import app
@@ -138,7 +139,7 @@ def test_cli_rejects_a_bad_date(dbfile: pathlib.Path) -> None:
 
 
 def test_replay_streams_in_batches_and_caps_the_table(dbfile: pathlib.Path, tmp_path: pathlib.Path) -> None:
-    """Batches of one item give the same diff; the table shows `limit` rows, the file gets them all."""
+    """Batches of one item give the same diff; the terminal shows `limit` changes, the file gets them all."""
     whole = replay.compute(dbfile, load_extractor(CONFIG))
     assert replay.compute(dbfile, load_extractor(CONFIG), batch=1) == whole
     out = tmp_path / "diff.csv"
@@ -150,6 +151,7 @@ def test_replay_streams_in_batches_and_caps_the_table(dbfile: pathlib.Path, tmp_
     assert changes >= 2
     text = console.export_text()
     assert f"showing 1 of {changes} changes; all of them in {out}" in text
+    assert sum(line.startswith(("+ appears  ", "- disappears  ")) for line in text.splitlines()) == 1
     import csv
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert sorted((r["change"], r["item"]) for r in rows) == sorted(
@@ -166,3 +168,39 @@ def test_replay_out_json_and_apply_in_batches(dbfile: pathlib.Path, tmp_path: pa
     assert len(rows) == len(whole.appeared) + len(whole.disappeared)
     assert {e.event_id for e in whole.appeared} <= _event_ids(dbfile)  # written, batch by batch
     assert replay.compute(dbfile, load_extractor(CONFIG)).appeared == []
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("yesterday", "2026-12-01T00:00:00+00:00"), ("today", "2026-12-02T00:00:00+00:00"),
+    ("7d", "2026-11-25T15:30:00+00:00"), ("2w", "2026-11-18T15:30:00+00:00"), ("12h", "2026-12-02T03:30:00+00:00"),
+    ("2026-01-31", "2026-01-31T00:00:00+00:00"), ("2026-01-31T08:00+02:00", "2026-01-31T08:00:00+02:00"),
+])
+def test_since_accepts_dates_days_and_ages(value: str, expected: str) -> None:
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 2, 15, 30, tzinfo=timezone.utc)
+    assert parse_when(value, now).isoformat() == expected
+
+
+def test_cli_says_what_since_expects(dbfile: pathlib.Path) -> None:
+    out = CliRunner().invoke(app, ["replay", "--db", str(dbfile), "--since", "next tuesday"])
+    assert out.exit_code == 2
+    assert "--since 'next tuesday': expected an ISO date or time" in out.output and "7d, 2w" in out.output
+
+
+def test_cli_output_fits_80_columns_when_piped(dbfile: pathlib.Path) -> None:
+    out = CliRunner().invoke(app, ["replay", "--db", str(dbfile), "--config-dir", str(CONFIG)], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert max(len(line) for line in lines) <= 100  # piped: 100 columns at most, never a squeezed 9-column table
+    assert not any(ch in out.output for ch in "┃│┏")
+    assert any(line.startswith("+ appears  ") for line in lines) and any(line.startswith("- disappears  ") for line in lines)
+    assert any(line.strip().startswith("evidence:") for line in lines)
+
+
+def test_print_diff_fits_an_80_column_terminal(dbfile: pathlib.Path) -> None:
+    console = Console(record=True, width=80)
+    replay.print_diff(replay.compute(dbfile, load_extractor(CONFIG)), console, AlertPolicy(), applied=False)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert sum(line.strip().startswith("rule:") for line in lines) == 3  # every change whole, one block each

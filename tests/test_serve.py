@@ -84,7 +84,7 @@ def test_bad_schedule_files(tmp_path, text, message):
 
 
 def test_missing_schedule_file_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read schedules file"):
+    with pytest.raises(ConfigError, match="schedules file: cannot read it: No such file"):
         load_schedules(tmp_path / "nope.yaml")
 
 
@@ -144,6 +144,19 @@ def runs_recorded(db: Path) -> int:
         con.close()
 
 
+def _kill_leftovers(proc: subprocess.Popen, server_pid: int | None) -> None:
+    """Whatever a failed test left running: serve's process group and the local server's."""
+    for pgid in (proc.pid, server_pid):
+        if pgid is None:
+            continue
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if proc.poll() is None:
+        proc.wait(timeout=10)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path):
@@ -161,7 +174,9 @@ def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path)
         proc = subprocess.Popen(
             [sys.executable, "-m", "flows.cli.app", "serve", "--schedules", str(schedules), "--sources", str(sources),
              "--db", str(db), "--config-dir", str(REPO / "config"), "--port", str(port), "--no-ui"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)  # its own process group, so a failing test can kill all of it
+    server_pid = None
     try:
         wait_for(lambda: "Prefect server healthy" in log.read_text() or proc.poll() is not None, timeout=120)
         text = log.read_text()
@@ -170,18 +185,27 @@ def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path)
         assert local_server.healthy(f"http://127.0.0.1:{port}/api")
         assert (tmp_path / "data" / "prefect-server").is_dir()  # SQLite under the data dir
 
+        # run at start: one run before the schedule, with its one-line summary
+        wait_for(lambda: "monitor-seed: sources:" in log.read_text() or proc.poll() is not None, timeout=120)
+        assert "monitor-seed: sources: 1 ok, 0 failed | new items: 1 | new events: 3" in log.read_text(), log.read_text()
         seen: list[int] = [0]  # a count read between runs (the file is locked while one writes)
-        wait_for(lambda: seen.append(runs_recorded(db)) or max(seen) >= 1 or proc.poll() is not None, timeout=180)
-        assert max(seen) >= 1 and proc.poll() is None, log.read_text()
+        wait_for(lambda: seen.append(runs_recorded(db)) or max(seen) >= 2 or proc.poll() is not None, timeout=180)
+        assert max(seen) >= 2 and proc.poll() is None, log.read_text()
+        # a scheduled run (a subprocess of the runner) prints its summary too
+        wait_for(lambda: "run summary (seed): sources: " in log.read_text(), timeout=60)
     finally:
         proc.send_signal(signal.SIGINT)  # Ctrl-C
-        code = proc.wait(timeout=60)
+        try:
+            code = proc.wait(timeout=60)
+            server_left = server_pid is not None and local_server.group_alive(server_pid)
+        finally:
+            _kill_leftovers(proc, server_pid)  # only does something when the stop above did not work
     text = log.read_text()
     assert code == 0, text
     assert "Prefect server stopped" in text
-    assert not local_server.group_alive(server_pid)
+    assert not server_left
     assert not local_server.port_in_use("127.0.0.1", port)
-    assert runs_recorded(db) >= 1
+    assert runs_recorded(db) >= 2
     con = duckdb.connect(str(db), read_only=True)
     try:  # the deployment ran only its group: `other` (group news) was never fetched
         assert {r[0] for r in con.execute("SELECT DISTINCT source_id FROM fetches").fetchall()} == {"seed"}

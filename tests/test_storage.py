@@ -106,7 +106,7 @@ def test_query_refuses_writes(tmp_path, sql):
 
 @pytest.mark.parametrize("fmt,expected", [
     ("json", '{"actor": "NO", "counterparts": ["RU"]}\n'),
-    ("csv", 'actor,counterparts\r\nNO,"[""RU""]"\r\n'),
+    ("csv", 'actor,counterparts\nNO,"[""RU""]"\n'),  # \n line endings, not CRLF
 ])
 def test_query_formats(tmp_path, fmt, expected):
     path = tmp_path / "t.duckdb"

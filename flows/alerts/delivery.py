@@ -9,7 +9,7 @@ alerts due for one destination go as one message.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,9 @@ from pathlib import Path
 from rich.console import Console
 
 from flows.store import ledger
+from flows.stopping import Stop
 from flows.store import db
+from flows.alerts import payload
 from flows.alerts.plan import HealthNotice, Pacer, health_rows
 from flows.store.storage import short_hash
 from flows.alerts.send import DeliveryOutcome, send
@@ -41,6 +43,7 @@ class DeliveryReport:
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
     unroutable: list[str] = field(default_factory=list)
+    waiting: list[ledger.WaitingAlert] = field(default_factory=list)  # pending, next attempt later
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,31 +55,47 @@ class Unit:
 
 
 def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPolicy, *, now: datetime | None = None,
-            console: Console | None = None, pacer: Pacer | None = None) -> DeliveryReport:
-    """Send what is due now; never raises for a failed send (it is recorded and retried)."""
+            console: Console | None = None, pacer: Pacer | None = None,
+            labels: Mapping[str, str] | None = None, stop: Stop | None = None) -> DeliveryReport:
+    """Send what is due now; never raises for a failed send (it is recorded and retried).
+
+    Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
+    overlapping runs (a lock bypassed) still send it once.
+    """
     now = now or db.utcnow()
     report = DeliveryReport()
     by_key = {d.key: d for d in destinations}
     pacer = pacer or Pacer(policy.min_interval)
+    me = ledger.new_claimant()
     with db.connect(db_path) as con:
-        uncertain = ledger.recover_interrupted(con, {k: d.channel for k, d in by_key.items()})
+        uncertain = ledger.recover_interrupted(con, {k: d.channel for k, d in by_key.items()}, me)
         if uncertain:
             ledger.insert(con, health_rows([_uncertain_notice(a) for a in uncertain], destinations))
         due = ledger.due(con, now)
         report.unroutable = ledger.orphan_destinations(con, set(by_key))
-        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path))
+        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path),
+                           labels=labels)
     paused: set[str] = set()
     for unit in _units(due, by_key, report):
+        if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run
+            report.still_pending += len(unit.alerts)
+            continue
         if unit.destination.key in paused:
             report.deferred += len(unit.alerts)
             continue
+        unit = _claim(db_path, unit, me)  # only what this delivery moved from pending to sending
+        if not unit.alerts:
+            continue  # an overlapping run claimed it first and sends it
         rendered = _render(unit, views)
         if rendered is None:
+            _release(db_path, unit, me)
             report.still_pending += len(unit.alerts)
             continue
         if unit.destination.channel != "console":  # pacing protects remote services, not a terminal
             pacer.wait(unit.destination.key)
-        _record(db_path, unit, _send(db_path, unit, rendered, console), policy, report, paused, destinations)
+        _record(db_path, unit, _send(unit, rendered, console, views), policy, report, paused, destinations)
+    with db.connect(db_path, read_only=False) as con:
+        report.waiting = ledger.waiting(con, now)
     return report
 
 
@@ -108,11 +127,24 @@ def _render(unit: Unit, views: dict) -> RenderedAlert | None:
     return render(view, channel) if view is not None else None
 
 
-def _send(db_path: Path, unit: Unit, rendered: RenderedAlert, console: Console | None) -> DeliveryOutcome:
-    ids = [a.alert_id for a in unit.alerts]
+def _claim(db_path: Path, unit: Unit, me: str) -> Unit:
+    """The unit reduced to the alerts this delivery claimed (committed before anything is sent)."""
     with db.connect(db_path) as con:
-        ledger.mark_sending(con, ids)
-    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids))
+        claimed = set(ledger.mark_sending(con, [a.alert_id for a in unit.alerts], me))
+    return Unit(unit.destination, tuple(a for a in unit.alerts if a.alert_id in claimed))
+
+
+def _release(db_path: Path, unit: Unit, me: str) -> None:
+    with db.connect(db_path) as con:
+        ledger.release(con, [a.alert_id for a in unit.alerts], me)
+
+
+def _send(unit: Unit, rendered: RenderedAlert, console: Console | None, views: dict) -> DeliveryOutcome:
+    """Send a claimed unit; webhooks (generic JSON) also get the structured fields programs need."""
+    ids = [a.alert_id for a in unit.alerts]
+    extra = payload.fields(unit.alerts, views) if unit.destination.channel == "generic" else None
+    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids),
+                fields=extra)
 
 
 def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPolicy, report: DeliveryReport,

@@ -11,6 +11,7 @@ No URL at all means one console destination, so a default run prints instead of 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -151,6 +152,20 @@ def _destination(service: NotifyBase, key_source: str, default_tags: frozenset[s
                        display=masked_display(service), url=service.url(privacy=False))
 
 
+KNOWN_TAGS: frozenset[str] = DEFAULT_TAGS | {ALWAYS_TAG}
+
+
+def _check_tags(dest: Destination, source: str, index: int) -> Destination:
+    """A tag no alert is ever sent with is a typo that silently starves the destination: refuse it."""
+    unknown = sorted(dest.tags - KNOWN_TAGS)
+    if not unknown:
+        return dest
+    hints = [f"{t!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(t, KNOWN_TAGS, n=1)) else repr(t)
+             for t in unknown]
+    raise AlertConfigError(source, f"unknown tag(s) {', '.join(hints)} on {dest.display}; "
+                                   f"known tags: {', '.join(sorted(KNOWN_TAGS))}", index)
+
+
 def _schema_hint(raw: str) -> str:
     schema = raw.split("://", 1)[0] if "://" in raw else ""
     return f"{schema}://…" if re.fullmatch(r"[A-Za-z0-9+.-]{1,32}", schema) else "the URL"
@@ -180,7 +195,7 @@ def _from_env(text: str) -> list[Destination]:
         services, log = _parse(ConfigBase.config_parse_text, token)
         if len(services) != 1 or not isinstance(services[0], NotifyBase):
             raise _load_failure(ENV_NAME, index, raw, log)
-        out.append(_destination(services[0], raw, DEFAULT_TAGS))
+        out.append(_check_tags(_destination(services[0], raw, DEFAULT_TAGS), ENV_NAME, index))
     return out
 
 
@@ -234,7 +249,7 @@ def _from_yaml_file(path: Path) -> list[Destination]:
         services, log = _parse(ConfigBase.config_parse_yaml, one)
         if len(services) != len(key_sources) or not all(isinstance(s, NotifyBase) for s in services):
             raise _load_failure(str(path), index, raw, log)
-        out += [_destination(s, k, DEFAULT_TAGS) for s, k in zip(services, key_sources)]
+        out += [_check_tags(_destination(s, k, DEFAULT_TAGS), str(path), index) for s, k in zip(services, key_sources)]
     return out
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flows.store import clusters as cluster_store
+from flows.store import feedback
 from flows.alerts.destinations import HEALTH_TAG, Destination, routes
 from flows.store.ledger import LedgerRow
 from flows.store.storage import StoredEvent, short_hash
@@ -64,9 +65,10 @@ def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], desti
     trigger = {a.cluster_id: a.mention for a in assignments}  # the newest mention of each cluster
     quiet = {e.event_id for e in events if e.item_id in quiet_items}
     loud = {a.cluster_id for a in assignments if a.mention.event_id not in quiet}
+    retracted = feedback.wrong_clusters(con, list(touched))  # an analyst said "no such event"
     for cid, c in list(touched.items()):
         change = cluster.pending_change(c, policy.min_confidence)
-        if change is None:
+        if change is None or cid in retracted:
             continue
         if cid in loud:
             report.rows += _rows_for(c, change, trigger[cid].event_id, destinations, policy, now)

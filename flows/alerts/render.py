@@ -32,6 +32,7 @@ from typing import Any
 import pycountry
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from flows.alerts.flags import describe as flag_words
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
@@ -114,6 +115,12 @@ class AlertView:
     change: str = ""  # empty for a first alert; e.g. "parties:+HR,BE", "stage:ratified", "official"
     mentions: tuple[MentionRef, ...] = ()  # every report of this event, oldest first
     official: bool = False  # confirmed by an official legal portal
+    # The treaty, agreement or body: text as written, registry id and kind, and the registry's English
+    # label when the id is known ("the CFE Treaty"); all empty for events stored before v4.
+    instrument_text: str = ""
+    instrument_id: str | None = None
+    instrument_kind: str | None = None
+    instrument_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,9 +238,22 @@ def party_label(code: str) -> str:
     return name if name == shown else f"{name} ({shown})"
 
 
+def _others(view: AlertView) -> list[str]:
+    """Counterparts to list after the instrument: a body's own code is already named by it."""
+    if view.instrument_id and _instrument_phrase(view) and view.family == "termination" \
+            and view.instrument_kind in ("multilateral", "organisation"):
+        return [c for c in view.counterparts if not _is_body_code(c)]
+    return list(view.counterparts)
+
+
+def _is_body_code(code: str) -> bool:
+    return not (len(code) == 2 and code.isupper() and code != "EU")
+
+
 def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
-    """Who did what to whom, e.g. 'Termination: Russia (RU) ends military agreements with A, B … (+9)'."""
-    labels = [party_label(c) for c in view.counterparts]
+    """Who did what to whom, e.g. 'Termination: Russia (RU) ends military agreements with A, B … (+9)',
+    'Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)'."""
+    labels = [party_label(c) for c in _others(view)]
     first = len(labels) if len(labels) <= 3 else 2
     title = ""
     for shown in range(first, -1, -1):
@@ -243,6 +263,18 @@ def title_for(view: AlertView, max_len: int = TITLE_MAX) -> str:
     return shorten(title, max_len)
 
 
+def instrument_name(view: AlertView) -> str:
+    """What the alert calls the instrument: the registry label, else the text as written ("" if unnamed)."""
+    return shorten(clean(view.instrument_label) or clean(view.instrument_text) or clean(view.instrument_id), 90)
+
+
+def _instrument_phrase(view: AlertView) -> str:
+    """'the CFE Treaty (multilateral)'; '' when the event names no instrument."""
+    name = instrument_name(view)
+    kind = clean(view.instrument_kind)
+    return f"{name} ({kind})" if name and kind else name
+
+
 def _title_text(view: AlertView, shown: list[str], more: int) -> str:
     label, verb = TYPE_LABELS.get(view.type, (clean(view.type).replace("_", " ").capitalize() or "Event", ""))
     if view.change:
@@ -250,6 +282,9 @@ def _title_text(view: AlertView, shown: list[str], more: int) -> str:
     actor = party_label(view.actor)
     others = ", ".join(shown) + (f" … (+{more})" if more else "")
     domain = clean(view.domain)
+    instrument = _instrument_phrase(view)
+    if verb and instrument:  # "Russia (RU) withdraws from the CFE Treaty (multilateral)"
+        return f"{label}: {actor} {verb} {instrument}" + (f" with {others}" if others else "")
     if verb:
         agreements = "agreements" if domain in ("", "other") else f"{domain} agreements"
         return f"{label}: {actor} {verb} {agreements}" + (f" with {others}" if others else "")
@@ -258,14 +293,16 @@ def _title_text(view: AlertView, shown: list[str], more: int) -> str:
 
 # --- context and templates ----------------------------------------------------------------------
 
+# The columns the suggested `treatywatch query` shows: what happened, who, how sure, where it was read.
+QUERY_COLUMNS = "detected_at, type, actor, counterparts, confidence, source_id, item_url"
+
 def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
             title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
-    parties = [party(c) for c in view.counterparts]
-    if view.cluster_id:
-        sql = "SELECT * FROM v_events WHERE cluster_id = '{}';".format(clean(view.cluster_id).replace("'", "''"))
-    else:
-        sql = "SELECT * FROM v_events WHERE event_id = '{}';".format(clean(view.event_id).replace("'", "''"))
+    parties = [_counterpart(view, c) for c in view.counterparts]
+    key, value = ("cluster_id", view.cluster_id) if view.cluster_id else ("event_id", view.event_id)
+    quoted = clean(value).replace("'", "''")
+    sql = f"SELECT {QUERY_COLUMNS} FROM v_events WHERE {key} = '{quoted}';"
     return {
         "title": title,
         "type_label": TYPE_LABELS.get(view.type, (clean(view.type),))[0],
@@ -280,7 +317,7 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "evidence": shorten(clean(view.evidence), evidence_max),
         "confidence": f"{view.confidence:.2f}",
         "rule": clean(view.rule),
-        "flags": [clean(f) for f in view.flags if clean(f)],
+        "flags": flag_words([clean(f) for f in view.flags if clean(f)], lambda c: party(c)[1]),
         "officials": [_official(o) for o in view.officials[:20]],
         "item_title": shorten(clean(view.item_title), title_max) or "(untitled)",
         "item_url": clean(view.item_url),
@@ -299,7 +336,25 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
             for m in view.mentions[:mentions_max]
         ],
         "more_mentions": max(len(view.mentions) - mentions_max, 0),
+        "instrument": _instrument_context(view),
     }
+
+
+def _counterpart(view: AlertView, code: str) -> tuple[str, str]:
+    """A body code the alert knows only from its instrument ("CFE") is shown with the registry label."""
+    shown, name = party(code)
+    if name == shown and view.instrument_label and _is_body_code(code) and code.upper() == clean(view.instrument_id).upper():
+        return shown, clean(view.instrument_label)
+    return shown, name
+
+
+def _instrument_context(view: AlertView) -> dict[str, str] | None:
+    name = instrument_name(view)
+    if not name and not view.instrument_kind:
+        return None
+    as_written = shorten(clean(view.instrument_text), 300)
+    return {"name": name or "not named", "kind": clean(view.instrument_kind) or "unknown",
+            "id": clean(view.instrument_id), "text": as_written if as_written != name else ""}
 
 
 def _official(o: Official) -> str:
@@ -335,7 +390,7 @@ def _slack_body(view: AlertView) -> str:
                       parties_max=parties_max, title_max=title_max, mentions_max=mentions_max)
         ctx["mention_links"] = [slack_link(m["url"] if len(m["url"]) <= 800 else None, m["title"]) for m in ctx["mentions"]]
         ctx["officials"] = [shorten(o, 120) for o in ctx["officials"][:5]]
-        ctx["flags"] = [shorten(f, 60) for f in ctx["flags"][:10]]
+        ctx["flags"] = [shorten(f, 240) for f in ctx["flags"][:10]]
         ctx["source_id"] = shorten(ctx["source_id"], 80)
         url = ctx["item_url"]
         ctx["source_link"] = slack_link(url if len(url) <= 800 else None, ctx["item_title"])
@@ -396,8 +451,8 @@ def render_digest(views: list[AlertView], channel: str) -> RenderedAlert:
     title = f"treatywatch digest: {len(views)} event{'s' if len(views) != 1 else ''} ({', '.join(families)})"
     lines = []
     for v in views:
-        head = _title_text(v, [party_label(c) for c in v.counterparts[:6]],
-                                                                max(len(v.counterparts) - 6, 0))
+        others = _others(v)
+        head = _title_text(v, [party_label(c) for c in others[:6]], max(len(others) - 6, 0))
         if v.change:
             head += f" [{change_label(v.change)}]"
         lines.append((shorten(head, 300), v.item_url, shorten(clean(v.item_title), 160), f"{v.confidence:.2f}"))

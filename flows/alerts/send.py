@@ -7,7 +7,11 @@ capture rather than `apprise.LogCapture`: LogCapture hangs a handler on the proc
 "apprise" logger (parallel sends would read each other's lines) and lowering its level to DEBUG
 would let lines such as "Slack POST URL: https://hooks.slack.com/services/T.../B.../X..."
 reach every other handler. The per-call capture is scoped by contextvars and stays at WARNING.
-Every reason is scrubbed of the URL's secret parts before it is returned.
+Every reason is scrubbed of the URL's secret parts before it is returned. Plugins log the actual
+cause (e.g. SMTP's "Socket Exception: [Errno 111] Connection refused") at DEBUG under a vague
+WARNING, so each send captures at DEBUG with the "apprise" logger's propagation switched off for the
+call: those DEBUG lines reach only this call's capture, never the process's other handlers, and only
+their exception details are kept.
 
 Formats handed to apprise: email gets "html" (apprise adds the text/plain alternative), other
 services get "markdown" (apprise converts per plugin), console prints text with rich. Slack gets
@@ -23,7 +27,11 @@ dead endpoint cannot stall a run for apprise's 15 s SMTP default on every alert.
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +41,12 @@ from rich.console import Console
 from rich.text import Text
 
 from flows.alerts.destinations import Destination, scrub, url_secrets
+from flows.alerts.payload import PAYLOAD_KEY
 from flows.alerts.render import RenderedAlert
 
 ERROR_MAX = 300
 ALERT_ID_HEADER = "X-Treatywatch-Alert-Id"
+_CAUSE = re.compile(r"\bException: |\bError: |\[Errno \d+\]")
 _FORMATS = {"html": "html", "markdown": "markdown", "text": "text"}
 
 
@@ -47,9 +57,10 @@ class DeliveryOutcome:
 
 
 def send(destination: Destination, alert: RenderedAlert, *, console: Console | None = None,
-         alert_id: str | None = None) -> DeliveryOutcome:
+         alert_id: str | None = None, fields: dict[str, Any] | None = None) -> DeliveryOutcome:
     """Deliver to this one destination; failures come back as ok=False with a scrubbed reason.
-    `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable."""
+    `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable;
+    `fields` (flows/alerts/payload.py) go into a json:// POST under the key "treatywatch"."""
     if destination.channel == "console":
         return _print(alert, console or Console(file=sys.stdout))
     secrets = url_secrets(destination.url, keep=destination.display)
@@ -59,9 +70,12 @@ def send(destination: Destination, alert: RenderedAlert, *, console: Console | N
             return DeliveryOutcome(False, f"apprise could not load {destination.display}")
         if alert_id and destination.channel == "email":
             service.headers[ALERT_ID_HEADER] = alert_id
-        result = apprise.Apprise(service).notify(
-            body=alert.body, title=alert.title, notify_type=alert.notify_type,
-            body_format=_body_format(destination, alert))
+        if fields and isinstance(getattr(service, "payload_extras", None), dict):  # apprise's json:// plugin
+            service.payload_extras.setdefault(PAYLOAD_KEY, fields)
+        with _debug_capture_only():
+            result = apprise.Apprise(service).notify(
+                body=alert.body, title=alert.title, notify_type=alert.notify_type,
+                body_format=_body_format(destination, alert), log_level=logging.DEBUG)
     except Exception as exc:  # a plugin bug must cost one alert, not the run
         return DeliveryOutcome(False, _short(scrub(f"{type(exc).__name__}: {exc}", secrets)))
     if result:
@@ -86,12 +100,31 @@ def _body_format(destination: Destination, alert: RenderedAlert) -> str | None:
     return _FORMATS.get(alert.body_format, "text")
 
 
+@contextmanager
+def _debug_capture_only() -> Iterator[None]:
+    """Let apprise's DEBUG records exist for one send without reaching any handler but its own capture."""
+    logger = logging.getLogger("apprise")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _useful(entry: Any) -> bool:
+    """Warnings and errors, plus the DEBUG lines that carry the exception behind a vague warning."""
+    return entry.level in ("WARNING", "ERROR", "CRITICAL") or (entry.level == "DEBUG" and _CAUSE.search(entry.message))
+
+
 def _reason(result: apprise.AppriseResult) -> str:
-    """The apprise warning/error lines of this call, most specific first, or the bare status."""
+    """The apprise warning/error lines of this call and their causes, or the bare status."""
     lines: list[str] = []
     for service_result in result:
-        lines += [e.message for e in service_result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
-    lines += [e.message for e in result.call_logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
+        lines += [e.message for e in service_result.logs() if _useful(e)]
+    lines += [e.message for e in result.call_logs() if _useful(e)]
     unique = list(dict.fromkeys(" ".join(line.split()) for line in lines if line.strip()))
     status = getattr(result.status, "name", str(result.status))
     return "; ".join(unique[:3]) if unique else f"apprise status {status}"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from flows.settings import Settings
 from parsers.errors import TreatywatchError
@@ -57,7 +58,7 @@ def check_rules(settings: Settings) -> CheckResult:
 
     extractor = load_cached_extractor(settings.config_dir)
     return CheckResult("rules", OK, f"{settings.config_dir}: {len(extractor.rules.rules)} rules, "
-                                    f"extractor {extractor.version}")
+                                    f"{len(extractor.gazetteer.registry)} registry bodies, extractor {extractor.version}")
 
 
 def check_alerts(settings: Settings) -> CheckResult:
@@ -111,11 +112,29 @@ def check_database(settings: Settings) -> CheckResult:
         with db.connect(path, read_only=True, wait_seconds=2.0) as con:
             version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
             runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+            rows = read_everything(con)
     except db.DatabaseLockedError:
         return CheckResult("database", WARN, f"{path} is locked by a run in progress; try again when it finishes")
+    except db.StorageError as exc:
+        return CheckResult("database", ERROR, str(exc))
     except Exception as exc:  # not a DuckDB file, or not ours
-        return CheckResult("database", ERROR, f"{path}: cannot read it as a treatywatch database: {exc}")
-    return CheckResult("database", OK, f"{path}: schema v{version}, {runs} run(s) recorded")
+        problem = db.storage_problem(exc, path)
+        return CheckResult("database", ERROR, problem or f"{path}: cannot read it as a treatywatch database: "
+                                                        f"{str(exc).splitlines()[0] if str(exc) else exc}")
+    return CheckResult("database", OK, f"{path}: schema v{version}, {runs} run(s) recorded; "
+                                       f"all {rows} row(s) read back")
+
+
+def read_everything(con) -> int:  # noqa: ANN001 - a DuckDB connection
+    """Read every column of every row of every table, so a damaged block is found now, not mid-run.
+
+    Hashing whole rows makes DuckDB read (and checksum) every block; counts alone come from metadata.
+    """
+    total = 0
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1").fetchall():
+        count, _ = con.execute(f'SELECT count(*), sum(hash(t)) FROM "{name}" AS t').fetchone()
+        total += count
+    return total
 
 
 def check_prefect_api(env: dict[str, str] | None = None) -> CheckResult:
@@ -148,7 +167,7 @@ def print_checks(results: list[CheckResult], console: Console) -> None:
         table.add_column(col, overflow="fold", no_wrap=col != "detail")
     colour = {OK: "green", WARN: "yellow", ERROR: "red"}
     for r in results:
-        table.add_row(r.name, f"[{colour[r.level]}]{r.level}[/]", r.detail)
+        table.add_row(r.name, Text(r.level, style=colour[r.level]), Text(r.detail))  # details verbatim, never markup
     console.print(table)
     bad = sum(not r.ok for r in results)
     console.print(f"{bad} error(s)" if bad else "configuration ok", style="red" if bad else "green", highlight=False)

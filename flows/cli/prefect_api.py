@@ -4,6 +4,12 @@ PREFECT_API_URL set: that server, nothing else to do. Otherwise (unless
 TREATYWATCH_PREFECT_SERVER=ephemeral) a local server kept up between runs (flows/serve/keeper.py):
 found through its state file, or started in the background while this process imports Prefect and
 loads the rules. If none can be had in time the run falls back to Prefect's ephemeral API.
+
+Signals (flows/cli/app.py `_exit_cleanly_on_signals`): a run stopped by SIGTERM/SIGHUP/SIGINT leaves
+only what it means to keep. The kept server is the keeper's (its own session, published in
+prefect-server.json, stopped after the idle period or `TREATYWATCH_PREFECT_SERVER=ephemeral`); the
+run's lease dies with it, the lookup thread is a daemon so the exit does not wait for a starting
+server, and an ephemeral API (the fallback) is stopped by Prefect's atexit hook as before.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager, nullcontext
+from concurrent.futures import Future
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import ContextManager
 
@@ -59,10 +65,25 @@ def run_api(data_dir: Path, say: Callable[[str], None]) -> Iterator[RunApi]:
     if os.environ.get("PREFECT_API_URL") or not keeper.keep_mode():
         yield RunApi(data_dir, None, say)
         return
-    with ExitStack() as stack:
-        stack.enter_context(keeper.lease(data_dir))  # before the lookup: the keeper must not stop it now
-        pool = stack.enter_context(ThreadPoolExecutor(1))
-        yield RunApi(data_dir, pool.submit(_find_or_start, data_dir, say), say)
+    with keeper.lease(data_dir):  # before the lookup: the keeper must not stop it now
+        yield RunApi(data_dir, _in_daemon_thread(_find_or_start, data_dir, say), say)
+
+
+def _in_daemon_thread(fn: Callable[..., str | None], *args: object) -> Future[str | None]:
+    """Run the lookup in a daemon thread: a run stopped by SIGTERM (SystemExit, flows/cli/app.py) exits at
+    once instead of joining a thread that may wait up to SERVER_DEADLINE_S for a starting server."""
+    future: Future[str | None] = Future()
+
+    def work() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="treatywatch-prefect-api", daemon=True).start()
+    return future
 
 
 def prewarm() -> threading.Thread:

@@ -2,73 +2,68 @@
 
 from __future__ import annotations
 
-import csv
-import json
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import duckdb
 from rich.console import Console
-from rich.table import Table
 
+from flows.cli.output import print_table, write_csv, write_json
 from flows.store import db
 from flows.store.db import ReadOnlyQueryError
 from parsers.errors import TreatywatchError
 
-READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN", "PRAGMA"}
+# DuckDB's parser classifies (SHOW, DESCRIBE, SUMMARIZE, VALUES, FROM-first all parse as SELECT).
+# EXPLAIN and PRAGMA are refused: EXPLAIN ANALYZE runs its statement (COPY ... TO included), and the
+# parser does not say what it wraps; use `SELECT * FROM pragma_table_info('items')` instead of PRAGMA.
+READ_ONLY_STATEMENTS = frozenset({"SELECT"})
 
 
-def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Refuse anything but reads before running it (the read-only connection is the second guard)."""
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """Exactly one SELECT, by DuckDB's own parser; returns it without a trailing semicolon.
+
+    The sandboxed read-only connection (db.SANDBOX_CONFIG) is the second guard: even a SELECT
+    cannot read files (read_text, glob, read_csv) or load extensions.
+    """
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
         raise TreatywatchError(f"cannot parse SQL: {exc}") from exc
     if not statements:
         raise TreatywatchError("no SQL statement given")
-    for st in statements:
-        kind = st.type.name
-        if kind not in READ_ONLY_STATEMENTS:
-            raise ReadOnlyQueryError(f"`query` is read-only: {kind} statements are refused")
+    if len(statements) > 1:
+        raise ReadOnlyQueryError(f"`query` takes one statement, got {len(statements)}")
+    kind = statements[0].type.name
+    if kind not in READ_ONLY_STATEMENTS:
+        raise ReadOnlyQueryError(f"`query` is read-only: {kind} statements are refused (only SELECT)")
+    return sql.strip().rstrip(";").strip()
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+def run_sandboxed(con: duckdb.DuckDBPyConnection, sql: str, where: Path | str = "the database") -> duckdb.DuckDBPyConnection:
+    """Execute on a sandboxed connection, turning DuckDB's refusals into our read-only error."""
+    try:
+        return con.execute(sql)
+    except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
+        raise ReadOnlyQueryError(f"`query` is read-only and cannot touch files or settings: "
+                                 f"{str(exc).splitlines()[0]}") from exc
+    except duckdb.Error as exc:
+        if problem := db.storage_problem(exc, where):
+            raise db.StorageError(problem) from exc
+        if "read-only" in str(exc).lower():
+            raise ReadOnlyQueryError(f"`query` is read-only: {exc}") from exc
+        raise TreatywatchError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
 
 def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) -> int:
     """Print the result in `fmt`; returns the row count."""
-    with db.connect(db_path, read_only=True) as con:
-        check_read_only(con, sql)
-        try:
-            cur = con.execute(sql)
-        except duckdb.Error as exc:
-            if "read-only" in str(exc).lower():
-                raise ReadOnlyQueryError(f"`query` is read-only: {exc}") from exc
-            raise TreatywatchError(f"query failed: {exc}") from exc
+    with db.connect(db_path, read_only=True, config=db.SANDBOX_CONFIG) as con:
+        cur = run_sandboxed(con, check_read_only(con, sql), db_path)
         names = [d[0] for d in cur.description or []]
         rows = cur.fetchall()
     if fmt == "json":
-        for row in rows:
-            out.write(json.dumps(dict(zip(names, map(_jsonable, row))), ensure_ascii=False) + "\n")
+        write_json(names, rows, out)
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(names)
-        writer.writerows([[json.dumps(_jsonable(v), ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in r] for r in rows])
+        write_csv(names, rows, out)
     else:
-        table = Table(*names, show_lines=False)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-        console.print(f"{len(rows)} row(s)", style="dim")
+        print_table(names, rows, console)
     return len(rows)

@@ -69,7 +69,7 @@ def set_by_hand(db_path: Path, ids: Sequence[str], *, enable: bool, configured: 
                                 [ids])
                 con.execute("COMMIT")
             except Exception:
-                con.execute("ROLLBACK")
+                db.rollback_quietly(con)
                 raise
     return events
 

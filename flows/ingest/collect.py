@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pathlib
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
 
 from flows.store.db import utcnow
-from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch
+from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch, redact
+from flows.stopping import Stop
 from flows.store.storage import FetchRecord, SourceState
-from parsers.documents import pravo
+from parsers.documents import json_api, pravo
 from parsers.documents.feeds import parse_feed
 from parsers.documents.html_text import extract_article
 from parsers.documents.listing import parse_listing
@@ -27,6 +30,26 @@ from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Sourc
 
 Parser = Callable[[FetchedDocument, Source], ParseResult]
 PARSERS: dict[str, Parser] = {"rss": parse_feed, "html": parse_listing}
+
+
+@dataclass
+class SourceBudgets:
+    """Wall-clock seconds each source may spend on requests this run (feed, pravo pages, article pages).
+
+    A source's clock starts at its first request; built per run and passed in, shared by threads.
+    """
+
+    seconds: float | None = None
+    _ends: dict[str, float] = field(default_factory=dict, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def left(self, source_id: str) -> float | None:
+        """Seconds left for the source (None: unlimited)."""
+        if self.seconds is None:
+            return None
+        with self._guard:
+            end = self._ends.setdefault(source_id, time.monotonic() + self.seconds)
+        return end - time.monotonic()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +61,9 @@ class FetchContext:
     base_dir: pathlib.Path
     limiter: HostLimiter
     now: datetime
+    budgets: SourceBudgets = field(default_factory=SourceBudgets)
+    stop: Stop | None = None  # a stop request (SIGTERM): no new request is made
+    max_items_per_feed: int | None = None  # entries kept per feed document; the rest are counted as dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +90,7 @@ def fetch_record(source: Source, doc: FetchedDocument, *, items: int = 0, error_
         error_kind, error = doc.error.kind, doc.error.message
     ok = error_kind is None
     return FetchRecord(
-        source_id=source.id, url=doc.url or source.url, started_at=doc.fetched_at or utcnow(),
+        source_id=source.id, url=doc.url or redact(source.url), started_at=doc.fetched_at or utcnow(),
         status=doc.status, latency_ms=doc.elapsed_ms, bytes=len(doc.body), items=items, new_items=0,
         error_kind=error_kind, error=error, etag=doc.etag if ok else None,
         last_modified=doc.last_modified if ok else None, body_hash=_hash(doc.body) if ok else None,
@@ -89,14 +115,47 @@ def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parse
     if parsed.error is not None:
         failed = fetch_record(source, doc, error_kind=parsed.error.kind, error=parsed.error.message)
         return SourceFetch(source, failed, warnings=parsed.warnings)
-    return SourceFetch(source, dataclasses.replace(record, items=len(parsed.items)), parsed.items, parsed.warnings)
+    record = dataclasses.replace(record, items=len(parsed.items), dropped=int(parsed.extra.get("dropped") or 0),
+                                 note=note_of(parsed.warnings))
+    return SourceFetch(source, record, parsed.items, parsed.warnings)
 
 
-def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, local: bool = False) -> FetchedDocument:
-    """One GET through the run's client and host limiter (conditional when a state is given)."""
-    return fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
-                 last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
-                 allow_local=local, limiter=ctx.limiter)
+def note_of(warnings: tuple[str, ...]) -> str | None:
+    """The parse warnings worth keeping with the fetch row (distinct, bounded)."""
+    distinct = list(dict.fromkeys(warnings))
+    return "; ".join(distinct)[:500] or None
+
+
+def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, source: Source | None = None,
+         local: bool = False, link: bool = False) -> FetchedDocument:
+    """One GET through the run's client and host limiter (conditional when a state is given).
+
+    The request's deadline never exceeds what is left of the source's time budget. With `link`,
+    `url` came from fetched content: it may reach a private address only on the source's own
+    origin or when the source sets `allow_private_links`.
+    """
+    if ctx.stop is not None and ctx.stop.requested():
+        return _not_requested(url, FetchError("interrupted", "run stopping (SIGTERM/SIGINT); not requested"))
+    left = ctx.budgets.left(source.id) if source is not None else None
+    if left is not None and left <= 0:
+        return _over_budget(url, ctx.budgets.seconds or 0)
+    doc = fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
+                allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
+                allow_private=bool(link and source and source.allow_private_links), budget_s=left)
+    if doc.error is not None and ctx.stop is not None and ctx.stop.requested():  # we cut it, not the server
+        return dataclasses.replace(doc, error=FetchError("interrupted", "run stopping (SIGTERM/SIGINT); cut off"))
+    return doc
+
+
+def _over_budget(url: str, seconds: float) -> FetchedDocument:
+    """A request not made: its source spent its time budget for this run."""
+    return _not_requested(url, FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; "
+                                                     "not requested", False))
+
+
+def _not_requested(url: str, error: FetchError) -> FetchedDocument:
+    return FetchedDocument(url=redact(url), final_url=redact(url), status=0, body=b"", fetched_at=utcnow(), error=error)
 
 
 def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
@@ -104,7 +163,7 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     query = pravo.PravoQuery.of(source)
     type_ids: tuple[str, ...] = ()
     if query.document_types:
-        doc = _get(ctx, pravo.document_types_url(source.url, query.block))
+        doc = _get(ctx, pravo.document_types_url(source.url, query.block), source=source)
         if doc.error is not None:
             return _failed(source, doc)
         type_ids, error = pravo.document_type_ids(doc, query.document_types)
@@ -115,12 +174,41 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
     warnings: list[str] = []
     bodies: list[bytes] = []
     latency = 0
-    for index in range(1, query.max_pages + 1):
-        doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, today, index))
+    for day, name in pravo.window(query, today):
+        for index in range(1, query.max_pages + 1):
+            doc = _get(ctx, pravo.documents_url(source.url, query, type_ids, day, index, name), source=source)
+            latency += doc.elapsed_ms
+            if doc.error is not None:
+                return _failed(source, doc)
+            page = pravo.parse_documents(doc, source)
+            if page.result.error is not None:
+                err = page.result.error
+                return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
+            items += page.result.items
+            warnings += page.result.warnings
+            bodies.append(doc.body)
+            if not page.has_more:
+                break
+        else:
+            warnings.append(f"{day:%d.%m.%Y}{' ' + name if name else ''}: stopped after max_pages={query.max_pages}")
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _json_pages(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
+    """Pages of a JSON API until the last one, an empty one, or `max_pages`."""
+    spec = json_api.JsonSpec.of(source)
+    items: list[Item] = []
+    warnings: list[str] = []
+    bodies: list[bytes] = []
+    latency, index = 0, 0
+    while True:
+        doc = _get(ctx, json_api.page_url(source.url, spec, index), state if index == 0 else None, source=source)
         latency += doc.elapsed_ms
         if doc.error is not None:
             return _failed(source, doc)
-        page = pravo.parse_documents(doc, source)
+        if index == 0 and doc.status == 304:
+            return SourceFetch(source, fetch_record(source, doc), unchanged=True)
+        page = json_api.parse_json(doc, source, index)
         if page.result.error is not None:
             err = page.result.error
             return SourceFetch(source, fetch_record(source, doc, error_kind=err.kind, error=err.message))
@@ -129,25 +217,44 @@ def _pravo_documents(source: Source, state: SourceState, ctx: FetchContext) -> S
         bodies.append(doc.body)
         if not page.has_more:
             break
-    else:
-        warnings.append(f"stopped after max_pages={query.max_pages}; older documents of the period not read")
-    record = dataclasses.replace(fetch_record(source, doc, items=len(items)), latency_ms=latency,
+        index += 1
+    return _pages_done(source, state, doc, items, warnings, bodies, latency)
+
+
+def _pages_done(source: Source, state: SourceState, last: FetchedDocument, items: list[Item], warnings: list[str],
+                bodies: list[bytes], latency: int) -> SourceFetch:
+    """One fetch row for a multi-request source; unchanged when all its answers hash as last time."""
+    record = dataclasses.replace(fetch_record(source, last, items=len(items)), latency_ms=latency,
                                  bytes=sum(map(len, bodies)), body_hash=_hash(b"\x00".join(bodies)))
     if state.body_hash and record.body_hash == state.body_hash:
         return SourceFetch(source, dataclasses.replace(record, items=0), unchanged=True)
-    unique = tuple({i.id: i for i in items}.values())
-    return SourceFetch(source, record, unique, tuple(warnings))
+    return SourceFetch(source, record, tuple({i.id: i for i in items}.values()), tuple(warnings))
 
 
 def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> SourceFetch:
     """Fetch and parse one source; never raises for network, HTTP or content trouble."""
+    if source.kind == "json":
+        return _json_pages(source, state, ctx)
     if source.kind == "pravo":
         query = pravo.PravoQuery.of(source)
         if query.mode == "documents":
             return _pravo_documents(source, state, ctx)
-        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state), pravo.parse_rss)
-    doc = _get(ctx, source.url, state, local=True)  # local paths only ever come from our own config
-    return parse_source(source, state, doc, PARSERS[source.kind])
+        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state, source=source),
+                            pravo.parse_rss)
+    doc = _get(ctx, source.url, state, source=source, local=True)  # local paths only ever come from our config
+    return cap_items(parse_source(source, state, doc, PARSERS[source.kind]), ctx.max_items_per_feed)
+
+
+def cap_items(result: SourceFetch, cap: int | None) -> SourceFetch:
+    """Keep the first `cap` entries of a feed (feeds list newest first); count the rest as dropped."""
+    if cap is None or len(result.items) <= cap:
+        return result
+    extra = len(result.items) - cap
+    record = dataclasses.replace(result.record, items=cap, dropped=result.record.dropped + extra)
+    warning = f"feed has {len(result.items)} entries; kept the first {cap} (TREATYWATCH_MAX_ITEMS_PER_FEED)"
+    warnings = result.warnings + (warning,)
+    record = dataclasses.replace(record, note=note_of(warnings))
+    return dataclasses.replace(result, record=record, items=result.items[:cap], warnings=warnings)
 
 
 def charset_of(content_type: str) -> str | None:
@@ -183,7 +290,7 @@ def complete_item(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
 
     Page links come from remote feeds, so only http(s) is fetched (never local files).
     """
-    doc = _get(ctx, item.url)
+    doc = _get(ctx, item.url, source=source, link=True)
     if doc.error is not None:
         return PageFetch(item, page_failure(item, doc.error, doc), doc.error.transient)
     body = extract_article(doc.body, selectors=source.body_selectors, encoding=charset_of(doc.content_type))

@@ -21,7 +21,7 @@ import duckdb
 from flows.ingest.fetch import backoff_delay
 
 HARD, SOFT = 1.0, 0.5
-SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty"})
+SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty", "challenge"})
 SOFT_STATUSES = frozenset({401, 403, 429})
 TRANSITIONS = ("failing", "disabled", "recovered", "enabled")
 HAND_DISABLED = "disabled_by_hand"  # `treatywatch sources --disable`: never fetched, not even the daily probe

@@ -17,12 +17,14 @@ from pathlib import Path
 from prefect import get_run_logger
 
 from flows.ingest import health
-from flows.store import storage
+from flows.store import pages, storage
 from flows.store import db
-from flows.ingest.collect import FetchContext, SourceFetch
+from flows.ingest.collect import FetchContext, SourceBudgets, SourceFetch
 from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
 from flows.settings import Settings
+from flows.stopping import Stop
+from parsers.config.sources import load_hosts
 from parsers.models import Item, Source
 
 __all__ = ["Ingested", "Skipped", "SourceFetch", "ingest", "policy_of"]
@@ -59,6 +61,9 @@ class Ingested:
     quiet_item_ids: frozenset[str] = frozenset()  # history on a first run: stored, never alerted
     skipped: list[Skipped] = field(default_factory=list)  # backing off, disabled, disabled by hand
     page_failures: list[storage.FetchRecord] = field(default_factory=list)  # article pages that failed (kind 'page')
+    pages_deferred: list[pages.Deferred] = field(default_factory=list)  # left for later runs (caps, budget, failures)
+    pages_done: list[str] = field(default_factory=list)  # item ids whose backlog entry is settled
+    pages_fetched: int = 0  # page requests attempted this run (the per-run cap counts these)
     health_rows: list[tuple] = field(default_factory=list)
     transitions: list[health.HealthEvent] = field(default_factory=list)
 
@@ -102,10 +107,16 @@ def horizon_exempt(source: Source) -> bool:
 def is_history(item: Item, source: Source, was: health.SourceHealth, default_days: int | None, now: datetime) -> bool:
     """Dated before the horizon on the source's first successful run.
 
-    Undated items are not history: we would rather alert once too often than hide a new act.
+    Undated items are not history: we would rather alert once too often than hide a new act. Items
+    whose date was impossible (clamped to the fetch time) are: a feed dating its whole backlog in
+    the future must not flood the first run with alerts.
     """
     days = source.horizon_days if source.horizon_days is not None else default_days
-    if horizon_exempt(source) or days is None or not was.first_run or item.published is None:
+    if horizon_exempt(source) or days is None or not was.first_run:
+        return False
+    if item.date_doubtful:  # an impossible date (year 0001, far future) must not get history past the horizon
+        return True
+    if item.published is None:
         return False
     return item.published < now - timedelta(days=days)
 
@@ -133,8 +144,14 @@ def _assess(fetches: Sequence[SourceFetch], before: dict[str, health.SourceHealt
     return after, events
 
 
-def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: datetime | None = None) -> Ingested:
-    """Fetch every due source, keep new or changed items, fill in page texts, assess health."""
+def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: datetime | None = None,
+           stop: Stop | None = None, page_allowance: int | None = None) -> Ingested:
+    """Fetch every due source, keep new or changed items, fill in page texts, assess health.
+
+    At most `page_allowance` article pages (default: the per-run cap) and `max_pages_per_source` per
+    source are requested; the others, and pages that failed transiently, go to the page backlog,
+    which later runs drain.
+    """
     now = now or db.utcnow()
     with db.connect(settings.db_path) as con:
         states = storage.load_source_states(con)
@@ -144,17 +161,27 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     out = Ingested(skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at)
                             for s in sources if s not in due])
     policy = policy_of(settings)
-    with make_client(policy) as client:
+    allowance = settings.max_pages_per_run if page_allowance is None else page_allowance
+    with make_client(policy, stop) as client:
         ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
-                           HostLimiter(settings.fetch_per_host), now)
-        fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)]
+                           HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)), now,
+                           SourceBudgets(settings.source_budget_s or None), stop, settings.max_items_per_feed or None)
+        fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)
+                   if f.record.error_kind != "interrupted"]  # not fetched at all: no row, no health score
         fresh, per_source = new_or_changed(fetches, settings.db_path)
         out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
         by_id = {s.id: s for s in sources}
-        out.quiet_item_ids = frozenset(
-            i.id for i in fresh
-            if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now))
-        out.items, out.page_failures = complete_texts(fresh, by_id, settings, ctx)
+        quiet = {i.id for i in fresh
+                 if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now)}
+        backlog = _backlog(settings, [f.source.id for f in fetches if f.record.ok], {i.id for i in fresh}, allowance)
+        out.feed_hashes.update((p.item.id, p.feed_hash) for p in backlog)
+        quiet |= {p.item.id for p in backlog if p.quiet}
+        out.quiet_item_ids = frozenset(quiet)
+        wanted = [i for i in fresh if i.needs_full_text and i.url] + [p.item for p in backlog]
+        chosen, over = choose_pages(wanted, settings.max_pages_per_source, allowance)
+        completed, out.page_failures = complete_texts(chosen, by_id, settings, ctx)
+    out.pages_fetched = len(chosen)
+    _settle_pages(out, fresh, backlog, completed, over)
     out.fetches = [dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
                    for f in fetches]
     # Health is assessed on feed fetches only: a failed article page (out.page_failures) is logged in
@@ -163,6 +190,58 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
     out.health_rows = health.health_rows(after, out.transitions, now)
     _log(out)
     return out
+
+
+def _backlog(settings: Settings, source_ids: list[str], fresh_ids: set[str], limit: int) -> list[pages.Pending]:
+    """Backlog pages of sources fetched fine this run (not items this run re-read anyway)."""
+    with db.connect(settings.db_path) as con:
+        found = pages.load(con, source_ids, limit, settings.max_pages_per_source)
+    return [p for p in found if p.item.id not in fresh_ids]
+
+
+def choose_pages(wanted: Sequence[Item], per_source: int, per_run: int) -> tuple[list[Item], list[Item]]:
+    """The pages to fetch now (in order, at most `per_source` per source and `per_run` in all), and the rest."""
+    taken: dict[str, int] = {}
+    chosen, over = [], []
+    for item in wanted:
+        if len(chosen) < per_run and taken.get(item.source_id, 0) < per_source:
+            taken[item.source_id] = taken.get(item.source_id, 0) + 1
+            chosen.append(item)
+        else:
+            over.append(item)
+    return chosen, over
+
+
+RETRY_LATER = frozenset({"timeout", "connect", "io", "interrupted"})
+
+
+def _later(record: storage.FetchRecord) -> bool:
+    """A page failure a later run may fix (not blocked, refused or a 4xx that says it is gone)."""
+    return record.error_kind in RETRY_LATER or (
+        record.error_kind == "http_status" and (record.status >= 500 or record.status in (408, 429)))
+
+
+def _settle_pages(out: Ingested, fresh: Sequence[Item], backlog: Sequence[pages.Pending], completed: Sequence[Item],
+                  over: Sequence[Item]) -> None:
+    """New items (with page text where fetched), backlog items now complete, and the backlog changes."""
+    done = {i.id: i for i in completed}
+    failed = {r.item_id: r for r in out.page_failures}
+    from_backlog = {p.item.id for p in backlog}
+    out.items = [done.get(i.id, i) for i in fresh] + [
+        done[p.item.id] for p in backlog if p.item.id in done and p.item.id not in failed
+        and not done[p.item.id].needs_full_text]
+    quiet = out.quiet_item_ids
+    out.pages_deferred = [pages.Deferred(i, "cap", i.id in quiet) for i in over] + [
+        pages.Deferred(done.get(item_id) or _item(item_id, completed), "failed", item_id in quiet,
+                       failed=r.error_kind != "interrupted")
+        for item_id, r in failed.items() if _later(r)]
+    retried = {d.item.id for d in out.pages_deferred}
+    out.pages_done = [i for i in from_backlog if i not in retried and (i in done or i in failed)]
+    out.page_failures = [r for r in out.page_failures if r.error_kind != "interrupted"]
+
+
+def _item(item_id: str, items: Sequence[Item]) -> Item:
+    return next(i for i in items if i.id == item_id)
 
 
 def _log(out: Ingested) -> None:
@@ -175,5 +254,8 @@ def _log(out: Ingested) -> None:
         logger.info("source %s skipped: %s", skip.source.id, skip.why)
     for page in out.page_failures:
         logger.info("page of item %s (%s) failed: %s; its summary is kept", page.item_id, page.url, page.error_kind)
+    if out.pages_deferred:
+        logger.info("%d article page(s) left for later runs (page caps, time budget, transient failures)",
+                    len(out.pages_deferred))
     for event in out.transitions:
         logger.warning("health: %s", event.message)

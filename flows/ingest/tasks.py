@@ -23,7 +23,7 @@ from flows.store import storage
 from flows.store import db
 from flows.ingest.collect import (FetchContext, PageFetch, SourceFetch, collect_source, complete_item, fetch_record,
                            page_failure)
-from flows.ingest.fetch import host_of
+from flows.ingest.fetch import host_of, redact
 from flows.settings import Settings
 from parsers.errors import TreatywatchError
 from parsers.models import FetchedDocument, FetchError, Item, Source
@@ -61,7 +61,7 @@ def internal_failure(source: Source, exc: BaseException) -> SourceFetch:
     """A bug or crash while handling one source: log it as that source's failure, keep the run."""
     if isinstance(exc, TransientFetchError) and isinstance(exc.result, SourceFetch):
         return exc.result
-    doc = FetchedDocument(url=source.url, final_url=source.url, status=0, body=b"", fetched_at=db.utcnow(),
+    doc = FetchedDocument(url=redact(source.url), final_url=redact(source.url), status=0, body=b"", fetched_at=db.utcnow(),
                           error=FetchError("internal", f"{type(exc).__name__}: {exc}"[:500]))
     return SourceFetch(source, fetch_record(source, doc))
 
@@ -92,8 +92,11 @@ def fetch_chunk(label: str, sources: list[Source], states: dict[str, storage.Sou
 def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext, wait_s: float,
                    max_retry_after: float) -> SourceFetch:
     """Retry of a transiently failed source; first waits the configured delay or the server's Retry-After."""
-    if wait_s > 0:
-        time.sleep(wait_s)  # pacing the server asked for (capped by max_retry_after), not a test wait
+    if wait_s > 0:  # pacing the server asked for (capped by max_retry_after), not a test wait
+        if ctx.stop is not None:
+            ctx.stop.wait(wait_s)  # a stop request ends the pause (and _get then requests nothing)
+        else:
+            time.sleep(wait_s)
     result = collect_source(source, state, ctx)
     retryable = (result.retry_after or 0.0) <= max_retry_after
     if result.transient and retryable and not _last_attempt():

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from parsers.errors import ConfigError
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
@@ -90,10 +90,8 @@ def load_schedules(path: Path) -> list[Schedule]:
     """Every schedule in the file (disabled ones included); ConfigError naming file and field."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read schedules file: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: schedules file: {read_error(exc)}") from exc
     entries = data.get("schedules") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: expected a top-level 'schedules:' list with at least one entry")

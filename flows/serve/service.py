@@ -32,6 +32,7 @@ class ServeOptions:
     port: int = local_server.DEFAULT_PORT
     ui: bool = True
     server_home: Path = Path("data") / "prefect-server"
+    run_at_start: bool = True  # one run per schedule before serving, so a restart does not wait a full interval
 
 
 def flow_parameters(opts: ServeOptions, schedule: Schedule) -> dict[str, Any]:
@@ -107,8 +108,25 @@ def _serve_on(api_url: str, opts: ServeOptions, schedules: Sequence[Schedule], s
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):  # Prefect may be imported already
         deployments = build_deployments(opts, schedules)
+        if opts.run_at_start:
+            run_once_each(opts, schedules, say)
         for s in schedules:
             say(f"schedule {s.describe()}")
         # pause_on_shutdown=False: a stopped service (systemctl stop) must not leave its schedules
         # paused on the server, or the next start would serve nothing
         prefect_serve(*deployments, limit=1, pause_on_shutdown=False, print_starting_message=False)
+
+
+def run_once_each(opts: ServeOptions, schedules: Sequence[Schedule], say: Callable[[str], None]) -> None:
+    """Run every schedule's flow once now (in this process, recorded on the API) and say how each went."""
+    from flows.cli.summary import one_line
+    from flows.monitor import monitor
+
+    for s in schedules:
+        say(f"{s.deployment_name}: first run now (--no-run-at-start to wait for the schedule)")
+        try:
+            summary = monitor(**flow_parameters(opts, s))
+        except Exception as exc:  # one failed start-up run must not stop serving; the schedule retries
+            say(f"{s.deployment_name}: first run failed: {type(exc).__name__}: {exc}")
+            continue
+        say(f"{s.deployment_name}: {one_line(summary)}")

@@ -12,7 +12,7 @@ from parsers.policy.cluster import Assignment, Cluster
 
 _COLUMNS = ("cluster_id", "family", "type", "actor", "parties", "domain", "stage", "official", "confidence",
             "mentions", "sources", "first_seen_at", "last_seen_at", "alerted_parties", "alerted_stage",
-            "alerted_official")
+            "alerted_official", "instrument_text", "instrument_id", "instrument_kind")
 
 
 def load_open(con: duckdb.DuckDBPyConnection, families: Iterable[str], since: datetime) -> list[Cluster]:
@@ -42,6 +42,7 @@ def _cluster(r: tuple, per_source: dict[str, float]) -> Cluster:
         official=r[7], confidence=r[8], mentions=r[9], sources=frozenset(r[10]), first_seen_at=r[11],
         last_seen_at=r[12], source_confidence=tuple(sorted(per_source.items())),
         alerted_parties=frozenset(r[13]) if r[13] is not None else None, alerted_stage=r[14], alerted_official=r[15],
+        instrument_text=r[16] or "", instrument_id=r[17], instrument_kind=r[18],
     )
 
 
@@ -51,7 +52,8 @@ def save(con: duckdb.DuckDBPyConnection, clusters: Sequence[Cluster], assignment
         con, "clusters", _COLUMNS,
         [(c.cluster_id, c.family, c.type, c.actor, sorted(c.parties), c.domain, c.stage, c.official, c.confidence,
           c.mentions, sorted(c.sources), c.first_seen_at, c.last_seen_at,
-          sorted(c.alerted_parties) if c.alerted_parties is not None else None, c.alerted_stage, c.alerted_official)
+          sorted(c.alerted_parties) if c.alerted_parties is not None else None, c.alerted_stage, c.alerted_official,
+          c.instrument_text, c.instrument_id, c.instrument_kind)
          for c in clusters],
         or_mode="OR REPLACE",
     )

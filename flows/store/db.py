@@ -7,6 +7,7 @@ bounded time before raising a clear `DatabaseLockedError`.
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,8 +23,57 @@ from parsers.errors import TreatywatchError
 SCHEMA_VERSION_TABLE = "schema_migrations"
 
 
+# DuckDB's own guards for connections that run SQL typed by a person (`query`, `export`): no files,
+# no network, no extension installed or loaded behind our back, and no SET can undo any of it.
+SANDBOX_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
 class DatabaseLockedError(TreatywatchError):
     """Another process holds the DuckDB file; says which file and for how long we waited."""
+
+
+class StorageError(TreatywatchError):
+    """The database cannot be written or read: disk full, read-only file system, a damaged file."""
+
+
+# DuckDB's wording (its IOException text carries the OS's strerror) -> what a person should do.
+_PROBLEMS = (
+    (errno.ENOSPC, "No space left on device", "disk full: cannot write {path} (No space left on device); "
+                                              "free space and run again (this run's batch was not committed)"),
+    (errno.EROFS, "Read-only file system", "{path} is on a read-only file system; point --db / TREATYWATCH_DB "
+                                           "at a writable place"),
+    (errno.EACCES, "Permission denied", "no permission to write {path} or its directory"),
+    (errno.EDQUOT, "Disk quota exceeded", "disk quota exceeded: cannot write {path}"),
+)
+_DAMAGED = ("not a valid DuckDB database", "Corrupt", "corrupt", "checksum", "Checksum", "Serialization Error",
+            "failed to read", "Failed to read", "Could not read enough bytes", "block id", "INTERNAL Error")
+
+
+def storage_problem(exc: BaseException, path: Path | str) -> str | None:
+    """One clear line for a storage failure (disk full, read-only, damaged), None for anything else."""
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    for number, words, message in _PROBLEMS:
+        if code == number or words in text:
+            return message.format(path=path)
+    if any(words in text for words in _DAMAGED):
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        return f"database {path} is damaged ({first}); restore it from a backup or move it aside to start afresh"
+    return None
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK after a failure without hiding it: DuckDB may already have aborted the transaction
+    (a failed COMMIT on a full disk), and "no transaction is active" must not replace the real error."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
 
 
 class ReadOnlyQueryError(TreatywatchError):
@@ -36,21 +86,28 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open `path`, retrying while another process holds the lock; migrate when writable."""
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0,
+            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `path`, retrying while another process holds the lock; migrate when writable.
+
+    `config` goes to DuckDB at open (SANDBOX_CONFIG for SQL a person typed).
+    """
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(storage_problem(exc, path) or f"cannot create {path.parent}: {exc.strerror}") from exc
     elif not path.exists():
         raise TreatywatchError(f"database {path} does not exist yet: run `treatywatch run` first")
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
             break
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
-                raise TreatywatchError(f"cannot open database {path}: {exc}") from exc
+                raise StorageError(storage_problem(exc, path) or f"cannot open database {path}: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise DatabaseLockedError(
                     f"database {path} is locked by another process (a run in progress?); "
@@ -62,6 +119,11 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0) 
         if not read_only:
             migrate(con)
         yield con
+    except duckdb.Error as exc:  # disk full, read-only, damaged: one line instead of a traceback
+        problem = storage_problem(exc, path)
+        if problem is None:
+            raise
+        raise StorageError(problem) from exc
     finally:
         con.close()
 
@@ -92,7 +154,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute(f"INSERT INTO {SCHEMA_VERSION_TABLE} VALUES (?, ?)", [number, utcnow()])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
         version = number
     return version

@@ -10,6 +10,9 @@ so a crash is recovered from the states alone (see `recover_interrupted`).
 from __future__ import annotations
 
 import json
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +25,37 @@ from flows.store.db import insert_rows, utcnow
 # Channels where re-sending after a crash mid-send is acceptable (at-least-once): a duplicate
 # email carries the same X-Treatywatch-Alert-Id header; Slack offers no way to check, so never.
 RESEND_AFTER_CRASH = frozenset({"email", "generic", "console"})
+# A `sending` claim older than this is interrupted even if its process seems alive (pid reuse, another host).
+CLAIM_LEASE = timedelta(minutes=30)
+
+
+def new_claimant() -> str:
+    """This delivery's identity in `alerts.claimed_by`: host, pid, and a token unique to the call."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_is_dead(claimed_by: str | None, me: str) -> bool:
+    """True when the delivery that claimed a row cannot still be sending it."""
+    if not claimed_by:
+        return True  # claimed before claims were recorded
+    host, _, rest = claimed_by.partition(":")
+    pid, _, token = rest.partition(":")
+    my_host, my_pid, my_token = me.split(":", 2)
+    if host != my_host or not pid.isdigit():
+        return False  # cannot check another host: only the lease ends it
+    if pid == my_pid:
+        return token != my_token  # an earlier delivery of this same process has ended
+    return not _pid_alive(int(pid))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +86,32 @@ class DueAlert:
     tag: str
     mode: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingAlert:
+    """A pending alert not yet due: its retry backoff (attempts > 0), debounce or digest time is ahead."""
+
+    alert_id: str
+    destination: str  # privacy-masked
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None  # scrubbed of secrets when it was recorded
+
+    @property
+    def why(self) -> str:
+        if self.attempts:
+            return f"attempt {self.attempts} failed: {self.last_error or 'unknown error'}"
+        return "held for its debounce or digest time"
+
+
+def waiting(con: duckdb.DuckDBPyConnection, now: datetime, limit: int = 50) -> list[WaitingAlert]:
+    """Pending alerts whose next attempt is after `now`, soonest first."""
+    rows = con.execute(
+        "SELECT alert_id, destination, attempts, not_before, last_error FROM alerts"
+        " WHERE status = 'pending' AND not_before > $1 ORDER BY not_before, alert_id LIMIT $2", [now, limit],
+    ).fetchall()
+    return [WaitingAlert(*r) for r in rows]
 
 
 _COLUMNS = ("alert_id", "kind", "subject_id", "event_id", "change", "payload", "destination_key", "destination",
@@ -100,10 +160,18 @@ def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[DueAlert]:
     return [DueAlert(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else None, *r[6:]) for r in rows]
 
 
-def recover_interrupted(con: duckdb.DuckDBPyConnection, channels: dict[str, str]) -> list[str]:
+def recover_interrupted(con: duckdb.DuckDBPyConnection, channels: dict[str, str], claimant: str | None = None,
+                        *, now: datetime | None = None) -> list[str]:
     """Rows left `sending` by a crash: resend where a duplicate is tolerable, else mark `uncertain`.
-    Returns the alert ids marked uncertain (a health notice tells a person to check)."""
-    rows = con.execute("SELECT alert_id, destination_key FROM alerts WHERE status = 'sending'").fetchall()
+    Returns the alert ids marked uncertain (a health notice tells a person to check).
+
+    A row another live delivery is sending right now (an overlapping run) is not touched.
+    """
+    me, stale_before = claimant or new_claimant(), (now or utcnow()) - CLAIM_LEASE
+    found = con.execute("SELECT alert_id, destination_key, claimed_by, last_attempt_at FROM alerts"
+                        " WHERE status = 'sending'").fetchall()
+    rows = [(a, key) for a, key, by, at in found
+            if claim_is_dead(by, me) or at is None or at < stale_before]
     uncertain = [a for a, key in rows if channels.get(key) not in RESEND_AFTER_CRASH]
     retry = [a for a, key in rows if channels.get(key) in RESEND_AFTER_CRASH]
     _set_status(con, retry, "pending", error="interrupted while sending; sending again")
@@ -117,9 +185,22 @@ def _set_status(con: duckdb.DuckDBPyConnection, ids: Sequence[str], status: str,
                     [status, error, list(ids)])
 
 
-def mark_sending(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    con.execute("UPDATE alerts SET status = 'sending', last_attempt_at = $1 WHERE alert_id IN (SELECT UNNEST($2))"
-                " AND status = 'pending'", [utcnow(), list(ids)])
+def mark_sending(con: duckdb.DuckDBPyConnection, ids: Sequence[str], claimant: str | None = None) -> list[str]:
+    """Compare-and-set pending -> sending in one statement; returns the ids THIS call moved.
+
+    Only those may be sent: a row another run claimed first is not in the list.
+    """
+    rows = con.execute("UPDATE alerts SET status = 'sending', last_attempt_at = $1, claimed_by = $2"
+                       " WHERE alert_id IN (SELECT UNNEST($3)) AND status = 'pending' RETURNING alert_id",
+                       [utcnow(), claimant, list(ids)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def release(con: duckdb.DuckDBPyConnection, ids: Sequence[str], claimant: str) -> None:
+    """Give back rows this delivery claimed but did not send (nothing to render yet)."""
+    if ids:
+        con.execute("UPDATE alerts SET status = 'pending' WHERE alert_id IN (SELECT UNNEST($1)) AND status = 'sending'"
+                    " AND claimed_by = $2", [list(ids), claimant])
 
 
 def mark_sent(con: duckdb.DuckDBPyConnection, ids: Sequence[str], *, digest_id: str | None = None) -> None:

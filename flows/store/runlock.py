@@ -1,11 +1,16 @@
-"""One monitor run at a time per DuckDB file: an OS file lock beside the database.
+"""One monitor run at a time per DuckDB file: an OS lock on the database file itself.
 
 Two schedules (legal every 30 min, news every 10 min) may fire together, a worker may pick up a
 run while `treatywatch run` is going: they share one DuckDB file, and DuckDB has one writer. A
 Prefect concurrency limit only covers runs that go through one Prefect server, so the guard that
-always holds is `fcntl.flock` on `<db>.lock`: the kernel drops it when the process dies (no stale
-lock files to clean up), and a second run waits briefly, then is skipped with a clear message.
-stdlib only (POSIX); on Windows the `filelock` package would be the replacement.
+always holds is `fcntl.flock` on the database file, reached through its real path (on its
+directory while the file does not exist yet): the kernel drops it when the process dies, a
+symlinked or relative path to the same file meets the same lock, and replacing a side `.lock` file
+cannot fork it (an earlier version locked `<db>.lock`, whose inode could be swapped under a run).
+`<db>.lock` now only says who holds the lock. flock and DuckDB's own fcntl record locks do not interact on Linux; the descriptor is closed only after the
+run's connections are. A second run waits briefly, then is skipped with a clear message. The ledger's
+compare-and-set claim (flows/store/ledger.py) keeps alerts single even if this lock is bypassed.
+stdlib only (POSIX).
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ class RunLockedError(TreatywatchError):
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
+    """The informational holder file (pid, since when) beside the database's real path."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".lock")
 
 
 def holder(path: Path) -> str:
@@ -43,34 +50,70 @@ def holder(path: Path) -> str:
         return ""
 
 
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _try_acquire(real: Path) -> int | None:
+    """One attempt: the descriptor whose flock is now ours, or None.
+
+    The directory is locked first; if the database exists its file is locked and the directory
+    released, else (a first run) the directory stays locked for the run, so a run that starts after
+    the file appears still meets it. Callers must hold no DuckDB connection to the file (closing a
+    descriptor drops the process's fcntl locks on it, DuckDB's included).
+    """
+    dir_fd = os.open(real.parent, os.O_RDONLY)
+    if not _try_flock(dir_fd):
+        os.close(dir_fd)
+        return None
+    if not real.exists():
+        return dir_fd
+    file_fd = os.open(real, os.O_RDONLY)
+    os.close(dir_fd)
+    if _try_flock(file_fd):
+        return file_fd
+    os.close(file_fd)
+    return None
+
+
 @contextmanager
 def run_lock(db_path: Path, *, wait_s: float = DEFAULT_WAIT_S, poll_s: float = 0.1) -> Iterator[Path]:
     """Hold the run lock of `db_path` for the block; RunLockedError if still held after `wait_s`."""
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    real = Path(os.path.realpath(db_path))
+    deadline = time.monotonic() + wait_s
+    while (fd := _try_acquire(real)) is None:
+        if time.monotonic() >= deadline:
+            who = holder(path) or "another process"
+            raise RunLockedError(f"another treatywatch run ({who}) is using {db_path}; "
+                                 f"waited {wait_s:g}s, this run is skipped")
+        time.sleep(poll_s)  # polling a kernel lock with a deadline; flock has no timeout
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    who = holder(path) or "another process"
-                    raise RunLockedError(f"another treatywatch run ({who}) is using {db_path}; "
-                                         f"waited {wait_s:g}s, this run is skipped") from None
-                time.sleep(poll_s)  # polling a kernel lock with a deadline; flock has no timeout
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n".encode())
+        _write_holder(path)
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def _write_holder(path: Path) -> None:
+    """Say who holds the lock, for the message a skipped run prints (best effort: only informative)."""
+    try:
+        path.write_text(f"pid {os.getpid()} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n",
+                        encoding="utf-8")
+    except OSError:
+        pass
+
+
 def wait_seconds(env: dict[str, str] | None = None) -> float:
-    env = os.environ if env is None else env
-    return float(env.get(WAIT_ENV, DEFAULT_WAIT_S))
+    """TREATYWATCH_RUN_LOCK_WAIT, parsed (and refused with a clear message) by flows.settings."""
+    from flows.settings import run_lock_wait
+
+    return run_lock_wait(env)
 
 
 def exclusive(on_skip: Callable[[str], Any]) -> Callable[[F], F]:

@@ -16,8 +16,9 @@ from typing import Any
 
 import duckdb
 
-from flows.store.db import insert_rows, utcnow
+from flows.store.db import insert_rows, rollback_quietly, utcnow
 from parsers.models import Event, Item, Source
+from parsers.urls import redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class FetchRecord:
     body_hash: str | None = None
     kind: str = "feed"  # feed | page (an article page whose full-text fetch failed)
     item_id: str | None = None  # page rows: the item whose page it was
+    dropped: int = 0  # entries not stored: over the per-feed cap, no identity, duplicate id
+    note: str | None = None  # handled oddities: a charset label corrected, repeated or recycled ids
 
     @property
     def ok(self) -> bool:
@@ -138,7 +141,7 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         )
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
 
 
@@ -155,14 +158,14 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) ->
         con,
         "sources",
         ["source_id", "kind", "url", "lang", "source_group", "first_seen_at"],
-        [(s.id, s.kind, s.url, s.lang, s.group, utcnow()) for s in sources],
+        [(s.id, s.kind, redact(s.url), s.lang, s.group, utcnow()) for s in sources],
         or_mode="OR IGNORE",
     )
     con.execute(
         "UPDATE sources SET kind = c.kind, url = c.url, lang = c.lang, source_group = c.grp FROM ("
         " SELECT UNNEST($1) AS id, UNNEST($2) AS kind, UNNEST($3) AS url, UNNEST($4) AS lang, UNNEST($5) AS grp) c"
         " WHERE sources.source_id = c.id",
-        [[s.id for s in sources], [s.kind for s in sources], [s.url for s in sources],
+        [[s.id for s in sources], [s.kind for s in sources], [redact(s.url) for s in sources],
          [s.lang for s in sources], [s.group for s in sources]],
     )
 
@@ -174,10 +177,10 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         con,
         "fetches",
         ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
-         "error", "kind", "item_id"],
+         "error", "kind", "item_id", "dropped", "note"],
         [
             (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
-             f.error, f.kind, f.item_id)
+             f.error, f.kind, f.item_id, f.dropped, f.note)
             for f in run.fetches
         ],
     )
@@ -235,7 +238,7 @@ def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]
             se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
             e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags),
             json.dumps([{"name": o.name, "role": o.role, "country": o.country} for o in e.officials], ensure_ascii=False),
-            list(e.dates), e.lang, e.extractor_version, now,
+            list(e.dates), e.lang, e.extractor_version, now, *_instrument_row(e),
         ))
         parties.append((se.event_id, e.actor, "actor"))
         parties.extend((se.event_id, c, "counterpart") for c in e.counterparts)
@@ -243,11 +246,18 @@ def _insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]
         con,
         "events",
         ["event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence", "span_start",
-         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at"],
+         "span_end", "confidence", "rule", "flags", "officials", "dates", "lang", "extractor_version", "detected_at",
+         "instrument_text", "instrument_id", "instrument_kind"],
         rows,
         or_mode="OR IGNORE",
     )
     insert_rows(con, "event_parties", ["event_id", "party", "role"], parties, or_mode="OR IGNORE")
+
+
+def _instrument_row(e: Event) -> tuple[str | None, str | None, str | None]:
+    """(text, id, kind) of the event's instrument; NULLs for a record made without one."""
+    i = e.instrument
+    return (i.text, i.id, i.kind) if i is not None else (None, None, None)
 
 
 def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from parsers.errors import ConfigError
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 MODES = ("immediate", "digest")
 DOMAINS = ("military", "defense", "security", "economic", "other")
@@ -105,8 +105,8 @@ def load_policy(path: Path | None) -> AlertPolicy:
         return AlertPolicy()
     try:
         root = _Reader(path, load_yaml(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
     floor = root.number("min_confidence", 0.5, 0.0, 1.0)
     tags = {name: _tag(root.sub("tags").sub(name), name, floor) for name in (root.data.get("tags") or {})}
     digest, beat, clus, dlv = root.sub("digest"), root.sub("heartbeat"), root.sub("clustering"), root.sub("delivery")

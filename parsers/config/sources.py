@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import pathlib
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import soupsieve
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
+from parsers.documents import json_api
 from parsers.documents.listing import validate_spec
 from parsers.models import Source
 from parsers.documents.pravo import BLOCKS, DOCUMENTS_PAGE_SIZES, RSS_PAGE_SIZES
 
 # Kinds a source may declare; IMPLEMENTED_KINDS have a parser (all of them now).
-KNOWN_KINDS = frozenset({"rss", "pravo", "html"})
-IMPLEMENTED_KINDS = frozenset({"rss", "pravo", "html"})
+KNOWN_KINDS = frozenset({"rss", "pravo", "html", "json"})
+IMPLEMENTED_KINDS = frozenset({"rss", "pravo", "html", "json"})
 FULL_TEXT_MODES = frozenset({"auto", "always", "never"})
 FIELDS = frozenset(
-    {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo"}
+    {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo",
+     "json", "notes", "allow_private_links"}
 )
-PRAVO_FIELDS = frozenset({"block", "mode", "document_types", "days", "page_size", "max_pages"})
+PRAVO_FIELDS = frozenset({"block", "mode", "document_types", "names", "days", "page_size", "max_pages"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 DROP_PREFIX = "!"  # same convention as parsers.documents.html_text: "!sel" removes elements before extraction
@@ -35,11 +38,11 @@ def _read_yaml(path: pathlib.Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read sources file: {exc}") from exc
+        raise ConfigError(f"{path}: sources file: {read_error(exc)}") from exc
     try:
         return load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
 
 
 class _Checker:
@@ -161,11 +164,28 @@ class _Checker:
             value = raw.get(key, low)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise self.fail("pravo", f"key {key!r} must be a whole number >= {low}, got {value!r}")
-        types = raw.get("document_types", [])
-        if not isinstance(types, list) or not all(isinstance(t, str) and t.strip() for t in types):
-            raise self.fail("pravo", f"key 'document_types' must be a list of type names, got {types!r}")
-        query = {**raw, "mode": mode, "document_types": tuple(t.strip() for t in types)}
+        lists = {}
+        for key in ("document_types", "names"):
+            values = raw.get(key, [])
+            if not isinstance(values, list) or not all(isinstance(t, str) and t.strip() for t in values):
+                raise self.fail("pravo", f"key {key!r} must be a list of non-empty strings, got {values!r}")
+            lists[key] = tuple(t.strip() for t in values)
+        query = {**raw, "mode": mode, **lists}
         return tuple(sorted(query.items()))
+
+    def json_spec(self, kind: str) -> tuple[tuple[str, object], ...]:
+        """`json:` mapping (items, id, title, url, date, text, paging), required for kind json."""
+        raw = self.raw.get("json")
+        if kind != "json":
+            if raw is not None:
+                raise self.fail("json", "only sources of kind 'json' take a json mapping")
+            return ()
+        problems = json_api.validate_spec(raw)
+        if problems:
+            raise self.fail("json", "; ".join(problems))
+        frozen = {k: tuple(sorted(v.items())) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v
+                  for k, v in raw.items()}
+        return tuple(sorted(frozen.items()))
 
 
 def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
@@ -178,8 +198,11 @@ def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
         raise check.fail(unknown[0], f"unknown field (allowed: {sorted(FIELDS)})")
     kind = check.choice("kind", KNOWN_KINDS)
     options = tuple(
-        (key, value) for key, value in (("listing", check.listing(kind)), ("pravo", check.pravo(kind))) if value
+        (key, value) for key, value in (("listing", check.listing(kind)), ("pravo", check.pravo(kind)),
+                                        ("json", check.json_spec(kind))) if value
     )
+    if "notes" in raw and not isinstance(raw["notes"], str):
+        raise check.fail("notes", "must be a string (what an operator should know about this source)")
     return Source(
         id=check.pattern("id", ID_PATTERN, required=True) or "",
         kind=kind,
@@ -191,7 +214,60 @@ def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
         full_text=check.choice("full_text", FULL_TEXT_MODES, "auto"),
         horizon_days=check.horizon(),
         options=options,
+        allow_private_links=check.flag("allow_private_links", False),
     )
+
+
+HOST_FIELDS = frozenset({"timeout", "concurrency", "min_interval", "user_agent", "notes"})
+HOST_PATTERN = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class HostSettings:
+    """Per-host fetch manners (`hosts:` in sources.yaml): slow or touchy servers get their own."""
+
+    timeout: float | None = None  # total seconds per request (connect, headers and body)
+    concurrency: int | None = None  # requests in flight to this host at once
+    min_interval: float = 0.0  # seconds between the starts of two requests to this host
+    user_agent: str | None = None  # e.g. a browser-like one for a firewall that blocks bots
+
+
+def load_hosts(path: pathlib.Path) -> dict[str, HostSettings]:
+    """The `hosts:` section of a sources file (host[:port] -> settings), validated; {} when absent."""
+    path = pathlib.Path(path)
+    data = _read_yaml(path)
+    raw = data.get("hosts") if isinstance(data, dict) else None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: field 'hosts': must map host names to settings, got {type(raw).__name__}")
+    return {str(host): _host(path, str(host), value) for host, value in raw.items()}
+
+
+def _host(path: pathlib.Path, host: str, raw: Any) -> HostSettings:
+    where = f"{path}: hosts: {host!r}"
+    if not HOST_PATTERN.match(host):
+        raise ConfigError(f"{where}: not a host name (lowercase, optional :port, no scheme)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a mapping of {sorted(HOST_FIELDS)}")
+    unknown = sorted(set(map(str, raw)) - HOST_FIELDS)
+    if unknown:
+        raise ConfigError(f"{where}: field {unknown[0]!r}: unknown (allowed: {sorted(HOST_FIELDS)})")
+
+    def number(key: str, low: float, whole: bool = False) -> Any:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value < low:
+            kind = "a whole number" if whole else "a number"
+            raise ConfigError(f"{where}: field {key!r}: must be {kind} >= {low:g}, got {value!r}")
+        return value
+
+    agent = raw.get("user_agent")
+    if agent is not None and (not isinstance(agent, str) or not agent.strip() or "\n" in agent or "\r" in agent):
+        raise ConfigError(f"{where}: field 'user_agent': must be one line of text")
+    return HostSettings(timeout=number("timeout", 1), concurrency=number("concurrency", 1, whole=True),
+                        min_interval=float(number("min_interval", 0) or 0.0), user_agent=agent.strip() if agent else None)
 
 
 def load_sources(path: pathlib.Path) -> list[Source]:
@@ -200,6 +276,9 @@ def load_sources(path: pathlib.Path) -> list[Source]:
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise ConfigError(f"{path}: field 'sources': the file must hold a mapping with a 'sources' list")
+    extra = sorted(set(map(str, data)) - {"sources", "hosts"})
+    if extra:
+        raise ConfigError(f"{path}: field {extra[0]!r}: unknown top-level key (allowed: sources, hosts)")
     sources: list[Source] = []
     first_index: dict[str, int] = {}
     for index, raw in enumerate(data["sources"]):

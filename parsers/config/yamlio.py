@@ -33,3 +33,18 @@ ConfigLoader.add_implicit_resolver(
 def load_yaml(text: str) -> Any:
     """Parse config YAML; raises yaml.YAMLError like yaml.safe_load."""
     return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_error(exc: Exception) -> str:
+    """One line for a failed config read: where the YAML broke and why, never the file's own text."""
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        context = getattr(exc, "context", None)
+        return f"invalid YAML at {where}{problem}" + (f" ({context})" if context else "")
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    if isinstance(exc, OSError):
+        return f"cannot read it: {exc.strerror or exc}"
+    return str(exc)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 import feedparser
 
 from parsers.documents.html_text import html_to_text
-from parsers.documents.identity import item_id
+from parsers.documents.charset import decode_plan
+from parsers.documents.identity import item_id, variant_id
 from parsers.extract.lang import detect_lang
 from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
 
@@ -24,6 +26,9 @@ HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|b
 XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.I)
 TZ_COLON = re.compile(r"([+-]\d\d):(\d\d)\s*$")
 CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
+YEAR_TOKEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # no news feed entry is older; year 0001 is a placeholder
+FUTURE_SLACK = timedelta(days=1)  # time zones and clock skew; more is a wrong or hostile date
 
 
 def _sniff_charset(body: bytes, content_type: str) -> str | None:
@@ -41,11 +46,10 @@ def _sniff_charset(body: bytes, content_type: str) -> str | None:
     return "windows-1251" if high and cyr / len(high) >= 0.8 else None
 
 
-def _response_headers(doc: FetchedDocument) -> dict[str, str]:
+def _response_headers(doc: FetchedDocument, body: bytes, content_type: str) -> dict[str, str]:
     """Headers for feedparser: the base URL for relative links and the declared (or sniffed) charset."""
     headers = {"content-location": doc.final_url or doc.url}
-    content_type = doc.content_type
-    charset = _sniff_charset(doc.body, content_type)
+    charset = _sniff_charset(body, content_type)
     if charset:
         content_type = f"{content_type.split(';')[0].strip() or 'application/xml'}; charset={charset}"
     if content_type:
@@ -71,6 +75,20 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
     if parsed:
         return datetime(*parsed[:6], tzinfo=UTC)
     return None
+
+
+def plausible_date(published: datetime | None, raw: str | None, fetched_at: datetime | None,
+                   ) -> tuple[datetime | None, str | None]:
+    """The date, or the fetch time with a note when the date cannot be true (before 1970, after the
+    fetch, or a 4-digit year the parser read differently: "0001" comes back as 2001). A date far in
+    the future would otherwise pass the first-run history horizon and sort above everything."""
+    if published is None or fetched_at is None:
+        return published, None
+    written = YEAR_TOKEN.search(raw or "")
+    misread = written is not None and int(written.group(1)) != published.year
+    if misread or published < EARLIEST or published > fetched_at + FUTURE_SLACK:
+        return fetched_at, f"implausible date {str(raw or published)[:40]!r} set to the fetch time"
+    return published, None
 
 
 def safe_link(link: str | None) -> tuple[str, str | None]:
@@ -114,7 +132,7 @@ def needs_full_text(source: Source, url: str, text: str, has_content: bool) -> b
     return not has_content and len(text) < SHORT_TEXT_CHARS
 
 
-def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | None:
+def _entry_to_item(entry: Any, source: Source, warnings: list[str], fetched_at: datetime | None = None) -> Item | None:
     """One feedparser entry -> Item, or None (with a warning) when nothing identifies it."""
     url, warning = safe_link(entry.get("link"))
     if warning:
@@ -125,10 +143,11 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
     if not (guid or url or title):
         warnings.append("skipped an entry with no guid, link or title")
         return None
-    published = parse_date(
-        entry.get("published") or entry.get("updated"),
-        entry.get("published_parsed") or entry.get("updated_parsed"),
-    )
+    raw_date = entry.get("published") or entry.get("updated")
+    published = parse_date(raw_date, entry.get("published_parsed") or entry.get("updated_parsed"))
+    published, date_note = plausible_date(published, raw_date, fetched_at)
+    if date_note:
+        warnings.append(date_note)
     return Item(
         id=item_id(source.id, guid, url, title),
         source_id=source.id,
@@ -140,16 +159,49 @@ def _entry_to_item(entry: Any, source: Source, warnings: list[str]) -> Item | No
         published=published,
         lang=source.lang or detect_lang(f"{title}\n{text}"),
         needs_full_text=needs_full_text(source, url, text, has_content),
+        date_doubtful=date_note is not None,
     )
 
 
-def _unique(items: Iterable[Item | None]) -> tuple[Item, ...]:
-    """Drop skipped entries and repeats of an id (feeds do list one story twice)."""
+def _unique(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], dict[str, int]]:
+    """Items in feed order, with counts: entries without identity (dropped), exact repeats of an id
+    (dropped: feeds do list one story twice), and entries reusing an id with DIFFERENT content (kept
+    under a variant id: a recycled GUID must not lose a story)."""
     seen: dict[str, Item] = {}
+    counts = {"no_identity": 0, "duplicate": 0, "variant": 0}
     for item in items:
-        if item is not None and item.id not in seen:
+        if item is None:
+            counts["no_identity"] += 1
+            continue
+        first = seen.get(item.id)
+        if first is not None and first.content_hash != item.content_hash:
+            item = dataclasses.replace(item, id=variant_id(item.id, item.content_hash))
+            first = seen.get(item.id)
+            counts["variant"] += first is None
+        if first is None:
             seen[item.id] = item
-    return tuple(seen.values())
+        else:
+            counts["duplicate"] += 1
+    return tuple(seen.values()), counts
+
+
+def _count_notes(counts: dict[str, int]) -> list[str]:
+    words = {"no_identity": "entries with no guid, link or title dropped",
+             "duplicate": "repeated entries (same id, same content) dropped",
+             "variant": "entries reusing an id with different content kept as separate items"}
+    return [f"{n} {words[k]}" for k, n in counts.items() if n]
+
+
+# Markers of anti-bot interstitials seen in public scraper reports (mid.ru's "bobcmn" script,
+# Cloudflare, AWS WAF): an operator must tell "blocked" from "the site changed its layout".
+CHALLENGE_MARKERS = (b"bobcmn", b"cf-chl", b"challenge-platform", b"Just a moment...", b"awswaf",
+                     b"captcha-delivery", b"Access denied")
+
+
+def challenge_marker(body: bytes) -> str | None:
+    """The bot-challenge marker an HTML answer carries, if any (first 64 KB)."""
+    head = body[:65536]
+    return next((m.decode() for m in CHALLENGE_MARKERS if m in head), None)
 
 
 def _empty_result(doc: FetchedDocument, parsed: Any) -> ParseResult:
@@ -158,6 +210,8 @@ def _empty_result(doc: FetchedDocument, parsed: Any) -> ParseResult:
     real_problem = parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO)
     looks_html = bool(HTML_START.match(doc.body[:2048])) or "html" in doc.content_type.lower()
     if looks_html and not parsed.get("version"):
+        if marker := challenge_marker(doc.body):
+            return ParseResult(items=(), error=FetchError("challenge", f"a bot challenge page ({marker}), not a feed"))
         return ParseResult(items=(), error=FetchError("not_a_feed", "got an HTML page, not a feed"))
     if real_problem:
         return ParseResult(items=(), error=FetchError("parse", f"unparseable feed: {exc}"))
@@ -172,20 +226,22 @@ def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
         return ParseResult(items=(), error=doc.error)
     if doc.status == 304:
         return ParseResult(items=(), extra={"not_modified": True})
+    plan = decode_plan(doc.body, doc.content_type)  # a lying charset label is found and corrected
     try:
         # A stream, not bytes: feedparser tries open() on bytes, so a body that is a local path
         # (b"/etc/passwd") would make it read our own files.
-        parsed = feedparser.parse(io.BytesIO(doc.body), response_headers=_response_headers(doc))
+        parsed = feedparser.parse(io.BytesIO(plan.body),
+                                  response_headers=_response_headers(doc, plan.body, plan.content_type))
     except Exception as exc:  # feedparser promises not to raise; we make sure
         return ParseResult(items=(), error=FetchError("parse", f"feedparser failed: {exc!r}"))
     if not parsed.entries:
         return _empty_result(doc, parsed)
-    warnings: list[str] = []
+    warnings: list[str] = [plan.note] if plan.note else []
     exc = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
         warnings.append(f"malformed feed, kept {len(parsed.entries)} recovered entries: {exc}")
-    kept = _unique(_entry_to_item(e, source, warnings) for e in parsed.entries)
-    if len(kept) < len(parsed.entries):
-        warnings.append(f"kept {len(kept)} of {len(parsed.entries)} entries (empty or duplicate)")
-    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version")}
+    kept, counts = _unique(_entry_to_item(e, source, warnings, doc.fetched_at) for e in parsed.entries)
+    warnings += _count_notes(counts)
+    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version"),
+             "dropped": counts["no_identity"] + counts["duplicate"], "charset_mismatch": plan.note}
     return ParseResult(items=kept, warnings=tuple(warnings), extra=extra)

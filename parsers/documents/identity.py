@@ -89,3 +89,9 @@ def item_id(source_id: str, guid: str | None, url: str | None, title: str | None
     if norm:
         return _digest("title", source_id, norm)
     raise ValueError(f"item of source {source_id!r} has no guid, url or title to identify it")
+
+
+def variant_id(first_id: str, content_hash: str) -> str:
+    """Id of a second entry reusing an id with different content: kept as its own item, stable while
+    its content is (a feed that recycles GUIDs must not make us drop stories)."""
+    return _digest("variant", first_id, content_hash)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -26,7 +27,7 @@ DOCUMENTS_PAGE_SIZES = frozenset({10, 30, 100, 200})
 RSS_PAGE_SIZES = frozenset({10, 100, 200})  # other values reportedly give HTTP 400
 MOSCOW = timezone(timedelta(hours=3))  # no DST since 2014; publication dates are Moscow days
 PAGE_URL = "https://publication.pravo.gov.ru/document/{eo}"
-PDF_URL = "http://publication.pravo.gov.ru/file/pdf?eoNumber={eo}"
+_META = re.compile(r"^\s*Номер опубликования:")  # a description with only publication metadata
 SORT_BY_PUBLISH_DATE = 6  # seen in working clients, with SortDestination=1 for newest first
 
 
@@ -37,6 +38,7 @@ class PravoQuery:
     block: str
     mode: str = "documents"  # documents (JSON API) | rss
     document_types: tuple[str, ...] = ()  # names as /DocumentTypes spells them, matched case-insensitively
+    names: tuple[str, ...] = ()  # heading filters (the API's `Name`), e.g. "о ратификации": one query each
     days: int = 3  # publication window ending today (Moscow)
     page_size: int = 100
     max_pages: int = 5
@@ -64,21 +66,32 @@ def rss_url(base: str, query: PravoQuery) -> str:
     return _api(base, "rss", [("block", query.block), ("pageSize", str(query.page_size))])
 
 
-def documents_url(base: str, query: PravoQuery, type_ids: tuple[str, ...], today: date, index: int) -> str:
-    """One page of /Documents: a block, document types, a publication period, newest first."""
-    start = today - timedelta(days=max(query.days - 1, 0))
+def documents_url(base: str, query: PravoQuery, type_ids: tuple[str, ...], day: date, index: int,
+                  name: str | None = None) -> str:
+    """One page of /Documents for one publication day: block, types, an optional heading filter.
+
+    Working public clients filter by `PeriodType=day&Date=DD.MM.YYYY`; `PublishDateFrom/To` appears
+    only on the portal's own search page and ISO dates are reportedly ignored silently.
+    """
     params = [("Block", query.block)]
     params += [("DocumentTypes", t) for t in type_ids]
+    if name:
+        params.append(("Name", name))
     params += [
-        ("PublishDateFrom", start.strftime("%d.%m.%Y")),
-        ("PublishDateTo", today.strftime("%d.%m.%Y")),
-        ("PublishDateSearchType", "0"),
+        ("PeriodType", "day"),
+        ("Date", day.strftime("%d.%m.%Y")),
         ("SortedBy", str(SORT_BY_PUBLISH_DATE)),
         ("SortDestination", "1"),
         ("PageSize", str(query.page_size)),
         ("Index", str(index)),  # pages start at 1; the parameter is not called `page`
     ]
     return _api(base, "Documents", params)
+
+
+def window(query: PravoQuery, today: date) -> list[tuple[date, str | None]]:
+    """(day, heading filter) pairs a run asks for: each day of the window, each name (or none), newest first."""
+    days = [today - timedelta(days=n) for n in range(max(query.days, 1))]
+    return [(d, name) for d in days for name in (query.names or (None,))]
 
 
 def moscow_today(now: datetime) -> date:
@@ -156,8 +169,9 @@ def document_item(raw: dict[str, Any], source: Source) -> Item | None:
     eo = _text(raw.get("eoNumber"))
     if not eo.isdigit():
         return None
-    heading = _text(raw.get("name"))
-    title = _text(raw.get("complexName")) or heading or eo
+    complex_name = _text(raw.get("complexName"))
+    heading = _heading(_text(raw.get("name")), complex_name)
+    title = complex_name or heading or eo
     return Item(
         id=item_id(source.id, eo, None, None),
         source_id=source.id,
@@ -170,6 +184,31 @@ def document_item(raw: dict[str, Any], source: Source) -> Item | None:
         lang="ru",
         needs_full_text=False,  # the text is a PDF; the HTML extractor cannot read it
     )
+
+
+_QUOTES = "\"'«»„“”"
+_ACT_HEAD = re.compile(r"^(.*?№\s*\S+)\s+(.+)$")
+
+
+def _heading(name: str, complex_name: str) -> str:
+    """The act's heading: `name` without the stray quote it may start with, else the tail of complexName.
+
+    complexName reads "Распоряжение … от 17.12.2025 № 3810-р \"О прекращении …\"" on the portal;
+    the part after the number is the heading the rules should see.
+    """
+    if name:
+        return name.strip(_QUOTES + " ")
+    m = _ACT_HEAD.match(complex_name)
+    return m.group(2).strip(_QUOTES + " ") if m else ""
+
+
+def _split_title(title: str) -> tuple[str, str]:
+    """("Распоряжение … № 3901-р", "О прекращении …") from an RSS title that holds both."""
+    first, _, rest = title.partition("\n")
+    if rest.strip():
+        return " ".join(first.split()), rest.strip(_QUOTES + " \n")
+    m = _ACT_HEAD.match(" ".join(title.split()))  # feedparser may have folded the line break
+    return (m.group(1), m.group(2).strip(_QUOTES + " ")) if m else (title, "")
 
 
 def parse_documents(doc: FetchedDocument, source: Source) -> DocumentsPage:
@@ -199,11 +238,21 @@ def _int(value: Any, default: int) -> int:
 
 
 def parse_rss(doc: FetchedDocument, source: Source) -> ParseResult:
-    """The portal RSS through feedparser, with links pointed at the canonical document page."""
+    """The portal RSS through feedparser, links pointed at the canonical document page.
+
+    Real items carry the act in <title> as "type, date, number" and, on the next line, the heading;
+    <description> holds only "Номер опубликования: …; Дата опубликования: …". The heading is what the
+    rules must see, so it becomes the text (and an old-style description with the heading still works).
+    """
     result = parse_feed(doc, source)
     fixed = []
     for item in result.items:
         eo = (item.guid or "").rsplit("/", 1)[-1]
         url = PAGE_URL.format(eo=eo) if eo.isdigit() else item.url
-        fixed.append(dataclasses.replace(item, url=url, needs_full_text=False))
+        act, heading = _split_title(item.title)
+        text = item.text if _META.match(item.text or "") is None else ""
+        if heading:
+            text = heading if not text else f"{heading}\n\n{text}"
+        fixed.append(dataclasses.replace(item, url=url, title=act or item.title,
+                                         text=text or item.title, needs_full_text=False))
     return ParseResult(items=tuple(fixed), warnings=result.warnings, error=result.error, extra=result.extra)

@@ -9,11 +9,13 @@ from parsers.extract import cues
 from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer
+from parsers.extract.modality import modal_penalty
 from parsers.extract.parties import find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
-PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.35}
+PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.45}
+AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
 _PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
@@ -35,6 +37,11 @@ class Candidate:
     claimed: tuple[int, str | None] | None = None
     descriptors: frozenset[str] = frozenset()
     also: bool = False  # "X also left...": a parallel move, news only when nothing else is
+    impersonal: bool = False  # no subject at all (an act's "Denounced: the Agreement between X and Y")
+    item: int = -1  # the digest item (bulleted line) it comes from; -1 outside lists
+    body: bool = False  # its instrument is a named organisation or treaty body (not "the agreement with X")
+    pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
+    others: bool = False  # "the other two": the last named set of states, less those already acting
 
 
 class CandidateFinder:
@@ -51,6 +58,14 @@ class CandidateFinder:
                 if m.is_state and len(m.codes) == 1:
                     return m.codes[0]
         return None
+
+    def named_set(self, sents: Doc, idx: int) -> list[str]:
+        """The latest set of three or more states named before sentence idx ("Mali, Burkina Faso and Niger")."""
+        for k in range(idx - 1, -1, -1):
+            codes = list(dict.fromkeys(c for m in sents.get(k).mentions if m.is_state for c in m.codes))
+            if len(codes) >= 3:
+                return codes
+        return []
 
     def find(self, sents: Doc, wanted: list[int], lang: str, published: datetime | None) -> list[Candidate]:
         """Candidates from the sentences that hold a trigger word (`wanted`), in text order."""
@@ -76,7 +91,10 @@ class CandidateFinder:
         return out
 
     def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
-        lo, hi = (hit.end if rule.direction == "after" else max(0, hit.start - rule.window)), hit.end + rule.window
+        # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
+        lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
+        hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
+        hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
@@ -103,8 +121,16 @@ class CandidateFinder:
                                   for h in sent.by_tag_prefix("trig:")):
             return []
         req = self._requirement(sent, hit, rule)
-        if rule.requires and req is None:
-            return []
+        head: Sentence | None = None
+        items = _list_items(doc, sent, hit)  # "decided to denounce: - the Convention...; - the Convention..."
+        if rule.requires and req is None and not items:
+            head = _record_head(doc, sent, hit)  # "Signature: 29 August 2024" under "Title: Agreement between..."
+            if head is None:
+                return []
+        if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
+            return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
+        if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
+            return []  # «документ о передаче базы»: a handover, not a partnership
         postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
@@ -123,31 +149,55 @@ class CandidateFinder:
                            ("historical", rule.family == "partnership" and (
                                history or cues.historical(sent, start, end, ref_year)
                                or cues.dated_background(sent, start, clause[0], ref_year))),
-                           ("background", sent.has("background", max(0, clause[0] - 4), start)
+                           ("background", cues.background_before(sent, max(0, clause[0] - 4), start)
                             or cues.dated_background(sent, start, clause[0], ref_year)),
-                           ("past", sent.has("past_time", end, region_hi)),
-                           ("subordinate", clause[0] > 0 and sent.has("background", clause[0] - 1, clause[0])),
-                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0]))):
+                           ("old", pub_year is not None and (cues.dated_background(sent, start, clause[0], pub_year - 1)
+                                                             or cues.dated_after(sent, end, region_hi, pub_year - 3))),
+                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
+                           ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
+                            and _dated_clause(sent, clause, pub_year))):
             if test:
                 conf -= PENALTY[name]
+        conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
-        parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
+        if head is not None and not any(m.is_state for m in sent.mentions):
+            parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+        else:
+            parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
-            pair = _last_pair(doc.states_before(sent.idx))
+            here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
+            pair = _last_pair(doc.states_before(sent.idx) + here)
             if pair:
                 subjects, objects = [pair[0]], [pair[1]]
+        if rule.family == "termination" and subjects and not objects and req is not None \
+                and sent.has("bilateral", max(0, req - 4), req):
+            # "disappointed that Russia decided to suspend the bilateral ... agreement": the other state named
+            objects = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes if c not in subjects))[:1]
+        if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
+            after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
+            subjects = list(after.codes[:1]) if after is not None else []
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
-        if rule.type == "partnership_signed" and rule.stage is None and sent.has("authorize", max(0, start - 8), start):
+        if rule.type == "partnership_signed" and rule.stage is None and (
+                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)):
+            # «Поручить ... подписать», «Распоряжение о подписании Соглашения»: signing is ordered, not done
             etype, stage = "partnership_strengthened", "authorized"
         domain = domain_of(sent, start, end, None)
         base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
                     confidence=round(conf, 3), stage=stage, domain=domain, claimed=parties.claimed,
                     descriptors=parties.descriptors, also=also)
+        base["impersonal"] = not parties.explicit and not parties.mentioned_before
+        base["item"] = doc.item_of(sent.idx)
+        base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
+        base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
+        base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
+        if items:
+            return self._item_candidates(items, rule, subjects, base)
         if rule.family == "termination":
             actors = subjects or [None]
             return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),
@@ -161,13 +211,28 @@ class CandidateFinder:
             return [Candidate(actor=everyone[0], counterparts=(o,), **base) for o in everyone[1:]]
         return [Candidate(actor=everyone[0], counterparts=tuple(everyone[1:]), can_create=len(everyone) > 1, **base)]
 
+    def _item_candidates(self, items: list[Sentence], rule: Rule, subjects: list[str], base: dict) -> list[Candidate]:
+        """One event per listed instrument: the lead line's subjects act, each item names the other side."""
+        out = []
+        for item in items:
+            objs = list(dict.fromkeys(c for m in item.mentions if m.is_state for c in m.codes if c not in subjects))
+            etype = (rule.bilateral_type or rule.type) if objs else (rule.multilateral_type or rule.type)
+            fields = {**base, "sent": item, "type": etype if rule.family == "termination" else rule.type}
+            if rule.family == "termination":
+                out.extend(Candidate(actor=a, counterparts=tuple(objs), can_create=bool(objs), **fields)
+                           for a in subjects or [None])
+            elif subjects and objs:
+                out.append(Candidate(actor=subjects[0], counterparts=tuple(o for o in [*subjects[1:], *objs]), **fields))
+        return out
+
     def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str],
               hi: int) -> tuple[str, bool]:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
             return rule.type, True
-        states = [o for o in objects if o not in self.gazetteer.groups and o != "CoE"]
-        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects)
+        partners = _partner_orgs(sent, end, hi)  # "the Agreement between Niger and the EU": the EU as one side
+        states = [o for o in objects if (o not in self.gazetteer.groups and o != "CoE") or o in partners]
+        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
                            for m in sent.mentions if start - 8 <= m.start < hi) \
             or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
         if not states and multilateral:
@@ -185,12 +250,75 @@ class CandidateFinder:
             req = heads[req]
         word = sent.tokens[req].text
         before = [t.text for t in sent.tokens[max(0, req - 3):req]]
-        if set(before) & _PLURAL_NUM:
+        nums = [k for k, w in enumerate(before) if w in _PLURAL_NUM]
+        # "two agreements" is plural; "a four-way memorandum" is one document
+        if nums and not (nums[-1] + 1 < len(before) and before[nums[-1] + 1] == "-"):
             return True
         if word.isascii():
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+
+
+RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
+RECORD_LOOKBACK = 12  # lines back to the record's title
+
+
+def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
+    """Organisations that are one side of a bilateral instrument: an agreement noun, then with/between, then the org."""
+    out: set[str] = set()
+    for m in sent.mentions:
+        if m.kind != "org" or not end <= m.start < hi:
+            continue
+        marker = max((h.start for h in sent.by_tag.get("with_marker", ()) if m.start - 9 <= h.start < m.start), default=None)
+        if marker is not None and sent.has("agreement", max(0, marker - 3), marker) and sent.tokens[marker].text != "from":
+            out.update(m.codes)
+        elif marker is not None and sent.tokens[marker].text in ("between", "между"):
+            out.update(m.codes)
+    return out
+
+
+LIST_MAX = 10  # items read after a lead line ending in a colon
+
+
+def _list_items(doc: Doc, sent: Sentence, hit: Hit) -> list[Sentence]:
+    """The bulleted items after a lead line that ends right after the trigger with a colon
+    ("have decided to denounce:"), each naming an instrument; [] when the line is not such a lead."""
+    toks = sent.tokens
+    if not (hit.end < len(toks) and toks[hit.end].text == ":" and len(toks) - hit.end <= 3):
+        return []
+    out = []
+    for k in range(sent.idx + 1, min(len(doc), sent.idx + 1 + LIST_MAX)):
+        if doc.item_of(k) != k:
+            break
+        item = doc.get(k)
+        if item.by_tag.get("agreement"):
+            out.append(item)
+    return out
+
+
+def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
+    """A field line of a record ("Signature: ...", "X: WITHDRAWAL") takes its instrument from the
+    nearest line above (or the headline) that names an agreement or a treaty body."""
+    toks = sent.tokens
+    label = hit.start <= 1 and hit.end < len(toks) and toks[hit.end].text == ":"
+    tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
+    if not (label or tail):
+        return None
+    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1):
+        cand = doc.get(k)
+        if cand.by_tag.get("agreement") or any(m.kind in ("org", "body") for m in cand.mentions) \
+                or cand.by_tag.get("body"):
+            return cand
+    return None
+
+
+def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:
+    """A relative clause tells the agreement's past only with a time in it ("which it signed in 2014");
+    "the joint statement, which the two ministers signed on Friday" reports the signing itself."""
+    if sent.has("past_time", *clause) or sent.has("historical", *clause):
+        return True
+    return any(clause[0] <= i < clause[1] and (pub_year is None or year < pub_year) for i, year in sent.years())
 
 
 def _last_pair(recent: list[str]) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import compress, count
 from operator import itemgetter
 
@@ -17,6 +18,7 @@ _YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _DATELINE_NEXT = frozenset({"-", ",", "("})
 _TEXT = itemgetter(0)  # a Token's folded text
+_BULLETS = frozenset("—–-*•·▪")
 _YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
 
 
@@ -32,6 +34,12 @@ class Sentence:
     hits: list[Hit]
     is_title: bool = False
     by_tag: dict[str, list[Hit]] = field(default_factory=dict)
+    raw: str = ""  # the whole document (shared, not copied): case tests on tokens
+
+    def capitalised(self, i: int) -> bool:
+        """Token i starts with an upper-case letter in the original text (a name, not a common word)."""
+        tok = self.tokens[i]
+        return bool(self.raw) and self.raw[tok.start].isupper()
 
     def __post_init__(self) -> None:
         by_tag = self.by_tag
@@ -77,8 +85,9 @@ class Doc:
     """The sentences of one document, analysed lazily: only those the engine looks at cost anything."""
 
     def __init__(self, raw: str, folded: str, spans: list[tuple[int, int]], matcher: Matcher,
-                 gazetteer: Gazetteer, titled: bool) -> None:
+                 gazetteer: Gazetteer, titled: bool, on: date | None = None) -> None:
         self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
+        self.on = on  # publication date: who held an office then
         self._matcher, self._gazetteer = matcher, gazetteer
         self._cache: dict[int, Sentence] = {}
         self._scanned: dict[int, tuple[list[Token], list[Hit]]] = {}
@@ -90,10 +99,12 @@ class Doc:
         sent = self._cache.get(i)
         if sent is None:
             tokens, hits = self._scan(i)
-            mentions = self._gazetteer.find(tokens, self.raw)
+            mentions = self._gazetteer.find(tokens, self.raw, self.on)
             if mentions and _dateline(mentions[0], tokens, self.raw):
                 mentions = mentions[1:]
-            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0)
+            if mentions and hits and any(h.tag == "seat_marker" for h in hits):
+                mentions = _without_seats(mentions, hits, self._gazetteer)
+            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0, raw=self.raw)
             self._cache[i] = sent
         return sent
 
@@ -107,6 +118,16 @@ class Doc:
             tokens = tokenize(self.raw, *self.spans[i], self.folded)
             got = self._scanned[i] = (tokens, self._matcher.scan(tokens))
         return got
+
+    def item_of(self, i: int) -> int:
+        """Index of the bulleted item ("— ...", "* ...") sentence i belongs to in a digest; -1 outside lists."""
+        items = self._items
+        k = bisect.bisect_right(items, i) - 1
+        return items[k] if k >= 0 else -1
+
+    @functools.cached_property
+    def _items(self) -> list[int]:
+        return [i for i, (a, _) in enumerate(self.spans) if self.raw[a:a + 1] in _BULLETS]
 
     def index_at(self, pos: int) -> int:
         """Index of the sentence containing character `pos` (or the one before a gap)."""
@@ -135,6 +156,30 @@ class Doc:
         return out
 
 
+SEAT_SPAN = 4  # "the Washington-based OAS", "the OAS, headquartered in Washington"
+
+
+def _without_seats(mentions: list[Mention], hits: list[Hit], gazetteer: Gazetteer) -> list[Mention]:
+    """Drop a state named only as the seat of a body in the sentence: it is neither actor nor counterpart."""
+    markers = [h.start for h in hits if h.tag == "seat_marker"]
+    seats = [(m, b.seat) for m in mentions if m.kind in ("body", "org")
+             for b in (gazetteer.registry.for_alias(m.label),) if b is not None and b.seat]
+    if not seats:
+        return mentions
+
+    def is_seat(s: Mention) -> bool:
+        if not s.is_state or len(s.codes) != 1:
+            return False
+        for body, seat in seats:
+            lo, hi = min(s.start, body.start), max(s.end, body.end)
+            if seat == s.codes[0] and hi - lo <= SEAT_SPAN + (s.end - s.start) + (body.end - body.start) \
+                    and any(lo <= k <= hi for k in markers):
+                return True
+        return False
+
+    return [m for m in mentions if not is_seat(m)]
+
+
 def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
             gazetteer: Gazetteer, is_title: bool) -> Sentence:
     """One sentence on its own (debugging, tests): tokens, lexicon hits and gazetteer mentions."""
@@ -150,6 +195,59 @@ def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
     return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
 
 
+ASIDE_MAX = 12  # tokens inside one parenthetical or comma-bounded adverbial ("with immediate effect")
+_ASIDE_CLOSE = {",": ",", "(": ")", "-": "-", "[": "]"}
+
+
+def aside_length(sent: Sentence, pos: int) -> int:
+    """Tokens of a bounded aside opening at `pos` (", as of today," / "(in force since 1990)"), else 0."""
+    toks = sent.tokens
+    if pos >= len(toks) or toks[pos].text not in _ASIDE_CLOSE:
+        return 0
+    close = _ASIDE_CLOSE[toks[pos].text]
+    for k in range(pos + 1, min(len(toks), pos + ASIDE_MAX + 2)):
+        if toks[k].text == close:
+            return k - pos + 1
+        if toks[k].text in (";", ".") or (close != "," and toks[k].text == ","):
+            return 0
+    return 0
+
+
+NAME_RUN_MAX = 6
+
+
+def name_end(sent: Sentence, hi: int) -> int:
+    """Move a window end past the capitalised name it cuts through (at most NAME_RUN_MAX tokens)."""
+    n = len(sent.tokens)
+    k = hi
+    while 0 < k < n and k - hi < NAME_RUN_MAX and sent.capitalised(k - 1) and sent.capitalised(k):
+        k += 1
+    return k
+
+
+def dated_after(sent: Sentence, end: int, hi: int, before: int) -> bool:
+    """"Chile's exit from the treaty in 2018": a year at or before `before`, led by in/в, right after the
+    trigger's object, with no other verb of signing or ending between (not "the treaty signed in 1999")."""
+    triggers = [h.start for h in sent.triggers if h.start >= end]
+    return any(end < i < min(hi, end + 10) and year <= before and sent.tokens[i - 1].text in _YEAR_PREP
+               and not any(t < i for t in triggers) and not sent.has("month", i - 1, i)
+               for i, year in sent.years())
+
+
+def background_before(sent: Sentence, lo: int, hi: int) -> bool:
+    """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
+    ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
+    for h in sent.tagged("background", lo, hi):
+        if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
+            return True
+    return False
+
+
+def _after_clause(sent: Sentence, pos: int) -> bool:
+    """"after Russia walked out" / «после того как»: a clause (a state or a pronoun opens it), not a phrase."""
+    return sent.has("clause_opener", pos, pos + 2) or any(m.start in (pos, pos + 1) and m.is_state for m in sent.mentions)
+
+
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
     """Token range of the clause around a trigger: between the nearest clause breaks."""
     breaks = [h.start for h in sent.by_tag.get("clause_break", ())]
@@ -157,7 +255,8 @@ def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
     if lo > 0:  # "..., after Sweden and Finland, to sign": the subordinate part closed at the comma
         commas = [i for i in range(lo, start) if sent.tokens[i].text == ","]
         lo = commas[-1] + 1 if commas else lo
-    hi = min((b for b in breaks if b >= end), default=len(sent.tokens))
+    aside = end + aside_length(sent, end)  # "denounces, with effect after six months, the Agreement"
+    hi = min((b for b in breaks if b >= end and not end <= b < aside), default=len(sent.tokens))
     return lo, hi
 
 
@@ -172,7 +271,10 @@ def negated(sent: Sentence, start: int) -> bool:
 
 def hedged(sent: Sentence, start: int) -> bool:
     """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
-    return sent.has("hedge", max(0, start - 5), start) or sent.has("hedge", start + 1, start + 3)
+    lo = max(0, start - 5)
+    for h in sent.tagged("scope_break", lo, start):  # "analysts said X could wait, but Oslo terminated..."
+        lo = max(lo, h.end)
+    return sent.has("hedge", lo, start) or sent.has("hedge", start + 1, start + 3)
 
 
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
@@ -195,7 +297,10 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
     """"In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
     if ref_year is None:
         return False
-    return any(clause_lo - 2 <= i < start and year <= ref_year - 2 and i > 0 and sent.tokens[i - 1].text in _YEAR_PREP
+    # "in 2019," / "in March 2018," / "on 4 May 2016": the preposition may stand up to three tokens before the year
+    return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
+               and (_YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
+                    or sent.has("month", i - 1, i))  # "5 December 1994, in Budapest, X signed"
                for i, year in sent.years())
 
 

@@ -13,6 +13,7 @@ from parsers.models import Official
 DOMAINS = ("military", "defense", "security", "economic")
 STAGE_ORDER = ("announced", "authorized", "signed", "ratified", "in_force")
 _NAME_STOP = frozenset({"the", "of", "and"})
+_YEAR_ONLY_PREP = frozenset({"in", "since", "в", "с"})
 
 
 def domain_of(sent: Sentence, start: int, end: int, title: Sentence | None) -> str:
@@ -41,7 +42,7 @@ def stage_of(sent: Sentence, start: int, etype: str, rule_stage: str | None) -> 
         return "in_force"
     if family == "partnership" and sent.has("ratify", 0, len(sent.tokens)):
         return "ratified"
-    if sent.has("authorize", max(0, start - 8), start):
+    if sent.has("authorize", max(0, start - 14), start):
         return "authorized"
     return "signed" if etype == "partnership_signed" else "announced"
 
@@ -101,4 +102,9 @@ def dates_of(sent: Sentence, raw: str, months: dict[str, int], published: dateti
         if day is not None and day > calendar.monthrange(year, month)[1]:
             day = None
         out.append((date(year, month, day or 1), "day" if day else "month"))
+    # "in 2019" / «в 2019 году» with no month: a year-precision date
+    for i, year in sent.years():
+        if i > 0 and toks[i - 1].text in _YEAR_ONLY_PREP and all(d.year != year for d, _ in out) \
+                and not (i >= 2 and toks[i - 2].text in months):
+            out.append((date(year, 1, 1), "year"))
     return out

@@ -16,22 +16,27 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 import pathlib
 from collections.abc import Callable
 from dataclasses import replace
 
 from parsers.extract.candidates import Candidate, CandidateFinder
-from parsers.extract.cues import Doc
+from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import dates_of, max_stage, officials
 from parsers.extract.gazetteer import Gazetteer, load_gazetteer
+from parsers.extract.instrument import Found, find_instrument
+from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.lang import detect_lang
 from parsers.models import Event, ExtractionInput, Official
 from parsers.extract.morph import Inflector
+from parsers.extract.officials import load_officials
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
 
 THRESHOLD = 0.5
+BACKGROUND_DAYS = 180  # an event dated this long before publication is flagged "background"
+NAMING_LOOKBACK = 2  # sentences before the evidence searched for the parties it leaves unnamed
 TYPE_MARGIN = 0.2
 TYPE_PRIORITY = {"suspension": 3, "withdrawal": 2, "termination": 1, "partnership_signed": 2,
                  "partnership_strengthened": 1}
@@ -78,9 +83,10 @@ class Extractor:
         raw, lang, sents, cands = self._analyse(doc)
         if sents is None or not cands:
             return []
-        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold)
-        out = [self._event(g, raw, sents, lang, doc) for g in groups]
-        return [e for e in out if e is not None]
+        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold,
+                        functools.partial(self._finder.named_set, sents))
+        groups = _drop_history(groups, 2 if sents.titled else 1)
+        return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
         """Every scored candidate before merging (for rule tests and debugging)."""
@@ -99,19 +105,24 @@ class Extractor:
         titled = bool(doc.title.strip())
         spans = ([(0, len(doc.title))] if titled else []) + \
             split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
-        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled)
+        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled,
+                    doc.published.date() if doc.published else None)
         could = self.rules.trigger_filters.get(lang)
         wanted = [i for i in sorted({sents.index_at(p) for p in positions})
                   if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
         return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
 
-    def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> Event | None:
+    def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> list[Event]:
+        """The group's event; one per instrument when it leaves several coordinated ones."""
         best = max(group.cands, key=lambda c: (c.confidence, -c.sent.idx))
         strong = [c for c in group.cands if c.confidence >= self.threshold and c.can_create] or [best]
         if best.confidence < self.threshold or not group.actor:
-            return None
+            return []
         # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
         typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        # a report that names the other party knows whether the instrument is bilateral; one that does not, less so
+        if any(c.type == "termination" and c.counterparts for c in typed):
+            typed = [c for c in typed if c.type != "withdrawal" or c.counterparts]
         etype = max(typed, key=lambda c: (TYPE_PRIORITY[c.type], c.confidence)).type
         counterparts = [c for c in group.counterparts if c != group.actor]
         states = [c for c in counterparts if c not in self.gazetteer.groups and c != "CoE"]
@@ -121,7 +132,15 @@ class Extractor:
         if not counterparts:
             counterparts = sorted(descriptors - {group.actor})
         if group.family == "partnership" and not counterparts:
-            return None
+            return []
+        proof = _evidence(strong, best, raw, sents)
+        found = find_instrument([proof, *(c for c in group.cands if c is not proof)], self.gazetteer.registry, raw,
+                                group.family, etype, group.actor, {group.actor, *counterparts},
+                                (sents.get(k) for k in range(proof.sent.idx - 1, -1, -1)))
+        shared = [c for c in counterparts if found.body is None or c != found.body.code]
+        others = [_multilateral(f, group.family, etype, list(shared)) + (f.instrument,) for f in found.also] \
+            if group.family == "termination" else []
+        etype, counterparts = _multilateral(found, group.family, etype, counterparts)
         flags: set[str] = set()
         claimed = next((c.claimed for c in group.cands if c.claimed), None)
         if claimed and group.family == "termination":
@@ -131,13 +150,17 @@ class Extractor:
             stage = max_stage(stage, c.stage)
         people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
         bonus = min(0.1, 0.03 * (len(strong) - 1))
-        proof = _evidence(strong, best, raw, sents)
-        return Event(
+        span = _naming_span(proof.sent, {group.actor, *counterparts}, sents)
+        if doc.published is not None and dates and \
+                max(dates) < doc.published.date() - timedelta(days=BACKGROUND_DAYS):
+            flags.add("background")  # dated well before publication: context for an analyst, not news
+        event = Event(
             family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
-            domain=_domain(best, strong), evidence=raw[proof.sent.start:proof.sent.end], span=(proof.sent.start, proof.sent.end),
+            domain=_domain(best, strong), evidence=raw[span[0]:span[1]], span=span,
             confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
             stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
-            extractor_version=self.version, date_precision=tuple(precision))
+            extractor_version=self.version, date_precision=tuple(precision), instrument=found.instrument)
+        return [event, *(replace(event, type=t, counterparts=tuple(cps), instrument=inst) for t, cps, inst in others)]
 
     def _people_and_dates(self, strong: list[Candidate], sents: Doc, lang: str,
                           doc: ExtractionInput) -> tuple[list[Official], list[date], list[str]]:
@@ -174,6 +197,24 @@ class Extractor:
         return flags
 
 
+def _is_state(code: str) -> bool:
+    return len(code) == 2 and code.isupper() and code != "EU"
+
+
+def _multilateral(found: Found, family: str, etype: str, counterparts: list[str]) -> tuple[str, list[str]]:
+    """Leaving or suspending a multilateral treaty or body names it: its code among the counterparts,
+    its seat never; ending one is a withdrawal, not a bilateral termination with one of its parties."""
+    body = found.body
+    if body is None or family != "termination" or body.kind == "bilateral treaty":
+        return etype, counterparts
+    if etype == "termination":
+        etype, counterparts = "withdrawal", [c for c in counterparts if not _is_state(c)]
+    counterparts = [c for c in counterparts if c != body.seat]
+    if body.code not in counterparts:
+        counterparts.append(body.code)
+    return etype, counterparts
+
+
 def _domain(best: Candidate, strong: list[Candidate]) -> str:
     """The best candidate's domain; a headline without a cue borrows the body's ("sign pact" -> defence)."""
     if best.domain != "other":
@@ -190,11 +231,50 @@ def _lexicon_forms(matcher: Matcher, tag: str) -> set[str]:
 def _matches(group: _Group, cand: Candidate) -> bool:
     if group.family != cand.family:
         return False
+    if _other_item(group, cand) and not set(cand.counterparts) & set(group.counterparts):
+        return False  # a digest lists one act per item: two items are two events unless they share a party
     if cand.family == "termination":
-        return group.actor == cand.actor and (not cand.counterparts or not group.counterparts
-                                              or bool(set(cand.counterparts) & set(group.counterparts)))
+        if group.actor != cand.actor:
+            return False
+        if _other_instrument(group, cand):
+            return False  # "...suspended the accord with Japan; it also left the UNWTO": two instruments
+        return not cand.counterparts or not group.counterparts or bool(set(cand.counterparts) & set(group.counterparts))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
+
+
+def _drop_history(groups: list[_Group], lead: int) -> list[_Group]:
+    """A signing told after the lead between the parties of an agreement the text reports ended is that
+    agreement's history («Документ был заключен в 1996 году»), not a new partnership."""
+    ended = [g.parties for g in groups if g.family == "termination"]
+    return [g for g in groups if g.family != "partnership" or not ended
+            or any(c.sent.idx < lead for c in g.cands) or not any(g.parties <= p for p in ended)]
+
+
+def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, int]:
+    """The evidence span, widened back over up to NAMING_LOOKBACK sentences when the evidence sentence
+    does not name every party ("The two nations signed..." after "Chile and Peru met in Lima.")."""
+    missing = parties - {c for m in sent.mentions for c in m.codes}
+    start = sent.start
+    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - NAMING_LOOKBACK), -1):
+        if not missing or (sents.titled and k == 0):
+            break
+        named = missing & {c for m in sents.get(k).mentions for c in m.codes}
+        if named:
+            missing -= named
+            start = sents.spans[k][0]
+    return start, sent.end
+
+
+def _other_instrument(group: _Group, cand: Candidate) -> bool:
+    """A counterpart-less exit from a named body next to a group about agreements with states."""
+    return cand.family == "termination" and not cand.counterparts and cand.type == "withdrawal" and cand.body \
+        and all(c.type != "withdrawal" and c.counterparts for c in group.cands)
+
+
+def _other_item(group: _Group, cand: Candidate) -> bool:
+    """The candidate sits in another bulleted item of a digest than every candidate of the group."""
+    return cand.item >= 0 and all(c.item >= 0 and c.item != cand.item for c in group.cands)
 
 
 def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) -> Candidate:
@@ -210,31 +290,59 @@ def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) ->
 _FULL_STOP = (".", "!", "?", "…", "»", '"', "”", ")")
 
 
-def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD) -> list[_Group]:
+def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD,
+           named_set: Callable[[int], list[str]] = lambda idx: []) -> list[_Group]:
     """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
 
     `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
     """
     groups: list[_Group] = []
     for cand in cands:
+        if cand.others and cand.actor is None:  # "The other two said they would leave too"
+            acting = {g.actor for g in groups if g.family == cand.family}
+            prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+            rest = [c for c in named_set(cand.sent.idx) if c not in acting and c not in cand.counterparts]
+            for code in rest if prior is not None else ():
+                parties = cand.counterparts or tuple(c for c in prior.counterparts if c != code)
+                groups.append(_Group(replace(cand, actor=code, counterparts=parties, can_create=True)))
+            if rest and prior is not None:
+                continue
+        if cand.rule.inherits:  # "Bamako followed suit": the latest event of the family, with a new actor
+            prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+            if prior is None or cand.actor is None or cand.actor in prior.parties:
+                continue
+            cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
         if cand.actor is None:
-            same = [g for g in groups if g.family == cand.family]
+            same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)
+                    and not _other_instrument(g, cand)]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]
-            if not fit and (cand.family == "termination" or not cand.counterparts):
-                fit = same
+            if not fit and (cand.family == "termination" or not cand.counterparts) and not (cand.body and cand.counterparts) \
+                    and not (cand.pronoun and cand.counterparts):  # "Separately, it suspended a treaty with Norway"
+                fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
                 fit[-1].add(cand, threshold)
                 continue
             default_actor = lead_actor()
-            if default_actor is None or default_actor in cand.counterparts:
+            if default_actor is None:
                 continue
-            cand = replace(cand, actor=default_actor)
-        target = next((g for g in reversed(groups) if _matches(g, cand)), None)
+            if default_actor in cand.counterparts:
+                # an impersonal act issued by one of the parties: «Денонсируется Соглашение между X и Y»
+                rest = tuple(c for c in cand.counterparts if c != default_actor)
+                if not rest or not cand.impersonal:
+                    continue
+                cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
+            else:
+                cand = replace(cand, actor=default_actor,
+                               can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))))
+        fits = [g for g in reversed(groups) if _matches(g, cand)]
+        # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
+        target = next((g for g in fits if any(c.confidence >= threshold for c in g.cands)), fits[0] if fits else None)
         if target is not None:
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
                 target.actor = target.actor or cand.actor
             target.add(cand, threshold)
-        elif cand.can_create and not (cand.also and any(g.family == cand.family for g in groups)):
+        elif cand.can_create and not (cand.also and any(g.family == cand.family and g.actor != cand.actor
+                                                          for g in groups)):
             groups.append(_Group(cand))
     return groups
 
@@ -244,16 +352,22 @@ def _cached(config_dir: str, fingerprint: str) -> Extractor:
     base = pathlib.Path(config_dir)
     inflector = Inflector()
     gaz_path = base / "gazetteer.yaml"
-    gazetteer = load_gazetteer(gaz_path, inflector)
-    rules = load_rules(base / "rules", inflector, gaz_path.read_bytes())
+    officials_path = base / "officials.yaml"
+    registry = load_registry(base / "registry") if (base / "registry").is_dir() else Registry(())
+    gazetteer = load_gazetteer(gaz_path, inflector, registry, load_officials(officials_path))
+    extra = gaz_path.read_bytes() + (officials_path.read_bytes() if officials_path.exists() else b"") \
+        + b"".join(p.read_bytes() for p in registry_files(base / "registry"))
+    rules = load_rules(base / "rules", inflector, extra)
     return Extractor(rules, gazetteer, rules.version)
 
 
 def load_extractor(config_dir: pathlib.Path) -> Extractor:
-    """Build (once per config content) the extractor from config_dir/rules/*.yaml and gazetteer.yaml."""
+    """Build (once per config content) the extractor from config_dir/rules/*.yaml, gazetteer.yaml,
+    officials.yaml and registry/*.yaml (organisations and treaty regimes; a config dir without one recognises none)."""
     base = pathlib.Path(config_dir).resolve()
     digest = hashlib.sha256()
-    for path in sorted([base / "gazetteer.yaml", *(base / "rules").glob("*.yaml")]):
+    for path in sorted([base / "gazetteer.yaml", base / "officials.yaml", *(base / "rules").glob("*.yaml"),
+                        *registry_files(base / "registry")]):
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
     return _cached(str(base), digest.hexdigest())

@@ -1,29 +1,36 @@
 """Country and organisation names -> ISO 3166-1 alpha-2 / org codes, matched on tokens.
 
-Names come from pycountry (English, plus Russian from its iso3166-1 locale) and
-`config/gazetteer.yaml`. Russian words are expanded to all inflected forms once at load, so
+Names come from pycountry (English, plus Russian from its iso3166-1 locale),
+`config/gazetteer.yaml` (states) and the registry of organisations and treaty regimes
+(`config/registry/`, parsers/extract/registry.py). Russian words are expanded to all inflected forms once at load, so
 matching is a walk over a token trie with no morphology at extraction time.
 """
 
 from __future__ import annotations
 
-import gettext
 import pathlib
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
+from parsers.extract.officials import Person, Term, resolve
+from parsers.extract.registry import Body, Registry
+from parsers.extract.statedata import StateName, library_states, populations
 from parsers.extract.text import Token
 
-KINDS = ("names", "metonyms", "demonyms", "leaders", "orgs", "multi", "bodies")
+KINDS = ("names", "metonyms", "demonyms", "multi")  # organisations and treaties: the registry; leaders: officials.yaml
+# not_states: phrases that contain a state name but mean something else ("New Mexico", "Georgia Tech");
+# exclude: library aliases we deliberately do not use ("Victoria" is a state of Australia and a first name)
+EXTRA = ("groups", "not_states", "exclude")
 STATE_KINDS = frozenset({"name", "metonym", "demonym", "leader", "multi"})
 _END = "\0"
 _TEXT = itemgetter(0)  # a Token's folded text
@@ -49,6 +56,7 @@ class _Entry:
     kind: str
     case: str  # "upper" (acronym), "title" (first letter upper) or "any"
     label: str
+    terms: tuple[Term, ...] = ()  # leaders: the posts behind the name, resolved per document date
 
 
 def _case_of(alias: str) -> str:
@@ -58,49 +66,22 @@ def _case_of(alias: str) -> str:
     return "title" if letters and letters[0].isupper() else "any"
 
 
-def _pycountry_names() -> list[tuple[str, str]]:
-    """(code, name) pairs in English and Russian; comma forms add their head ("Korea, Republic of")."""
-    import pycountry
-
-    ru = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
-    out: list[tuple[str, str]] = []
-    for country in pycountry.countries:
-        for attr in ("name", "common_name", "official_name"):
-            name = getattr(country, attr, None)
-            if not name:
-                continue
-            for variant in {name, ru.gettext(name)}:
-                out.append((country.alpha_2, variant))
-                head = re.split(r"[,(]", variant)[0].strip()
-                if head != variant and attr != "name" or (head != variant and "," not in variant):
-                    out.append((country.alpha_2, head))
-    return out
-
-
 class Gazetteer:
     """Token-trie matcher for state, organisation and multilateral-body names."""
 
-    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml") -> None:
+    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml",
+                 registry: Registry | None = None, library: Sequence[StateName] = (),
+                 population: dict[str, int] | None = None, officials: Sequence[Person] = ()) -> None:
+        self.registry = registry if registry is not None else Registry(())
         self._trie: dict[str, Any] = {}
         self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
         self.groups: dict[str, frozenset[str]] = {
             g: frozenset(m) for g, m in (data.get("groups") or {}).items()
         }
         self._inflector = inflector
-        ambiguous: dict[tuple, set[str]] = {}
-        for code, name in _pycountry_names():
-            ambiguous.setdefault(self._key(name), set()).add(code)
-        for code, name in _pycountry_names():
-            if len(ambiguous[self._key(name)]) == 1:
-                self._add(name, (code,), "name")
+        self._add_library(library, population or {}, data, source)
         for kind in KINDS:
-            section = data.get(kind) or ({} if kind != "bodies" else [])
-            if kind == "bodies":
-                if not isinstance(section, list):
-                    raise ConfigError(f"{source}: 'bodies' must be a list of names")
-                for name in section:
-                    self._add(str(name), (), "body")
-                continue
+            section = data.get(kind) or {}
             if not isinstance(section, dict):
                 raise ConfigError(f"{source}: '{kind}' must map codes to lists of names")
             for key, values in section.items():
@@ -111,6 +92,13 @@ class Gazetteer:
                     raise ConfigError(f"{source}: {kind}.{key} must be a list")
                 for name in values:
                     self._add(str(name), (str(key),), kind.rstrip("s") if kind != "names" else "name")
+        for person in officials:
+            for name in person.names:
+                self._add_official(name, person.terms)
+        for body in self.registry:
+            codes, kind = _registry_mention(body)
+            for name in body.names:
+                self._add(name, codes, kind)
         # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
         # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
         self._starts: dict[str, list[dict[str, Any]]] = {}
@@ -119,21 +107,53 @@ class Gazetteer:
             if roots:
                 self._starts[form] = roots
 
+    def _add_library(self, library: Sequence[StateName], population: dict[str, int], data: dict[str, Any],
+                     source: str) -> None:
+        """Package aliases; one several states claim goes to the most populous ("Congolese" -> CD)."""
+        for kind in ("exclude", "not_states"):
+            if not isinstance(data.get(kind) or [], list):
+                raise ConfigError(f"{source}: '{kind}' must be a list of names")
+        excluded = {self._key(str(n)) for n in data.get("exclude") or ()}
+        owner: dict[str, str] = {}
+        for item in library:
+            key = self._key(item.alias)
+            best = owner.get(key)
+            if best is None or population.get(item.code, 0) > population.get(best, 0):
+                owner[key] = item.code
+        for item in library:
+            key = self._key(item.alias)
+            if key not in excluded and owner[key] == item.code:
+                self._add(item.alias, (item.code,), item.kind)
+        for name in data.get("not_states") or ():
+            self._add(str(name), (), "none")
+
+    def _add_official(self, name: str, terms: tuple[Term, ...]) -> None:
+        """A leader's name; two people sharing a surname share the entry and the date decides."""
+        node = self._path(name)
+        old = node.get(_END)
+        if old is not None and old.kind == "leader":
+            terms = old.terms + terms
+        node[_END] = _Entry((), "leader", _case_of(name), name, terms)
+
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
 
     def _add(self, alias: str, codes: tuple[str, ...], kind: str) -> None:
         entry = _Entry(codes, kind, _case_of(alias) if kind != "demonym" or alias[:1].isupper() else "any", alias)
+        self._path(alias)[_END] = entry  # later (config) entries override package ones
+
+    def _path(self, alias: str) -> dict[str, Any]:
+        """The trie node of an alias, created with every inflected form of each word."""
         node = self._trie
         for forms in self._inflector.phrase(alias, proper=True):
             key = min(forms, key=len) if len(forms) == 1 else "~" + "|".join(sorted(forms))[:40]
             for form in forms:
                 self._keys.setdefault(form, set()).add(key)
             node = node.setdefault(key, {})
-        node[_END] = entry  # later (config) entries override pycountry ones
+        return node
 
-    def find(self, tokens: list[Token], raw: str) -> list[Mention]:
-        """Longest non-overlapping mentions, left to right.
+    def find(self, tokens: list[Token], raw: str, on: date | None = None) -> list[Mention]:
+        """Longest non-overlapping mentions, left to right; leaders resolve against `on` (publication date).
 
         Only tokens that can open a name ("the", "chile", not "of" or ",") start a trie walk; they
         are picked in C (map/compress), so the Python loop skips the rest of the sentence.
@@ -162,9 +182,27 @@ class Gazetteer:
             if best is None:
                 continue
             entry, end = best
-            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
             i = end
+            if entry.kind == "none":  # "New Mexico": the words are taken, no state is named
+                continue
+            if entry.terms:
+                code = resolve(entry.terms, on)
+                if code is None:
+                    continue
+                kind = "leader" if len(code) == 2 and code.isupper() else "org"
+                out.append(Mention((code,), kind, i0, end, entry.label))
+                continue
+            out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
         return out
+
+
+def _registry_mention(body: Body) -> tuple[tuple[str, ...], str]:
+    """A registry body as a mention: a party org (EU...), a bilateral treaty's two states, or a body."""
+    if body.party:
+        return (body.code,), "org"
+    if body.parties:
+        return body.parties, "multi"
+    return (), "body"
 
 
 def _case_ok(case: str, raw: str, tok: Token) -> bool:
@@ -174,15 +212,16 @@ def _case_ok(case: str, raw: str, tok: Token) -> bool:
     return text.isupper() if case == "upper" else text[:1].isupper()
 
 
-def load_gazetteer(path: pathlib.Path, inflector: Inflector) -> Gazetteer:
+def load_gazetteer(path: pathlib.Path, inflector: Inflector, registry: Registry | None = None,
+                   officials: Sequence[Person] = ()) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read gazetteer: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: gazetteer: {read_error(exc)}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
-    unknown = set(data) - set(KINDS) - {"groups"}
+    unknown = set(data) - set(KINDS) - set(EXTRA)
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}")
-    return Gazetteer(data, inflector, str(path))
+    return Gazetteer(data, inflector, str(path), registry, library_states(inflector.known), populations(), officials)

@@ -8,6 +8,7 @@ from parsers.extract.text import en_forms, fold
 
 _CYRILLIC = re.compile(r"[а-яё]", re.I)
 _GAP = "*"
+_ADJ_ENDINGS = ("ский", "цкий", "ской", "цкой")
 
 
 class Inflector:
@@ -46,6 +47,8 @@ class Inflector:
             return {word}
         if not _CYRILLIC.search(word):
             return {word} if proper else en_forms(word)
+        if proper:
+            return self._expand_name(word)
         forms = {word}
         for parse in self._morph.parse(word):
             tag = parse.tag
@@ -57,6 +60,23 @@ class Inflector:
                           or tag.POS == "PRTF"}
                 if proper:
                     break
+        return forms
+
+    def _expand_name(self, word: str) -> set[str]:
+        """A name's forms: the first noun/adjective reading that is its own nominative, a declining one
+        first ("Хониара" is a guessed indeclinable masculine too); unknown -а/-я names decline like «Лима»."""
+        parses = [p for p in self._morph.parse(word) if p.tag.POS in ("NOUN", "ADJF", "PRTF")
+                  and (p.normal_form.replace("ё", "е") == word or "nomn" in p.tag)]
+        own = [p for p in parses if p.normal_form.replace("ё", "е") == word and "Fixd" not in p.tag]
+        if word.endswith(_ADJ_ENDINGS):  # «антигуанский» is guessed as a noun first
+            own.sort(key=lambda p: p.tag.POS != "ADJF")
+        pick = (own or parses)[:1]
+        forms = {word} | {f.word.replace("ё", "е") for p in pick for f in p.lexeme}
+        if not own and word[-1:] in ("а", "я") and len(word) > 3 and word[-2] not in "аеиоуыэюя" \
+                and (not parses or not self._morph.word_is_known(word)):
+            stem, soft = word[:-1], word[-1] == "я" or word[-2] in "гкхжшчщ"
+            forms |= {stem + e for e in (("и", "е", "ю", "ей", "ею") if word[-1] == "я" else
+                                          ("и" if soft else "ы", "е", "у", "ой", "ою", "ей"))}
         return forms
 
     def phrase(self, entry: str, proper: bool = False) -> tuple[frozenset[str] | str, ...]:
@@ -72,3 +92,13 @@ class Inflector:
             else:
                 out.append(self.word_forms(tok.text, proper))
         return tuple(out)
+
+    def known(self, name: str) -> int:
+        """How the dictionary knows a (place) name: 2 as a place in the nominative, 1 as another word, 0 not."""
+        word = fold(name)
+        if not self._morph.word_is_known(word):  # a dictionary lookup; no guessing for unknown words
+            return 0
+        if any("Geox" in p.tag and "nomn" in p.tag and p.normal_form.replace("ё", "е") == word
+               for p in self._morph.parse(word)):
+            return 2
+        return 1

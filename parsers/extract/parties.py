@@ -8,10 +8,12 @@ from parsers.extract.cues import Sentence
 from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _COORD = frozenset({",", "and", "и", "&", "-", "/"})
-_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all"})
+_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all", "его", "ее", "их"})
 _OPEN = frozenset({"(", "["})
+_POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 _PARTY_KINDS = STATE_KINDS | {"org"}
+PERSON_GAP = 10  # "President Vladimir Putin and": roles and names between two coordinated states
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
 
 
@@ -22,6 +24,7 @@ class Parties:
     explicit: bool  # subjects came from the sentence itself
     claimed: tuple[int, str | None] | None = None  # ("ten EU countries") -> (10, "EU")
     descriptors: frozenset[str] = frozenset()  # orgs used only as a scope ("EU defense agreements")
+    mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
 
 
 def _blocked(sent: Sentence, m: Mention) -> bool:
@@ -33,12 +36,12 @@ def _blocked(sent: Sentence, m: Mention) -> bool:
         return False
     if sent.tokens[j].text in _OPEN:
         return True
-    return any(h.start == j for h in sent.by_tag.get("subject_block", ()))
+    return any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ()))
 
 
 def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
     """Blocked when the coordination group it belongs to starts after a preposition (not at a clause start)."""
-    first = _coordinated(sent, states, k)[0]
+    first = _subject_group(sent, states, k)[0]
     j = first.start
     while j > clause_start and sent.tokens[j - 1].text in _DETERMINERS:
         j -= 1
@@ -48,19 +51,43 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
 
 
 def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
-    """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of")."""
+    """Mention k plus the mentions joined to it on the left by commas/and/hyphens (and "Government of").
+
+    A gap may also hold who speaks for the state: "Russian President Vladimir Putin and North Korea's
+    Kim", «Минобороны России генерал армии Сергей Шойгу и министр обороны Мали» (roles and names).
+    """
     group = [mentions[k]]
     if k == 0:
         return group
-    filler = {i for h in sent.by_tag.get("party_filler", ()) for i in range(h.start, h.end)}
+    filler = {i for tag in ("party_filler", "party_role") for h in sent.by_tag.get(tag, ())
+              for i in range(h.start, h.end)}
+    person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
-        if not all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
-                   for i in gap) or len(gap) > 5 or not any(sent.tokens[i].text in _COORD for i in gap) and gap:
+        plain = all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
+                    for i in gap) and len(gap) <= 5
+        spoken = not plain and len(gap) <= PERSON_GAP and any(i in person for i in gap) and all(
+            sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or sent.tokens[i].text == "'"
+            or i in filler or i in person or sent.capitalised(i) or sent.tokens[i].text == "s" for i in gap)
+        coord = any(sent.tokens[i].text in _COORD for i in gap)
+        # "North Korea's Kim", "Russian President Putin": one party named twice, no coordinator needed
+        same = prev.codes == mentions[k].codes and prev.kind != "org"
+        apposed = not coord and len(gap) <= 4 and all(
+            sent.tokens[i].text in ("'", "s") or i in person or i in filler or sent.capitalised(i)
+            or (same and sent.tokens[i].text in _POSSESSIVE) for i in gap)
+        if not apposed and (not (plain or spoken) or not coord and gap):
             break
         group.insert(0, prev)
         k -= 1
+    return group
+
+
+def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
+    """The coordinated group of mention k less a leading prepositional member ("in Beijing, Colombia and China")."""
+    group = _coordinated(sent, states, k)
+    while len(group) > 1 and _blocked(sent, group[0]) and group[0].kind == "metonym":
+        group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
 
 
@@ -157,29 +184,120 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     candidates: "the last in the clause, else the last anywhere" is simply the last one, and
     scanning from the right stops at the first unblocked state instead of testing them all.
     """
+    asides = _asides(sent, start)
     for k in range(len(states) - 1, -1, -1):
         m = states[k]
-        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start):
+        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start) \
+                and not any(a <= m.start < b for a, b in asides) and _stands_for_state(sent, m, start):
             return k
     return None
+
+
+def _nonstate(sent: Sentence, m: Mention) -> bool:
+    """A nationality word describing a company, club or player ("a Saudi club") names no state party."""
+    return m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3)
+
+
+def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
+    """A demonym acts only when it qualifies who speaks for the state ("Chilean officials", "the Russian
+    side", "Thai and American commanders") or stands right before the verb; not "the French contingent"."""
+    if m.kind != "demonym" or m.end >= start - 1:
+        return True
+    return any(sent.has(tag, m.end, m.end + 2) for tag in ("demonym_head", "role", "person", "party_filler", "agreement", "relations"))
+
+
+SPEAKER_SPAN = 8  # tokens between a reporting verb and the state whose officials speak
+
+
+def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
+    """The state of a reporting clause after the trigger (", X's foreign ministry said"): it acts when the
+    subject itself is unknown (a capital or leader missing from the gazetteer)."""
+    for h in sent.tagged("reporting", end, len(sent.tokens)):
+        if not any(sent.tokens[i].text == "," for i in range(max(end, h.start - 10), h.start + 1)):
+            continue
+        near = [m for m in states if m.is_state and abs(m.start - h.start) <= SPEAKER_SPAN and m.start > end]
+        if near:
+            return list(near[0].codes[:1])
+    return []
+
+
+def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
+    """Comma-bounded participle asides before the trigger (", noting the attitude of France,"): their
+    states are not the subject."""
+    out = []
+    for h in sent.tagged("aside_opener", 0, start):
+        if h.start == 0 or sent.tokens[h.start - 1].text != ",":
+            continue
+        close = next((i for i in range(h.end, start) if sent.tokens[i].text == ","), None)
+        if close is not None:
+            out.append((h.start, close))
+    return out
+
+
+def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> list[str]:
+    """"Chile notified Peru that it is leaving...": states right after a recipient verb, before the trigger."""
+    verbs = {h.start for h in sent.by_tag.get("recipient_verb", ())}
+    if not verbs:
+        return []
+    out: list[str] = []
+    for m in states[(k + 1 if k is not None else 0):]:
+        if m.end > start:
+            break
+        j = m.start - 1
+        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+            j -= 1
+        if j in verbs:
+            out.extend(c for c in m.codes if c not in out)
+    return out
 
 
 def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
                  stop: int | None = None) -> Parties:
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
-    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS]
+    states = [m for m in sent.mentions if m.kind in _PARTY_KINDS and not _nonstate(sent, m)]
     pick = _subject_index(sent, states, start, clause[0])
-    subjects = _codes(_coordinated(sent, states, pick)) if pick is not None else []
+    told = _told(sent, states, pick, start)
+    subjects = _codes(_subject_group(sent, states, pick)) if pick is not None else []
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi])
     objects = [c for c in _codes(right) if c not in subjects]
+    objects += [c for c in told if c not in subjects and c not in objects]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
         objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
+    if not subjects and sent.has("nominal_trigger", start, start + 1):
+        # "the withdrawal of Nicaragua from", «выход Российской Федерации из», «приостановление Россией действия»
+        at = end + 1 if end < len(sent.tokens) and sent.tokens[end].text == "of" else end
+        owner = next((m for m in states if m.start == at and m.is_state), None)
+        if owner is not None:
+            subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "suspending Iran's cooperation with the IAEA": the possessor right after the trigger acts
+        owner = next((m for m in states if end <= m.start <= end + 2 and m.is_state and m.end + 1 < len(sent.tokens)
+                      and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"), None)
+        if owner is not None:
+            subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "was terminated by Ecuador": the agent right after the trigger acts
+        by = next((h.start for h in sent.tagged("passive_by", end, end + 2)), None)
+        agent = next((m for m in states if by is not None and by < m.start <= by + 2 and m.is_state), None)
+        if agent is not None:
+            subjects = list(agent.codes)
+            objects = [c for c in objects if c not in subjects] or \
+                [c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects]
+    if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
+        anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
+        named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
+        if named:
+            subjects = list(named[-1].codes[:1])
+            objects = [c for c in objects if c not in subjects]
+    if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
+        subjects = _speaker(sent, states, end)
     if not subjects:
         pair = _pair(sent, states, hi, end)
         if pair:
             subjects = pair[:1]
             objects = pair[1:] + [c for c in objects if c not in pair]
-    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors))
+    before = any(m.end <= start and m.kind in STATE_KINDS for m in states)
+    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors), before)

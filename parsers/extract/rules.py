@@ -16,16 +16,17 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from parsers.config.yamlio import load_yaml
+from parsers.config.yamlio import load_yaml, read_error
 
 from parsers.errors import ConfigError
 from parsers.models import FAMILY_OF
+from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, token_words_regex, words_regex
 
 RULE_FIELDS = {
     "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
-    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to",
+    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to", "inherits",
 }
 FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
@@ -50,6 +51,7 @@ class Rule:
     direction: str = "both"  # where the required noun may stand: both | after (the trigger)
     # families whose trigger in the same sentence cancels this rule ("the exit took effect")
     yields_to: tuple[str, ...] = ()
+    inherits: bool = False  # "Bamako followed suit": type and other parties come from the latest event of the family
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -151,7 +153,10 @@ class TriggerFilter:
         self._multi: dict[str, list[tuple[frozenset[str], ...]]] = {}
         for need in needs:
             if len(need) > 1:
-                for form in {f for forms in need for f in forms}:
+                # every word of a need must be present, so indexing it by its rarest word (the longest) is
+                # enough: "not", "in", "to" then open no list of needs to test
+                anchor = max(need, key=lambda forms: min(map(len, forms)))
+                for form in anchor:
                     self._multi.setdefault(form, []).append(need)
         self._re = token_words_regex({f for need in needs for forms in need for f in forms})
 
@@ -183,6 +188,7 @@ class RuleSet:
     trigger_res: dict[str, re.Pattern[str]] = field(default_factory=dict)  # any trigger's first word
     trigger_filters: dict[str, TriggerFilter] = field(default_factory=dict)  # per language, see TriggerFilter
     trigger_fast: dict[str, re.Pattern[str] | None] = field(default_factory=dict)  # trigger_res' after_nonword twin
+    modality: tuple[ModalCue, ...] = ()  # scoped cues from common.yaml `modality:` (see modality.py)
 
 
 def _fail(path: pathlib.Path, rule_id: str, fld: str, msg: str) -> ConfigError:
@@ -232,15 +238,15 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
         raise _fail(path, rid, "examples", "must be {match: [str], no_match: [str]}")
     return Rule(rid, raw["type"], lang, tuple(raw["triggers"]), tuple(requires), window, float(conf),
                 bool(raw.get("at_start", False)), raw.get("multilateral_type"), raw.get("bilateral_type"),
-                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), tuple(ex.get("match", [])),
-                tuple(ex.get("no_match", [])), path.name)
+                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), bool(raw.get("inherits", False)),
+                tuple(ex.get("match", [])), tuple(ex.get("no_match", [])), path.name)
 
 
 def _load_yaml(path: pathlib.Path) -> Any:
     try:
         return load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {read_error(exc)}") from exc
 
 
 def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: bytes = b"") -> RuleSet:
@@ -288,7 +294,8 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
     return RuleSet(rules, lexicons, tables[0], tables[1], matchers, "rules-" + digest.hexdigest()[:10],
                    {lang: words_regex(forms) for lang, forms in first_forms.items()},
                    {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
-                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()})
+                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()},
+                   parse_modality(common.get("modality"), set(lexicons), common_path.name))
 
 
 def _word_table(common: dict, key: str, inflector: Inflector, path: pathlib.Path) -> dict[str, dict[str, int]]:

@@ -62,7 +62,7 @@ def _sentence_end_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     The abbreviation test is a separate pattern of lookbehinds, run only where a sentence-final
     period was found: inside the main pattern its ~60 lookbehinds ran at every period of the text.
     """
-    upper = r"(?=[\"'«“(]*[A-ZА-ЯЁ0-9])"
+    upper = r"(?=[\"'«“(]*[A-ZА-ЯЁ0-9]|[—–•▪*-]\s)"  # an upper-case start, or a list bullet ("— 27 April ...")
     not_abbrev = r"(?<!\b[^\W\d_]\.)" + "".join(f"(?i:(?<!\\b{re.escape(a)}\\.))" for a in sorted(_ABBREV))
     # the leading character class lets the engine skip every other character in C, without starting
     # a match attempt at each position; the lookbehinds then tell which of .!?… or \n it consumed

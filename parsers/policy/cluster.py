@@ -3,7 +3,8 @@
 Five outlets, two languages and a week of updates about one act are one event with many mentions.
 A mention joins a cluster of the same family whose parties it shares (same actor for the
 termination family, where direction matters; overlapping party sets, subset either way, for
-partnerships) within a time window. A cluster is alerted once; it is alerted again only when a
+partnerships) within a time window, and whose instrument it shares when both name a registry one
+(a state leaving the CFE and the Open Skies treaties on one day makes two events). A cluster is alerted once; it is alerted again only when a
 change matters: new parties, a later lifecycle stage, or a first confirmation by an official
 legal portal. Pure: the flow loads candidate clusters and stores what this returns.
 """
@@ -59,6 +60,10 @@ class Cluster:
     alerted_parties: frozenset[str] | None = None
     alerted_stage: str | None = None
     alerted_official: bool | None = None
+    # The instrument of the mentions (the first registry one seen, else the first named one).
+    instrument_text: str = ""
+    instrument_id: str | None = None
+    instrument_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,9 @@ def same_event(cluster: Cluster, m: Mention, policy: ClusterPolicy) -> bool:
         return False
     if e.family == "termination" and e.actor != cluster.actor:
         return False
+    mine = e.instrument.id if e.instrument is not None else None
+    if mine and cluster.instrument_id and mine != cluster.instrument_id:
+        return False  # two treaties, even with the same depositary body (two CoE conventions)
     parties = _parties(e)
     if e.family == "termination":  # compare counterparts: the actor is already equal
         parties, theirs = parties - {e.actor}, cluster.parties - {cluster.actor}
@@ -127,7 +135,23 @@ def start(m: Mention, policy: ClusterPolicy) -> Cluster:
         confidence=combined_confidence([e.confidence], m.official, policy), mentions=1,
         sources=frozenset({m.source_id}), first_seen_at=m.seen_at, last_seen_at=m.seen_at,
         source_confidence=((m.source_id, e.confidence),),
+        **_instrument_fields(e),
     )
+
+
+def _instrument_fields(e: Event) -> dict[str, str | None]:
+    i = e.instrument
+    if i is None:
+        return {}
+    return {"instrument_text": i.text, "instrument_id": i.id, "instrument_kind": i.kind}
+
+
+def _better_instrument(c: Cluster, e: Event) -> dict[str, str | None]:
+    """The cluster keeps its instrument unless the mention names one it lacks (an id, or any text)."""
+    i = e.instrument
+    if i is None or c.instrument_id:
+        return {}
+    return _instrument_fields(e) if i.id or (i.text and not c.instrument_text) else {}
 
 
 def absorb(c: Cluster, m: Mention, policy: ClusterPolicy) -> Cluster:
@@ -147,6 +171,7 @@ def absorb(c: Cluster, m: Mention, policy: ClusterPolicy) -> Cluster:
         mentions=c.mentions + 1, sources=c.sources | {m.source_id},
         first_seen_at=min(c.first_seen_at, m.seen_at), last_seen_at=max(c.last_seen_at, m.seen_at),
         source_confidence=tuple(sorted(per_source.items())),
+        **_better_instrument(c, e),
     )
 
 
