@@ -20,10 +20,10 @@ _TYPES = alt.Scale(domain=list(TYPE_COLORS), range=list(TYPE_COLORS.values()))
 def timeline() -> dict[str, Any]:
     """Clusters per week of first report, stacked by type."""
     chart = alt.Chart(alt.NamedData("clusters"), title="Clusters by week of first report").mark_bar().encode(
-        x=alt.X("yearweek(first_seen):T", title="week"),
+        x=alt.X("yearweek(first_seen):O", title="week"),
         y=alt.Y("count():Q", title="clusters"),
         color=alt.Color("type:N", scale=_TYPES, title="type"),
-        tooltip=[alt.Tooltip("yearweek(first_seen):T", title="week"), "type:N", alt.Tooltip("count():Q", title="clusters")],
+        tooltip=[alt.Tooltip("yearweek(first_seen):O", title="week"), "type:N", alt.Tooltip("count():Q", title="clusters")],
     ).properties(width="container", height=220)
     return chart.to_dict()
 
