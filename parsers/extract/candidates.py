@@ -15,6 +15,7 @@ from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.45}
+NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -42,6 +43,7 @@ class Candidate:
     body: bool = False  # its instrument is a named organisation or treaty body (not "the agreement with X")
     pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
     others: bool = False  # "the other two": the last named set of states, less those already acting
+    whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
 
 
 class CandidateFinder:
@@ -94,11 +96,13 @@ class CandidateFinder:
         # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
         lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
         hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
+        hi += cues.party_length(sent, hit.end, hi)  # "signed with the Government of the United States of America an…"
         hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
-                if h.start == hit.start or sent.has("under_marker", max(0, h.start - 4), h.start):
+                # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
+                if h.start == hit.start or (sent.has("under_marker", max(0, h.start - 4), h.start) and h.end != hit.start):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
                     best = h.start
@@ -138,13 +142,17 @@ class CandidateFinder:
             return []
         clause = cues.clause_bounds(sent, start, end)
         region_hi = min(clause[1], end + 25)
-        if cues.nonstate(sent, end, region_hi):
+        # "signed a peace agreement that commits Kinshasa and Kigali to stop supporting armed groups": a
+        # company or armed group counts only before the first state named after the trigger
+        named = min((m.start for m in sent.mentions if m.kind in ("name", "metonym", "leader") and m.start >= end
+                     and not _possessive(sent, m.end)), default=region_hi)  # "France's state-owned Naval Group"
+        if cues.nonstate(sent, end, min(region_hi, max(named, end + NONSTATE_NEAR))):
             return []
         conf = rule.confidence + bonus
         ref_year = pub_year
         if ref_year is None and sent.years():
             ref_year = doc.max_year  # no date given: the latest year the text mentions
-        for name, test in (("hedge", cues.hedged(sent, start)),
+        for name, test in (("hedge", cues.hedged(sent, start, end)),
                            ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
                            ("historical", rule.family == "partnership" and (
                                history or cues.historical(sent, start, end, ref_year)
@@ -153,7 +161,8 @@ class CandidateFinder:
                             or cues.dated_background(sent, start, clause[0], ref_year)),
                            ("old", pub_year is not None and (cues.dated_background(sent, start, clause[0], pub_year - 1)
                                                              or cues.dated_after(sent, end, region_hi, pub_year - 3))),
-                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)),
+                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)
+                            or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start))),
                            ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
                            ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
                             and _dated_clause(sent, clause, pub_year))):
@@ -162,17 +171,25 @@ class CandidateFinder:
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
-        if head is not None and not any(m.is_state for m in sent.mentions):
+        parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
+        if head is not None and not parties.subjects and not parties.objects:
+            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line
             parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
-        else:
-            parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
+        if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
+            # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
+            inner = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
+            subjects, objects = inner[:1], [o for o in objects if o not in inner[:1]]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
-            if pair:
+            if pair and subjects and subjects[0] in pair:  # "Peru is terminating the agreement between the two"
+                objects = [c for c in pair if c != subjects[0]]
+            elif pair:
                 subjects, objects = [pair[0]], [pair[1]]
+        if rule.family == "partnership" and subjects and not objects and req is not None:
+            objects = _content_partners(sent, req, subjects)
         if rule.family == "termination" and subjects and not objects and req is not None \
                 and sent.has("bilateral", max(0, req - 4), req):
             # "disappointed that Russia decided to suspend the bilateral ... agreement": the other state named
@@ -195,6 +212,7 @@ class CandidateFinder:
         base["item"] = doc.item_of(sent.idx)
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
         base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
+        base["whole"] = 0 if subjects else _set_size(sent, start, self.rules.numbers.get(lang, {}))
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
@@ -205,6 +223,13 @@ class CandidateFinder:
         if not subjects and len(objects) >= 2:  # "was signed by X's minister and his Y counterpart"
             subjects, objects = objects[:1], objects[1:]
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
+        if len(everyone) == 1:
+            everyone += _pronoun_partner(sent, start, everyone[0])
+            subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
+        if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
+            # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
+            return [Candidate(actor=a, counterparts=tuple(o for o in objects if o not in subjects), **base)
+                    for a in subjects]
         if not subjects:
             return [Candidate(actor=None, counterparts=tuple(objects), can_create=False, **base)]
         if len(everyone) > 2 and self._plural(sent, req):
@@ -257,7 +282,11 @@ class CandidateFinder:
         if word.isascii():
             return word.endswith("s") and not word.endswith("ss") and word not in ("ties", "relations")
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
-        return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и")))
+        # «подписал с Палау и Микронезией соглашения»: right after the verb or a party it is the plural object,
+        # not a genitive of a head noun («проект соглашения»)
+        bare = word.endswith("ения") and req > 0 and (cues.inside_mention(sent, req - 1) or any(
+            h.start <= req - 1 < h.end for h in sent.triggers))
+        return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и"))) or bare
 
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
@@ -305,12 +334,62 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
     if not (label or tail):
         return None
-    for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1):
-        cand = doc.get(k)
+    above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
+    # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
+    for cand in above:
+        if cand.by_tag.get("agreement") and any(m.kind in _HEAD_KINDS for m in cand.mentions):
+            return cand
+    for cand in above:
         if cand.by_tag.get("agreement") or any(m.kind in ("org", "body") for m in cand.mentions) \
                 or cand.by_tag.get("body"):
             return cand
     return None
+
+
+_HEAD_KINDS = frozenset({"name", "metonym", "multi", "org", "body"})
+
+
+def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
+    """"Albanese said after he and Natano signed": "he" is the leader named before it in the sentence."""
+    for h in sent.tagged("person_pronoun", 0, start):
+        nxt = sent.tokens[h.end].text if h.end < len(sent.tokens) else ""
+        if nxt not in ("and", "и"):
+            continue
+        named = [m for m in sent.mentions if m.kind == "leader" and m.end <= h.start and party not in m.codes]
+        if named:
+            return list(named[-1].codes[:1])
+    return []
+
+
+CONTENT_SPAN = 25  # tokens of a content clause read for the other side
+
+
+def _content_partners(sent: Sentence, req: int, subjects: list[str]) -> list[str]:
+    """"signed the agreement by which the United Kingdom hands sovereignty … to Mauritius": the other state
+    named in the clause that says what the agreement does."""
+    opener = next(iter(sent.tagged("content_clause", req + 1, req + 4)), None)
+    if opener is None:
+        return []
+    named = [c for m in sent.mentions if m.is_state and opener.end <= m.start < opener.end + CONTENT_SPAN
+             for c in m.codes if c not in subjects]
+    return list(dict.fromkeys(named))[:1]
+
+
+def _possessive(sent: Sentence, pos: int) -> bool:
+    toks = sent.tokens
+    return pos + 1 < len(toks) and toks[pos].text == "'" and toks[pos + 1].text == "s"
+
+
+SET_SPAN = 12  # tokens before the trigger where "our seven states" may stand
+
+
+def _set_size(sent: Sentence, start: int, numbers: dict[str, int]) -> int:
+    """The number in a set anaphora before the trigger ("our seven states" -> 7), -1 without one, 0 if none."""
+    hit = next(iter(sent.tagged("set_anaphora", max(0, start - SET_SPAN), start)), None)
+    if hit is None:
+        return 0
+    words = [sent.tokens[i].text for i in range(hit.start, hit.end)]
+    return next((numbers[w] for w in words if w in numbers), next((int(w) for w in words if w.isdigit()), -1))
 
 
 def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:

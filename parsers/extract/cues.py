@@ -214,6 +214,24 @@ def aside_length(sent: Sentence, pos: int) -> int:
 
 
 NAME_RUN_MAX = 6
+PARTY_RUN_MAX = 8  # window tokens a party's official name may take back ("with the Government of the United States of America")
+
+
+def party_length(sent: Sentence, lo: int, hi: int) -> int:
+    """Tokens in [lo, hi) taken by state names beyond their first word and by fillers ("the Government of"):
+    a long official name does not use up the window between a trigger and its object."""
+    inside = {i for m in sent.mentions if lo <= m.start < hi for i in range(m.start + 1, m.end)}
+    inside |= {i for h in sent.by_tag.get("party_filler", ()) if lo <= h.start < hi for i in range(h.start, h.end)}
+    toks = sent.tokens
+    opened = None  # «Армия-2018»: a quoted event or place name counts as one word
+    for i in range(lo, min(hi, len(toks))):
+        if toks[i].text == "«":
+            opened = i
+        elif toks[i].text == "»" and opened is not None:
+            inside |= set(range(opened + 1, i + 1))
+            opened = None
+    return min(PARTY_RUN_MAX, len(inside))
+
 
 
 def name_end(sent: Sentence, hi: int) -> int:
@@ -238,6 +256,8 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
     for h in sent.tagged("background", lo, hi):
+        if sent.has("pp_after", h.start, h.start + 1) and sent.has("reporting", max(0, h.start - 1), h.start):
+            continue  # "Luxon said after he and Rabuka signed": the report follows the signing it tells
         if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
             return True
     return False
@@ -269,18 +289,30 @@ def negated(sent: Sentence, start: int) -> bool:
     return sent.has("negation", max(0, start - 4), start)
 
 
-def hedged(sent: Sentence, start: int) -> bool:
-    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают)."""
+def hedged(sent: Sentence, start: int, end: int | None = None) -> bool:
+    """A modal, threat, call or plan shortly before the trigger (may, could, urged to, мечтают); a word of
+    the trigger phrase itself ("no longer considers itself a member") is no hedge."""
     lo = max(0, start - 5)
     for h in sent.tagged("scope_break", lo, start):  # "analysts said X could wait, but Oslo terminated..."
         lo = max(lo, h.end)
-    return sent.has("hedge", lo, start) or sent.has("hedge", start + 1, start + 3)
+    after = max(start + 1, end or 0)
+    return sent.has("hedge", lo, start) or sent.has("hedge", after, after + 2)
+
+
+def _in_aside(sent: Sentence, pos: int, trigger: int) -> bool:
+    """Token pos sits between two commas that do not enclose the trigger (", in the capital for the second
+    anniversary of the invasion,"): an aside about the setting, not about the agreement."""
+    toks = sent.tokens
+    left = next((i for i in range(pos - 1, -1, -1) if toks[i].text == ","), None)
+    right = next((i for i in range(pos + 1, len(toks)) if toks[i].text == ","), None)
+    return left is not None and right is not None and not left < trigger < right
 
 
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
     """Anniversaries, "signed in 1997" and decades: the agreement is history, not news."""
     lo = min(max(0, start - 6), clause_bounds(sent, start, end)[0])
-    if sent.has("historical", lo, end + 6) or sent.has("anniversary", 0, len(sent.tokens)):
+    if sent.has("historical", lo, end + 6) or any(not _in_aside(sent, h.start, start)
+                                                  for h in sent.by_tag.get("anniversary", ())):
         return True
     if ref_year is None:
         return False
@@ -301,6 +333,7 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
     return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
                and (_YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
                     or sent.has("month", i - 1, i))  # "5 December 1994, in Budapest, X signed"
+               and not sent.has("signed_when", max(0, i - 8), i)  # «Договора, подписанного … 1994 года,»
                for i, year in sent.years())
 
 
@@ -308,7 +341,8 @@ def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
     """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
     limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
     before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
-    return sent.has("exclusion", end, limit) or before  # "an order terminating...": the order is the instrument
+    # "an order terminating...": the order is the instrument; «отказ от участия»: an exclusion phrase may open at the trigger
+    return sent.has("exclusion", start, limit) or before
 
 
 def nonstate(sent: Sentence, lo: int, hi: int) -> bool:

@@ -298,6 +298,14 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
     """
     groups: list[_Group] = []
     for cand in cands:
+        if cand.whole and cand.actor is None:  # "Our seven states are putting on hold…": each named state acts
+            named = named_set(cand.sent.idx)
+            named = named[:cand.whole] if 0 < cand.whole <= len(named) else named
+            for code in named:
+                groups.append(_Group(replace(cand, actor=code, can_create=True,
+                                             counterparts=tuple(c for c in cand.counterparts if c != code))))
+            if named:
+                continue
         if cand.others and cand.actor is None:  # "The other two said they would leave too"
             acting = {g.actor for g in groups if g.family == cand.family}
             prior = next((g for g in reversed(groups) if g.family == cand.family), None)
@@ -341,10 +349,19 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
                 target.actor = target.actor or cand.actor
             target.add(cand, threshold)
-        elif cand.can_create and not (cand.also and any(g.family == cand.family and g.actor != cand.actor
-                                                          for g in groups)):
+        elif cand.can_create and not (cand.also and not _same_move(groups, cand) and any(
+                g.family == cand.family and g.actor != cand.actor for g in groups)):
             groups.append(_Group(cand))
     return groups
+
+
+def _same_move(groups: list[_Group], cand: Candidate) -> bool:
+    """"France, too, would withdraw from the treaty" after "the Netherlands will leave the Energy Charter
+    Treaty": another state making the latest move, referred back to, not a parallel background move."""
+    prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+    return prior is not None and cand.family == "termination" and not cand.counterparts and not prior.counterparts \
+        and cand.type == prior.cands[0].type and cand.sent.idx - prior.cands[-1].sent.idx <= 2 \
+        and cand.sent.has("too", 0, len(cand.sent.tokens))
 
 
 @functools.lru_cache(maxsize=4)

@@ -36,7 +36,21 @@ def _blocked(sent: Sentence, m: Mention) -> bool:
         return False
     if sent.tokens[j].text in _OPEN:
         return True
-    return any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ()))
+    if any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ())):
+        return True
+    return _after_recipient_head(sent, j)
+
+
+def _after_recipient_head(sent: Sentence, j: int) -> bool:
+    """Token j is the head of a recipient ("sent the US embassy", «направило посольству США»), right
+    after a recipient verb: the state named with it receives the note, it does not act."""
+    head = next((h for h in sent.by_tag.get("recipient_head", ()) if h.end - 1 == j), None)
+    if head is None:
+        return False
+    k = head.start - 1
+    while k >= 0 and sent.tokens[k].text in _DETERMINERS:
+        k -= 1
+    return k >= 0 and any(h.start == k for h in sent.by_tag.get("recipient_verb", ()))
 
 
 def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: int) -> bool:
@@ -89,6 +103,32 @@ def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mentio
     while len(group) > 1 and _blocked(sent, group[0]) and group[0].kind == "metonym":
         group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
+
+
+def _excepted(sent: Sentence, m: Mention) -> bool:
+    """"any country other than the United States": the state right after an exception marker."""
+    j = m.start
+    while j > 0 and sent.tokens[j - 1].text in _DETERMINERS:
+        j -= 1
+    return any(h.end == j for h in sent.by_tag.get("exception_marker", ()))
+
+
+def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, start: int) -> list[str]:
+    """"Kenya and the European Union signed": a party organisation coordinated after the subject state."""
+    out: list[str] = []
+    if pick is None:
+        return out
+    last = states[pick]
+    for m in states[pick + 1:]:
+        if m.end > start or m.kind != "org":
+            break
+        gap = sent.tokens[last.end:m.start]
+        if not (0 < len(gap) <= 3 and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
+                and any(t.text in ("and", "и", "&") for t in gap)):
+            break
+        out.extend(m.codes)
+        last = m
+    return out
 
 
 def _codes(mentions: list[Mention]) -> list[str]:
@@ -161,12 +201,18 @@ def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) 
 
 def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]:
     """"between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
-    pairs = [m for m in states if m.start < hi and m.kind != "org"]
+    pairs = [m for m in states if m.start < hi]  # a party org counts only in "between the EU and X"
     for k in range(len(pairs) - 1, -1, -1):
         group = _coordinated(sent, pairs, k)
         joints = {t.text for a, b in zip(group, group[1:]) for t in sent.tokens[a.end:b.start]}
         before = group[0].start - 1
+        while before >= 0 and sent.tokens[before].text in _DETERMINERS:
+            before -= 1
         between = before >= 0 and sent.tokens[before].text in ("between", "между")
+        if not between and any(m.kind == "org" for m in group):
+            group = [m for m in group if m.kind != "org"]
+            if not group:
+                continue
         joined = "-" in joints or "/" in joints
         lo = min(end, group[0].start)
         marked = any(lo <= h.start < group[0].start and sent.tokens[h.start].text not in ("between", "между")
@@ -246,7 +292,7 @@ def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> l
         j = m.start - 1
         while j >= 0 and sent.tokens[j].text in _DETERMINERS:
             j -= 1
-        if j in verbs:
+        if j in verbs or _after_recipient_head(sent, j):
             out.extend(c for c in m.codes if c not in out)
     return out
 
@@ -258,12 +304,16 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     pick = _subject_index(sent, states, start, clause[0])
     told = _told(sent, states, pick, start)
     subjects = _codes(_subject_group(sent, states, pick)) if pick is not None else []
+    subjects += [c for c in _party_orgs_after(sent, states, pick, start) if c not in subjects]
     hi = min(clause[1], end + COUNTERPART_SPAN, stop if stop is not None else len(sent.tokens))
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
-    right = _marked(sent, end, [m for m in states if end <= m.start < hi])
+    right = _marked(sent, end, [m for m in states if end <= m.start < hi and not _excepted(sent, m)])
     objects = [c for c in _codes(right) if c not in subjects]
-    objects += [c for c in told if c not in subjects and c not in objects]
+    # "told Bolivia, which chairs UNASUR, that they would stop taking part in the bloc": a body's chair or
+    # depositary hears of the move, it is no party to it
+    to_body = any(m.kind in ("org", "body") and end <= m.start < hi for m in sent.mentions) or sent.has("body", end, hi)
+    objects += [c for c in told if c not in subjects and c not in objects and not to_body]
     if subjects and not objects:  # "Kenya's pact with Oman took effect": the partner sits before the trigger
         objects = [c for c in _codes(_marked_left(sent, states, pick, start)) if c not in subjects]
     if not subjects and sent.has("nominal_trigger", start, start + 1):
@@ -276,6 +326,13 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
     if not subjects:  # "suspending Iran's cooperation with the IAEA": the possessor right after the trigger acts
         owner = next((m for m in states if end <= m.start <= end + 2 and m.is_state and m.end + 1 < len(sent.tokens)
                       and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"), None)
+        if owner is not None:
+            subjects = list(owner.codes)
+            objects = [c for c in objects if c not in subjects]
+    if not subjects:  # "to give effect to … the United Kingdom's free trade agreements with Australia"
+        owner = next((m for m in states if end <= m.start < hi and m.is_state and m.end + 1 < len(sent.tokens)
+                      and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"
+                      and sent.has("agreement", m.end + 2, m.end + 6)), None)
         if owner is not None:
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
