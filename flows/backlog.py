@@ -66,9 +66,10 @@ def _where() -> str:
 
 def extract_docs(docs: Sequence[Doc], config_dir: str) -> list[storage.StoredEvent]:
     """Pure extraction of a chunk; the extractor is built once per process (cached by config content)."""
-    from parsers.extract.engine import extract_events, load_extractor
+    from flows.extractor_cache import load_cached_extractor
+    from parsers.extract.engine import extract_events
 
-    return extract_events(load_extractor(Path(config_dir)),
+    return extract_events(load_cached_extractor(Path(config_dir)),
                           (ExtractionInput(text=text, title=title, lang=lang, id=item_id)
                            for item_id, title, text, lang in docs))
 

@@ -29,7 +29,8 @@ from flows.ingest.collect import SourceFetch
 from flows.ingest.run import Ingested, ingest
 from parsers.policy.health import HealthEvent
 from flows.settings import load_settings
-from parsers.extract.engine import Extractor, extract_items, load_extractor
+from flows.extractor_cache import load_cached_extractor
+from parsers.extract.engine import Extractor, extract_items
 from parsers.models import Source
 from parsers.config.routing import load_policy
 from parsers.config.sources import load_sources
@@ -90,7 +91,7 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN
     source_list = [s for s in configured if s.enabled]
     summary.not_enabled = [s.id for s in configured if not s.enabled]
     summary.horizon_days = settings.alert_horizon_days
-    extractor = load_extractor(settings.config_dir)
+    extractor = load_cached_extractor(settings.config_dir)
     destinations = load_destinations(settings.alerts_file, settings.apprise_urls)
     policy = load_policy(settings.routing_file)
     with db.connect(settings.db_path) as con:

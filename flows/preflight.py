@@ -1,7 +1,8 @@
 """Everything a run needs, validated before Prefect starts: a user mistake costs one line, not a traceback.
 
-The loaders are the ones the run uses (the extractor is cached per config content, so the run's own
-load is free), so preflight passes exactly when the run would accept its configuration.
+The loaders are the ones the run uses (the extractor comes from the disk cache keyed by its inputs and
+stays cached in the process, so the run's own load is free), so preflight passes exactly when the run
+would accept its configuration.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ def preflight(settings: Settings, schedules_file: Path | None = None) -> None:
     """Load sources, rules, alert destinations, routing (and schedules) and check the database path;
     raises the first TreatywatchError found."""
     from flows.alerts.destinations import load_destinations
+    from flows.extractor_cache import load_cached_extractor
     from parsers.config.routing import load_policy
     from parsers.config.sources import load_sources
-    from parsers.extract.engine import load_extractor
 
     load_sources(settings.sources_file)
-    load_extractor(settings.config_dir)
+    load_cached_extractor(settings.config_dir)  # the compiled extractor from disk; the run reuses it
     load_destinations(settings.alerts_file, settings.apprise_urls)
     load_policy(settings.routing_file)
     if schedules_file is not None:

@@ -12,6 +12,8 @@ from tests.support import SmtpSink, free_port, start_smtp
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# `treatywatch run` in a test must not leave a kept Prefect server behind (tests/test_keeper.py tests that mode)
+os.environ.setdefault("TREATYWATCH_PREFECT_SERVER", "ephemeral")
 if os.environ.get("PREFECT_HOME"):  # `make test` points it at data/prefect, which a fresh clone lacks
     os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
 

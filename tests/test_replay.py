@@ -138,6 +138,38 @@ def test_cli_rejects_a_bad_date(dbfile: pathlib.Path) -> None:
     assert out.exit_code == 2
 
 
+def test_replay_streams_in_batches_and_caps_the_table(dbfile: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """Batches of one item give the same diff; the terminal shows `limit` changes, the file gets them all."""
+    whole = replay.compute(dbfile, load_extractor(CONFIG))
+    assert replay.compute(dbfile, load_extractor(CONFIG), batch=1) == whole
+    out = tmp_path / "diff.csv"
+    console = Console(record=True, width=200)
+    summary = replay.replay(dbfile, CONFIG, None, None, False, console, limit=1, out=out, batch=1)
+    assert summary.n_appeared == len(whole.appeared) and summary.n_disappeared == len(whole.disappeared)
+    assert len(summary.appeared) <= 1 and len(summary.disappeared) <= 1  # kept for the table, per list
+    changes = len(whole.appeared) + len(whole.disappeared)
+    assert changes >= 2
+    text = console.export_text()
+    assert f"showing 1 of {changes} changes; all of them in {out}" in text
+    assert sum(line.startswith(("+ appears  ", "- disappears  ")) for line in text.splitlines()) == 1
+    import csv
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert sorted((r["change"], r["item"]) for r in rows) == sorted(
+        [("appears", e.item_id) for e in whole.appeared] + [("disappears", r.item_id) for r in whole.disappeared])
+
+
+def test_replay_out_json_and_apply_in_batches(dbfile: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    import json
+
+    whole = replay.compute(dbfile, load_extractor(CONFIG))
+    out = tmp_path / "diff.json"
+    replay.replay(dbfile, CONFIG, None, None, True, Console(record=True), limit=0, out=out, batch=1)
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert len(rows) == len(whole.appeared) + len(whole.disappeared)
+    assert {e.event_id for e in whole.appeared} <= _event_ids(dbfile)  # written, batch by batch
+    assert replay.compute(dbfile, load_extractor(CONFIG)).appeared == []
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("yesterday", "2026-12-01T00:00:00+00:00"), ("today", "2026-12-02T00:00:00+00:00"),
     ("7d", "2026-11-25T15:30:00+00:00"), ("2w", "2026-11-18T15:30:00+00:00"), ("12h", "2026-12-02T03:30:00+00:00"),

@@ -72,10 +72,17 @@ def run(
     preflight(settings)  # every config mistake fails here, before Prefect starts
     apply_prefect_defaults(home=settings.db_path.resolve().parent / "prefect")
     _exit_cleanly_on_signals()
-    from flows.monitor import monitor  # imported late: Prefect reads its settings on import
-    from flows.cli.summary import nothing_fetched, print_summary
+    from flows.cli.prefect_api import prewarm, run_api
 
-    summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
+    with run_api(settings.db_path.resolve().parent, say=lambda line: err.print(line, highlight=False)) as api:
+        # while a kept local server is found (or started) in a thread, import Prefect (the rules are
+        # loaded already: preflight took them from the disk cache)
+        from flows.monitor import monitor  # imported late: Prefect reads its settings on import
+        from flows.cli.summary import nothing_fetched, print_summary
+
+        prewarm()
+        with api.settings():
+            summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
@@ -113,12 +120,12 @@ def extract(
 ) -> None:
     """Extract events from one file, or from a JSONL stream (one output line per input line)."""
     from flows.cli.extract import extract_file, extract_jsonl
+    from flows.extractor_cache import load_cached_extractor
     from flows.settings import load_settings
-    from parsers.extract.engine import load_extractor
 
     if (file is None) == (jsonl is None):
         _fail(ValueError("give either FILE (\"-\" for stdin) or --jsonl IN.jsonl"))
-    extractor = load_extractor(load_settings(config_dir=config_dir).config_dir)
+    extractor = load_cached_extractor(load_settings(config_dir=config_dir).config_dir)
     if file is not None:
         print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
     else:
@@ -285,6 +292,8 @@ def replay(
     apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
     db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    limit: Annotated[int, typer.Option(help="Changes to show (the summary counts all; --out gets every one).")] = 50,
+    out: Annotated[Optional[Path], typer.Option(help="Write every change to this file: CSV if it ends in .csv, else JSON.")] = None,
 ) -> None:
     """Re-run the current rules over stored items; show events that would appear or disappear."""
     from datetime import datetime, timezone
@@ -296,7 +305,7 @@ def replay(
     settings = load_settings(db=db, config_dir=config_dir)
     start = parse_when(since, datetime.now(timezone.utc)) if since else None
     run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply,
-               Console(width=None if sys.stdout.isatty() else 100))
+               Console(width=None if sys.stdout.isatty() else 100), limit=max(0, limit), out=out)
 
 
 def _when(value: str | None, option: str) -> datetime | None:
@@ -325,8 +334,8 @@ def report(
     from flows.alerts.views import instrument_labels
     from flows.report.build import build_report, default_cache_dir
     from flows.report.data import Scope
+    from flows.extractor_cache import load_cached_extractor
     from flows.settings import load_settings
-    from parsers.extract.engine import load_extractor
     from parsers.models import FAMILY_OF
 
     if type and type not in FAMILY_OF:
@@ -334,7 +343,7 @@ def report(
     scope = Scope(since=_when(since, "--since"), until=_when(until, "--until"), country=country, type=type)
     try:
         settings = load_settings(db=db, config_dir=config_dir)
-        extractor = load_extractor(settings.config_dir)
+        extractor = load_cached_extractor(settings.config_dir)
         got = build_report(settings.db_path, out, scope, extractor=extractor,
                            cache_dir=default_cache_dir(), now=datetime.now(timezone.utc),
                            labels=instrument_labels(settings.config_dir))

@@ -54,9 +54,9 @@ def check_sources(settings: Settings) -> CheckResult:
 
 
 def check_rules(settings: Settings) -> CheckResult:
-    from parsers.extract.engine import load_extractor
+    from flows.extractor_cache import load_cached_extractor
 
-    extractor = load_extractor(settings.config_dir)
+    extractor = load_cached_extractor(settings.config_dir)
     return CheckResult("rules", OK, f"{settings.config_dir}: {len(extractor.rules.rules)} rules, "
                                     f"{len(extractor.gazetteer.registry)} registry bodies, extractor {extractor.version}")
 

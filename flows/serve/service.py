@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.serve import local_server
+from flows.serve import keeper, local_server
 from flows.serve.schedules import Schedule, load_schedules
 from parsers.errors import ConfigError
 
@@ -81,13 +81,18 @@ def serve(opts: ServeOptions, say: Callable[[str], None] = print) -> None:
         _serve_on(api, opts, schedules, say)
         return
     home = opts.server_home.resolve()
+    if keeper.stop_keeper(home.parent):  # one server per data dir: its SQLite is shared
+        say("stopped the local Prefect server kept by `treatywatch run`")
     say(f"starting a local Prefect server on {opts.host}:{opts.port} (state in {home}, log {home / 'server.log'})")
     with local_server.running(home, host=opts.host, port=opts.port, ui=opts.ui) as server:
         say(f"Prefect server healthy (pid {server.pid}); "
             + (f"UI at {server.url}" if opts.ui else f"API at {server.api_url} (UI disabled)"))
+        # `treatywatch run` meanwhile records to this server instead of starting its own
+        keeper.write_state(home.parent, keeper.ServerState(server.api_url, os.getpid(), server.pid, "serve"))
         try:
             _serve_on(server.api_url, opts, schedules, say)
         finally:
+            keeper.clear_state(home.parent, os.getpid())
             say(f"stopping the local Prefect server (pid {server.pid})")
     say("Prefect server stopped")
 

@@ -15,10 +15,23 @@ class Inflector:
     """Expand lemmas to all their forms: pymorphy3 lexemes for Russian, regular suffixes for English."""
 
     def __init__(self) -> None:
-        import pymorphy3  # imported lazily: loading dictionaries is the one slow step
-
-        self._morph = pymorphy3.MorphAnalyzer()
+        self._morph_analyzer = None  # pymorphy3 dictionaries load on the first Russian word only
         self._cache: dict[tuple[str, bool], frozenset[str]] = {}
+
+    def __getstate__(self) -> dict:
+        """Pickled without the analyzer or forms: a compiled extractor on disk must not carry dictionaries."""
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+
+    @property
+    def _morph(self):  # noqa: ANN202 - pymorphy3.MorphAnalyzer, imported lazily
+        if self._morph_analyzer is None:
+            import pymorphy3  # imported lazily: loading dictionaries is the one slow step
+
+            self._morph_analyzer = pymorphy3.MorphAnalyzer()
+        return self._morph_analyzer
 
     def word_forms(self, word: str, proper: bool = False) -> frozenset[str]:
         """All forms of one word; `=word` means exactly that form. Proper names keep their POS."""

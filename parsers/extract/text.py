@@ -147,18 +147,50 @@ def _trie_pattern(words: set[str]) -> str:
     return build(trie)
 
 
-def words_regex(words: set[str]) -> re.Pattern[str]:
-    """One regex matching any of `words` as a whole token, compiled from a character trie (fast)."""
-    return re.compile(r"\b" + _trie_pattern(words) + r"\b") if words else re.compile(r"(?!x)x")
+_PATTERN_METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split")
 
 
-def token_words_regex(words: set[str]) -> re.Pattern[str]:
+class LazyPattern:
+    """A regex compiled on first use and pickled as its source text.
+
+    The trie alternations of a rule set take ~60 ms to compile; the extractor cached on disk
+    (flows/extractor_cache.py) would pay that on every start, for every language, even when one
+    document in one language is all a command extracts. After the first use the pattern's methods
+    are plain instance attributes, so a call costs what `re.Pattern.search` costs.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever re.Pattern has
+        if name.startswith("__"):
+            raise AttributeError(name)
+        compiled = re.compile(self.pattern)  # a benign race: two threads compile the same pattern
+        for method in _PATTERN_METHODS:
+            self.__dict__[method] = getattr(compiled, method)
+        return getattr(compiled, name)
+
+    def __reduce__(self) -> tuple:
+        return (LazyPattern, (self.pattern,))
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern[:40]!r}...)"
+
+
+_NOTHING = r"(?!x)x"
+
+
+def words_regex(words: set[str]) -> LazyPattern:
+    """One regex matching any of `words` as a whole token, compiled (on first use) from a character trie."""
+    return LazyPattern(r"\b" + _trie_pattern(words) + r"\b" if words else _NOTHING)
+
+
+def token_words_regex(words: set[str]) -> LazyPattern:
     """Like words_regex, but bounded exactly as `tokenize` cuts words (`_` splits a token, \\b does not)."""
-    body = _trie_pattern(words)
-    return re.compile(r"(?<![^\W_])" + body + r"(?![^\W_])") if words else re.compile(r"(?!x)x")
+    return LazyPattern(r"(?<![^\W_])" + _trie_pattern(words) + r"(?![^\W_])" if words else _NOTHING)
 
 
-def after_nonword_regex(words: set[str]) -> re.Pattern[str] | None:
+def after_nonword_regex(words: set[str]) -> LazyPattern | None:
     """`words_regex` led by the non-word character before the word (group 1 is the word).
 
     A leading \\b makes the engine start a match attempt at every character of a 4 KB text; a
@@ -168,10 +200,10 @@ def after_nonword_regex(words: set[str]) -> re.Pattern[str] | None:
     """
     if not words or not all(re.match(r"\w", w) for w in words):
         return None
-    return re.compile(r"\W(" + _trie_pattern(words) + r")\b")
+    return LazyPattern(r"\W(" + _trie_pattern(words) + r")\b")
 
 
-def word_starts(exact: re.Pattern[str], fast: re.Pattern[str] | None, text: str) -> list[int]:
+def word_starts(exact: LazyPattern, fast: LazyPattern | None, text: str) -> list[int]:
     """Start offsets of `exact` (a words_regex) in text, found with its after_nonword_regex twin."""
     if fast is None:
         return [m.start() for m in exact.finditer(text)]

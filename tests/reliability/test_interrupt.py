@@ -1,5 +1,6 @@
 """SIGTERM / SIGINT to `treatywatch run`: it stops within 10 s, keeps every batch it finished, and no
-process outlives it (Prefect's ephemeral API server included). A real subprocess and real servers."""
+process outlives it (Prefect's ephemeral API server included) except, in the default keep mode, the
+kept local server it means to leave for later runs (flows/serve/keeper.py). Real subprocesses and servers."""
 
 from __future__ import annotations
 
@@ -67,8 +68,33 @@ def stored_sources(db: Path) -> set[str]:
         con.close()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp_path: Path, sig: int) -> None:
+def keeper_stopped(db: Path) -> bool:
+    """Stop a kept server (as a user would); True when none was kept or it and its server are gone."""
+    from flows.serve import keeper
+
+    pids = kept(db)
+    keeper.stop_keeper(db.parent)
+    try:
+        wait_for(lambda: not any(alive(p) for p in pids), timeout=30)
+    except AssertionError:
+        return False
+    return True
+
+
+def kept(db: Path) -> set[int]:
+    """The keeper and its Prefect server the run left on purpose (and their descendants), from the state file."""
+    from flows.serve import keeper
+
+    state = keeper.read_state(db.parent)
+    if state is None:
+        return set()
+    return {state.owner_pid, state.server_pid} | children(state.owner_pid)
+
+
+@pytest.mark.parametrize(("sig", "mode"), [(signal.SIGTERM, "ephemeral"), (signal.SIGINT, "ephemeral"),
+                                           (signal.SIGTERM, "keep")])
+def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp_path: Path, sig: int,
+                                                                             mode: str) -> None:
     with Site() as site:
         lines = [f'  - {{id: fast{n}, kind: rss, url: "{site.route(f"/fast{n}.xml", feed(f"fast{n}"))}", '
                  'full_text: never}' for n in range(2)]
@@ -81,7 +107,8 @@ def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp
         env = {k: v for k, v in os.environ.items() if not k.startswith("TREATYWATCH_")}
         env.update(TREATYWATCH_COMMIT_EVERY="2", TREATYWATCH_FETCH_RETRIES="0", TREATYWATCH_TOTAL_TIMEOUT="300",
                    TREATYWATCH_READ_TIMEOUT="300", TREATYWATCH_SOURCE_BUDGET="600", TREATYWATCH_APPRISE_URLS="",
-                   PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"))
+                   PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
+                   TREATYWATCH_PREFECT_SERVER=mode, TREATYWATCH_PREFECT_IDLE_MINUTES="2")
         log = tmp_path / "run.log"
         with log.open("w") as out:
             proc = subprocess.Popen([sys.executable, "-m", "flows.cli.app", "run", "--sources", str(sources),
@@ -94,7 +121,9 @@ def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp
                      or proc.poll() is not None, timeout=120)
             assert proc.poll() is None, log.read_text()
             family = children(proc.pid)
-            assert family, "expected Prefect's ephemeral API server as a child"
+            assert family, "expected Prefect's ephemeral API server (or the keeper it started) as a child"
+            meant = kept(db)
+            assert bool(meant) == (mode == "keep") and meant <= family | {proc.pid}
             started = time.monotonic()
             proc.send_signal(sig)
             code = proc.wait(timeout=30)
@@ -103,11 +132,16 @@ def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            survivors = {p for p in kept(db) if alive(p)}
+            stopped = keeper_stopped(db)
         text = log.read_text()
         assert took < 10, (took, text)
         assert code == 128 + sig, text
         assert "stopped by signal" in text
-        wait_for(lambda: not any(alive(p) for p in family), timeout=10)  # nothing outlives the command
+        # nothing outlives the command but the kept server it meant to leave (still serving, until idle)
+        wait_for(lambda: not any(alive(p) for p in family - meant), timeout=10)
+        assert survivors == meant, (survivors, meant)
+        assert stopped and not any(alive(p) for p in meant)  # and the keeper stops its server
         assert stored_sources(db) == {"fast0", "fast1"}
         con = duckdb.connect(str(db), read_only=True)
         try:

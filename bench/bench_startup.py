@@ -1,0 +1,66 @@
+"""Start-up as a user meets it: CPU time of whole `treatywatch` processes that do almost no work.
+
+usage: python bench/bench_startup.py [--repeat 3]
+`extract` on one short document (extractor from its disk cache: the cache is warmed by one run
+first, which is reported apart), `--help`, and `query` on a small DuckDB file. CPU = user + sys of
+the process (wait4), median (min, max) of --repeat runs. Floor: `python -c pass` in the same venv.
+Last line: RESULT {json} for bench_all.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def cpu_of(cmd: list[str]) -> float:
+    with open(os.devnull, "w") as null:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=null, stderr=null, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {os.waitstatus_to_exitcode(status)}")
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    script = ROOT / ".venv" / "bin" / "treatywatch"
+    tw = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = pathlib.Path(tmp) / "one.txt"
+        doc.write_text("Norway has terminated its defence agreement with Russia, the ministry said.\n", encoding="utf-8")
+        dbfile = pathlib.Path(tmp) / "tw.duckdb"
+        from flows.store import db
+
+        with db.connect(dbfile):
+            pass
+        cases = {
+            "floor": ("python -c pass (floor)", [sys.executable, "-c", "pass"]),
+            "extract_one": ("`extract` one short doc", [*tw, "extract", str(doc), "--config-dir", str(ROOT / "config")]),
+            "help": ("`--help`", [*tw, "--help"]),
+            "query": ("`query` count(*) on a small DB", [*tw, "query", "SELECT count(*) FROM items", "--db", str(dbfile)]),
+        }
+        first = cpu_of(cases["extract_one"][1])  # fills the extractor cache if it was cold
+        result: dict[str, object] = {"first_extract_cpu_s": first}
+        print(f"bench_startup: CPU-s per process, median of {args.repeat} (first `extract`, cache maybe cold: {first:.2f})")
+        for key, (label, cmd) in cases.items():
+            runs = [cpu_of(cmd) for _ in range(args.repeat)]
+            result[key] = {"label": label, "median": statistics.median(runs), "min": min(runs), "max": max(runs)}
+            print(f"  {label:34} {statistics.median(runs):.3f} CPU-s (min {min(runs):.3f}, max {max(runs):.3f})")
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
