@@ -63,7 +63,7 @@ def test_dry_run_reports_appearing_and_disappearing_events_and_writes_nothing(db
     assert result.items == 3
     assert sorted((e.item_id, e.event.type, e.event.actor) for e in result.appeared) == [
         ("old-exit", "withdrawal", "PE"), ("sign", "partnership_signed", "CL")]
-    assert [(r.item_id, r.event.rule) for r in result.disappeared] == [("quiet", "en.old")]
+    assert [(r.item_id, r.rule) for r in result.disappeared] == [("quiet", "en.old")]
     assert _event_ids(dbfile) == before
 
 
