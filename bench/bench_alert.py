@@ -34,11 +34,22 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import feed  # noqa: E402
+from bench_ingest import feed
 
-PAIRS = [("Norway", "Russia"), ("Chile", "Peru"), ("Japan", "Kenya"), ("Poland", "Vietnam"), ("Brazil", "Egypt"),
-         ("Oman", "India"), ("Germany", "Australia"), ("Peru", "Japan"), ("Kenya", "Chile"), ("Egypt", "Poland"),
-         ("India", "Brazil"), ("Vietnam", "Oman")]
+PAIRS = [
+    ("Norway", "Russia"),
+    ("Chile", "Peru"),
+    ("Japan", "Kenya"),
+    ("Poland", "Vietnam"),
+    ("Brazil", "Egypt"),
+    ("Oman", "India"),
+    ("Germany", "Australia"),
+    ("Peru", "Japan"),
+    ("Kenya", "Chile"),
+    ("Egypt", "Poland"),
+    ("India", "Brazil"),
+    ("Vietnam", "Oman"),
+]
 
 
 class Feeds:
@@ -50,11 +61,13 @@ class Feeds:
 
     def add_event(self, n: int, trial: int) -> None:
         a, b = PAIRS[trial % len(PAIRS)]
-        item = (f"<item><title>{a} terminates its defence agreement with {b}</title>"
-                f"<link>http://bench.invalid/{n}/event-{trial}</link><guid isPermaLink=\"false\">ev-{n}-{trial}</guid>"
-                f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
-                f"<description>{a} said on Monday it was terminating its defence agreement with {b}, "
-                f"citing repeated violations, the foreign ministry said.</description></item>").encode()
+        item = (
+            f"<item><title>{a} terminates its defence agreement with {b}</title>"
+            f'<link>http://bench.invalid/{n}/event-{trial}</link><guid isPermaLink="false">ev-{n}-{trial}</guid>'
+            f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
+            f"<description>{a} said on Monday it was terminating its defence agreement with {b}, "
+            f"citing repeated violations, the foreign ministry said.</description></item>"
+        ).encode()
         path = f"/feed/{n}.xml"
         with self.lock:
             body = self.bodies[path]
@@ -67,7 +80,7 @@ class Feeds:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 with feeds.lock:
                     body = feeds.bodies.get(self.path)
                 if body is None:
@@ -103,7 +116,7 @@ class Hook:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 at = time.perf_counter()
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hook.posts.append((at, json.loads(body or b"{}")))
@@ -143,10 +156,25 @@ def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float 
     err = work / "stderr.txt"
     t0 = time.perf_counter()
     with err.open("w") as fh, open(os.devnull, "w") as null:
-        proc = subprocess.Popen([*command(), "run", "--sources", str(work / "sources.yaml"), "--alerts",
-                                 str(work / "alerts.yml"), "--db", str(work / "data" / "tw.duckdb"),
-                                 "--config-dir", str(ROOT / "config")],
-                                cwd=ROOT, env=env, stdout=null, stderr=fh, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                *command(),
+                "run",
+                "--sources",
+                str(work / "sources.yaml"),
+                "--alerts",
+                str(work / "alerts.yml"),
+                "--db",
+                str(work / "data" / "tw.duckdb"),
+                "--config-dir",
+                str(ROOT / "config"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=null,
+            stderr=fh,
+            stdin=subprocess.DEVNULL,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
     total = time.perf_counter() - t0
     first = hook.posts[0][0] - t0 if hook.posts else None
@@ -200,15 +228,25 @@ def main() -> int:
         work = pathlib.Path(tempfile.mkdtemp(prefix=f"tw-bench-alert-{mode}-"))
         (work / "data").mkdir()
         port = feed_server.server_address[1]
-        (work / "sources.yaml").write_text("sources:\n" + "".join(
-            f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
-            for n in range(args.feeds)), encoding="utf-8")
+        (work / "sources.yaml").write_text(
+            "sources:\n"
+            + "".join(
+                f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
+                for n in range(args.feeds)
+            ),
+            encoding="utf-8",
+        )
         (work / "alerts.yml").write_text(
             f'version: 1\nurls:\n  - "json://127.0.0.1:{hook.port}/hook?rto=5":\n      - tag: termination, partnership\n',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "TREATYWATCH_"))}
-        env.update(PREFECT_HOME=str(work / "data" / "prefect"), TREATYWATCH_PREFECT_SERVER=mode,
-                   PREFECT_SERVER_ANALYTICS_ENABLED="false", TREATYWATCH_PREFECT_IDLE_MINUTES="5")
+        env.update(
+            PREFECT_HOME=str(work / "data" / "prefect"),
+            TREATYWATCH_PREFECT_SERVER=mode,
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            TREATYWATCH_PREFECT_IDLE_MINUTES="5",
+        )
         try:
             print(f"-- {mode}: warm-up run ({args.feeds} feeds, cold, no event)", flush=True)
             _, first_total, _, tail = one_run(work, env, hook)
@@ -219,8 +257,11 @@ def main() -> int:
                 feeds.add_event(t % args.feeds, trial)
                 trial += 1
                 to_alert, total, cpu, tail = one_run(work, env, hook)
-                print(f"   trial {t + 1}: alert after {to_alert if to_alert is None else round(to_alert, 2)} s, "
-                      f"run {total:.2f} s, {cpu:.2f} CPU-s", flush=True)
+                print(
+                    f"   trial {t + 1}: alert after {to_alert if to_alert is None else round(to_alert, 2)} s, "
+                    f"run {total:.2f} s, {cpu:.2f} CPU-s",
+                    flush=True,
+                )
                 if to_alert is None:
                     print(f"   no POST arrived; stderr: {tail}", flush=True)
                     ok = False
@@ -237,13 +278,19 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     feed_server.shutdown()
     hook.server.shutdown()
-    print(f"bench_alert: one new event among {args.feeds} warm feeds -> json:// POST on 127.0.0.1, "
-          f"from process start; median of {args.trials}")
+    print(
+        f"bench_alert: one new event among {args.feeds} warm feeds -> json:// POST on 127.0.0.1, "
+        f"from process start; median of {args.trials}"
+    )
     for mode in args.modes.split(","):
         if f"{mode}_alert" in result:
-            print(f"  {mode:9} time-to-alert {fmt(result[f'{mode}_alert'])} | whole run {fmt(result[f'{mode}_run'])}"
-                  f" | run CPU {result[f'{mode}_cpu']['median']:.2f} CPU-s | first run {result[f'{mode}_first_run_s']:.2f} s")
-    print(f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (wall-clock figures stretch with it)")
+            print(
+                f"  {mode:9} time-to-alert {fmt(result[f'{mode}_alert'])} | whole run {fmt(result[f'{mode}_run'])}"
+                f" | run CPU {result[f'{mode}_cpu']['median']:.2f} CPU-s | first run {result[f'{mode}_first_run_s']:.2f} s"
+            )
+    print(
+        f"  load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (wall-clock figures stretch with it)"
+    )
     print("RESULT " + json.dumps(result))
     return 0 if ok else 1
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-import proctree  # noqa: E402
+import proctree
+
 OUT = ROOT / "bench" / "out"
 
 
@@ -50,8 +51,16 @@ class Bench:
         return float(m.group(group)) if m else None
 
 
-def run(bench: Bench, quick: bool, index: int = 1, total: int = 1, *, every: float = 10.0, out_dir: pathlib.Path = OUT,
-        say: Callable[[str], None] = lambda line: print(line, flush=True)) -> None:
+def run(
+    bench: Bench,
+    quick: bool,
+    index: int = 1,
+    total: int = 1,
+    *,
+    every: float = 10.0,
+    out_dir: pathlib.Path = OUT,
+    say: Callable[[str], None] = lambda line: print(line, flush=True),
+) -> None:
     """Run one bench as a child, output to bench/out/<name>.txt, CPU time and process-tree RSS measured
     (bench/proctree.py, in a thread); every `every` seconds say how long it has been running and its
     latest output line, so a long bench visibly progresses."""
@@ -63,8 +72,12 @@ def run(bench: Bench, quick: bool, index: int = 1, total: int = 1, *, every: flo
     t0 = time.perf_counter()
     measured: list[proctree.Measured] = []
     with log.open("w") as out:
-        waiter = threading.Thread(target=lambda: measured.append(proctree.run(
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)), daemon=True)
+        waiter = threading.Thread(
+            target=lambda: measured.append(
+                proctree.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            ),
+            daemon=True,
+        )
         waiter.start()
         while True:
             waiter.join(timeout=every)  # wakes when the bench ends, or to report progress
@@ -76,8 +89,10 @@ def run(bench: Bench, quick: bool, index: int = 1, total: int = 1, *, every: flo
     m = measured[0]
     bench.seconds, bench.code, bench.peak_mb, bench.cpu_s = m.wall_s, m.code, m.tree_peak_mb, m.cpu_s
     bench.output = log.read_text(errors="replace")
-    say(f"   [{index}/{total}] {bench.name}: done in {bench.seconds:.0f} s" + ("" if bench.code == 0 else
-        f", exit {bench.code}; see {log}"))
+    say(
+        f"   [{index}/{total}] {bench.name}: done in {bench.seconds:.0f} s"
+        + ("" if bench.code == 0 else f", exit {bench.code}; see {log}")
+    )
 
 
 def _last_line(log: pathlib.Path) -> str:
@@ -104,25 +119,53 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
         rows.append((measure, value, ref, "" if ok is None else ("ok" if ok else "MISSED")))
 
     if (b := benches.get("extract")) and (r := b.result()):
-        add("extraction, realistic mix, in-process", spread(r.get("realistic"), unit=" docs/CPU-s"), ">= 2,000",
-            r["realistic"]["median"] >= 2000)
-        add("extraction, realistic mix, CLI with start-up", spread(r.get("realistic_cli"), unit=" docs/CPU-s"),
-            ">= 1,000", r["realistic_cli"]["median"] >= 1000)
-        add("extraction, dense mix, in-process", spread(r.get("dense"), unit=" docs/CPU-s"), ">= 800",
-            r["dense"]["median"] >= 800)
-        add("language detection, share of extraction CPU", f"{100 * r['lang_share']:.1f} %", "<= 5 %",
-            r["lang_share"] <= 0.05)
+        add(
+            "extraction, realistic mix, in-process",
+            spread(r.get("realistic"), unit=" docs/CPU-s"),
+            ">= 2,000",
+            r["realistic"]["median"] >= 2000,
+        )
+        add(
+            "extraction, realistic mix, CLI with start-up",
+            spread(r.get("realistic_cli"), unit=" docs/CPU-s"),
+            ">= 1,000",
+            r["realistic_cli"]["median"] >= 1000,
+        )
+        add(
+            "extraction, dense mix, in-process",
+            spread(r.get("dense"), unit=" docs/CPU-s"),
+            ">= 800",
+            r["dense"]["median"] >= 800,
+        )
+        add(
+            "language detection, share of extraction CPU",
+            f"{100 * r['lang_share']:.1f} %",
+            "<= 5 %",
+            r["lang_share"] <= 0.05,
+        )
     if (b := benches.get("startup")) and (r := b.result()):
         for name, ref in (("extract_one", "<= 0.3 CPU-s"), ("help", ""), ("query", "")):
             if name in r:
-                add(f"start-up: {r[name]['label']}", spread(r[name], ".2f", " CPU-s"), ref,
-                    r[name]["median"] <= 0.3 if ref else None)
+                add(
+                    f"start-up: {r[name]['label']}",
+                    spread(r[name], ".2f", " CPU-s"),
+                    ref,
+                    r[name]["median"] <= 0.3 if ref else None,
+                )
     if (b := benches.get("alert")) and (r := b.result()):
         if "keep_alert" in r:
-            add(f"time-to-alert, {r['feeds']} warm feeds, kept server", spread(r["keep_alert"], ".2f", " s"), "<= 3 s",
-                r["keep_alert"]["median"] <= 3)
-            add("  whole `treatywatch run`, kept server", spread(r["keep_run"], ".2f", " s"), "<= 8 s",
-                r["keep_run"]["median"] <= 8)
+            add(
+                f"time-to-alert, {r['feeds']} warm feeds, kept server",
+                spread(r["keep_alert"], ".2f", " s"),
+                "<= 3 s",
+                r["keep_alert"]["median"] <= 3,
+            )
+            add(
+                "  whole `treatywatch run`, kept server",
+                spread(r["keep_run"], ".2f", " s"),
+                "<= 8 s",
+                r["keep_run"]["median"] <= 8,
+            )
             add("  CPU of that run process", spread(r["keep_cpu"], ".2f", " CPU-s"))
             add("  first run (starts the kept server)", f"{r['keep_first_run_s']:.2f} s")
         if "ephemeral_alert" in r:
@@ -132,38 +175,66 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
         warm = b.find(r"warm run[^:]*:\s*([\d.]+) s")
         n304 = b.find(r"(\d+)/\d+ not modified")
         floor = b.find(r"feedparser floor.*?(\d+) items/s")
-        add("cold ingest, 500 local feeds", f"{fmt(cold, '.0f')} items/s", ">= 300 items/s",
-            None if cold is None else cold >= 300)
-        add("warm 500-feed run (all 304)", f"{fmt(warm, '.2f')} s ({fmt(n304, '.0f')} x 304)", "<= 10 s",
-            None if warm is None else warm <= 10)
+        add(
+            "cold ingest, 500 local feeds",
+            f"{fmt(cold, '.0f')} items/s",
+            ">= 300 items/s",
+            None if cold is None else cold >= 300,
+        )
+        add(
+            "warm 500-feed run (all 304)",
+            f"{fmt(warm, '.2f')} s ({fmt(n304, '.0f')} x 304)",
+            "<= 10 s",
+            None if warm is None else warm <= 10,
+        )
         add("  floor: bare feedparser, same bodies", f"{fmt(floor, '.0f')} items/s")
     if (b := benches.get("prefect")) and (r := b.result()):
         add("  floor: raw lxml, same bodies", f"{r['lxml_items_s']:.0f} items/s")
         add("Prefect: empty flow run", f"{r['empty_flow_s']:.2f} s")
-        add(f"Prefect overhead, cold {r['feeds']} feeds", f"{r['flow_cold_s'] - r['bare_cold_s']:+.2f} s",
-            f"bare {r['bare_cold_s']:.2f} s vs flow {r['flow_cold_s']:.2f} s")
-        add(f"Prefect overhead, warm {r['feeds']} feeds", f"{r['flow_warm_s'] - r['bare_warm_s']:+.2f} s",
-            f"bare {r['bare_warm_s']:.2f} s vs flow {r['flow_warm_s']:.2f} s")
+        add(
+            f"Prefect overhead, cold {r['feeds']} feeds",
+            f"{r['flow_cold_s'] - r['bare_cold_s']:+.2f} s",
+            f"bare {r['bare_cold_s']:.2f} s vs flow {r['flow_cold_s']:.2f} s",
+        )
+        add(
+            f"Prefect overhead, warm {r['feeds']} feeds",
+            f"{r['flow_warm_s'] - r['bare_warm_s']:+.2f} s",
+            f"bare {r['bare_warm_s']:.2f} s vs flow {r['flow_warm_s']:.2f} s",
+        )
     if (b := benches.get("scale")) and (r := b.result()):
-        add(f"run time, 0 vs {r['stored']:,} stored items", f"{r['ratio']:.2f}x",
+        add(
+            f"run time, 0 vs {r['stored']:,} stored items",
+            f"{r['ratio']:.2f}x",
             f"<= 1.2x ({r['cold_empty_s']:.2f} s vs {r['cold_big_s']:.2f} s; {r['db_mb']:.0f} MB file)",
-            r["ratio"] <= 1.2)
+            r["ratio"] <= 1.2,
+        )
         if rep := r.get("replay"):
-            add(f"replay --since, {rep['items']:,} of {r['stored']:,} items", f"{rep['docs_per_cpu_s']:.0f} docs/CPU-s",
-                ">= 800", rep["docs_per_cpu_s"] >= 800)
+            add(
+                f"replay --since, {rep['items']:,} of {r['stored']:,} items",
+                f"{rep['docs_per_cpu_s']:.0f} docs/CPU-s",
+                ">= 800",
+                rep["docs_per_cpu_s"] >= 800,
+            )
             add("  replay peak RSS (process tree)", f"{rep['peak_mb']:.0f} MB", "<= 500 MB", rep["peak_mb"] <= 500)
     if (b := benches.get("backlog")) and (r := b.result()):
         serial = r["docs"] / r["serial_s"]
         add("backlog extraction, one core", f"{serial:.0f} docs/s")
         add("backlog, Prefect thread pool", f"{r['docs'] / r['threads_s']:.0f} docs/s")
-        add(f"backlog, Dask LocalCluster ({r['dask_workers']} procs)", f"{r['docs'] / r['dask_s']:.0f} docs/s",
-            f"{r['serial_s'] / r['dask_s']:.2f}x one core, incl. cluster start")
+        add(
+            f"backlog, Dask LocalCluster ({r['dask_workers']} procs)",
+            f"{r['docs'] / r['dask_s']:.0f} docs/s",
+            f"{r['serial_s'] / r['dask_s']:.2f}x one core, incl. cluster start",
+        )
     if benches:
         peak = max(benches.values(), key=lambda b: b.peak_mb)
         ingest = benches.get("ingest")
         if ingest:
-            add("peak RSS, 500-feed cold run (process tree)", f"{ingest.peak_mb:.0f} MB", "<= 400 MB",
-                ingest.peak_mb <= 400)
+            add(
+                "peak RSS, 500-feed cold run (process tree)",
+                f"{ingest.peak_mb:.0f} MB",
+                "<= 400 MB",
+                ingest.peak_mb <= 400,
+            )
         add(f"peak RSS, largest bench ({peak.name})", f"{peak.peak_mb:.0f} MB")
     return rows
 
@@ -173,13 +244,17 @@ def print_table(rows: list[tuple[str, str, str, str]], benches: dict[str, Bench]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
     line = "  ".join("-" * w for w in widths)
     print()
-    print("  ".join(h.ljust(w) for h, w in zip(heads, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=False)))
     print(line)
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)))
     print(line)
-    print("bench wall time: " + ", ".join(f"{b.name} {b.seconds:.0f} s" + ("" if b.code == 0 else f" (exit {b.code})")
-                                          for b in benches.values()))
+    print(
+        "bench wall time: "
+        + ", ".join(
+            f"{b.name} {b.seconds:.0f} s" + ("" if b.code == 0 else f" (exit {b.code})") for b in benches.values()
+        )
+    )
 
 
 def main() -> int:

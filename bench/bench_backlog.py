@@ -13,8 +13,8 @@ import argparse
 import json
 import os
 import pathlib
-import shutil
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -23,8 +23,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_extract import make_doc  # noqa: E402
-from flows import local_server  # noqa: E402
+from bench_extract import make_doc
+
+from flows import local_server
 
 
 def store(db_path: pathlib.Path, n: int) -> list[tuple[str, str, str, str]]:
@@ -37,9 +38,12 @@ def store(db_path: pathlib.Path, n: int) -> list[tuple[str, str, str, str]]:
         docs.append((f"doc-{i:06d}", d.title, d.text, d.lang))
     with db.connect(db_path) as con:
         now = db.utcnow()
-        db.insert_rows(con, "items", ["item_id", "source_id", "url", "title", "text", "lang", "content_hash",
-                                      "first_seen_at", "fetched_at"],
-                       [(i, "bench", f"http://bench.invalid/{i}", t, x, lang, "h", now, now) for i, t, x, lang in docs])
+        db.insert_rows(
+            con,
+            "items",
+            ["item_id", "source_id", "url", "title", "text", "lang", "content_hash", "first_seen_at", "fetched_at"],
+            [(i, "bench", f"http://bench.invalid/{i}", t, x, lang, "h", now, now) for i, t, x, lang in docs],
+        )
     return docs
 
 
@@ -96,11 +100,15 @@ def main() -> int:
         if server is not None:
             local_server.stop(server)
     print(f"bench_backlog: {r['docs']} docs (~4 KB, en+ru) re-extracted, events written once")
-    print(f"  one core, no engine       : {r['serial_s']:6.2f} s  {r['docs'] / r['serial_s']:6.0f} docs/s"
-          f"  (of which the one write: {r['write_s']:.2f} s)")
+    print(
+        f"  one core, no engine       : {r['serial_s']:6.2f} s  {r['docs'] / r['serial_s']:6.0f} docs/s"
+        f"  (of which the one write: {r['write_s']:.2f} s)"
+    )
     print(f"  Prefect thread pool       : {r['threads_s']:6.2f} s  {r['docs'] / r['threads_s']:6.0f} docs/s")
-    print(f"  Dask LocalCluster ({args.workers} procs): {r['dask_s']:6.2f} s  {r['docs'] / r['dask_s']:6.0f} docs/s"
-          f"  (chunks ran on {r['dask_workers']} workers; includes cluster start)")
+    print(
+        f"  Dask LocalCluster ({args.workers} procs): {r['dask_s']:6.2f} s  {r['docs'] / r['dask_s']:6.0f} docs/s"
+        f"  (chunks ran on {r['dask_workers']} workers; includes cluster start)"
+    )
     print("RESULT " + json.dumps(r))
     return 0
 

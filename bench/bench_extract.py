@@ -25,15 +25,42 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.extractor_cache import load_cached_extractor  # noqa: E402
-from parsers.extract.lang import detect_lang  # noqa: E402
-from parsers.models import ExtractionInput  # noqa: E402
+from flows.extractor_cache import load_cached_extractor
+from parsers.extract.lang import detect_lang
+from parsers.models import ExtractionInput
 
-EN_STATES = ["Chile", "Peru", "Norway", "Japan", "Kenya", "Oman", "Poland", "Vietnam", "Brazil", "Egypt",
-             "the United States", "Russia", "Germany", "India", "Australia", "Türkiye"]
-RU_STATES = [("Чили", "Чили"), ("Перу", "Перу"), ("Норвегия", "Норвегией"), ("Япония", "Японией"),
-             ("Кения", "Кенией"), ("Польша", "Польшей"), ("Вьетнам", "Вьетнамом"), ("Бразилия", "Бразилией"),
-             ("Египет", "Египтом"), ("Россия", "Россией"), ("Германия", "Германией"), ("Индия", "Индией")]
+EN_STATES = [
+    "Chile",
+    "Peru",
+    "Norway",
+    "Japan",
+    "Kenya",
+    "Oman",
+    "Poland",
+    "Vietnam",
+    "Brazil",
+    "Egypt",
+    "the United States",
+    "Russia",
+    "Germany",
+    "India",
+    "Australia",
+    "Türkiye",
+]
+RU_STATES = [
+    ("Чили", "Чили"),
+    ("Перу", "Перу"),
+    ("Норвегия", "Норвегией"),
+    ("Япония", "Японией"),
+    ("Кения", "Кенией"),
+    ("Польша", "Польшей"),
+    ("Вьетнам", "Вьетнамом"),
+    ("Бразилия", "Бразилией"),
+    ("Египет", "Египтом"),
+    ("Россия", "Россией"),
+    ("Германия", "Германией"),
+    ("Индия", "Индией"),
+]
 EN_EVENT = [
     "{a} said on Monday it was terminating its {d} agreement with {b}, citing repeated violations.",
     "{a} and {b} signed a {d} cooperation agreement during a visit by the foreign minister.",
@@ -93,8 +120,9 @@ DOMAINS_EN = ["military", "defence", "security", "trade"]
 DOMAINS_RU = ["военном", "экономическом", "торговом"]
 
 
-def make_doc(rng: random.Random, lang: str, size: int = 4000, density: float = 0.06, busy: float = 0.0,
-             with_lang: bool = True) -> ExtractionInput:
+def make_doc(
+    rng: random.Random, lang: str, size: int = 4000, density: float = 0.06, busy: float = 0.0, with_lang: bool = True
+) -> ExtractionInput:
     """One synthetic article of about `size` characters; `density` = share of event sentences.
 
     The default (~2-3 event sentences per 4 KB article, the headline included in half of them) is
@@ -114,11 +142,11 @@ def make_doc(rng: random.Random, lang: str, size: int = 4000, density: float = 0
             (a, _), (b2, b) = rng.sample(RU_STATES, 2)
             tpl = rng.choice(RU_EVENT if event else RU_BUSY_FILLER if rng.random() < busy else RU_FILLER)
             parts.append(tpl.format(a=a, b=b, b2=b2, d=rng.choice(DOMAINS_RU)))
-    text = "\n\n".join(" ".join(parts[i:i + 3]) for i in range(1, len(parts), 3))
+    text = "\n\n".join(" ".join(parts[i : i + 3]) for i in range(1, len(parts), 3))
     return ExtractionInput(text=text, title=parts[0], lang=lang if with_lang else None)
 
 
-def measure(extractor, docs: list[ExtractionInput], repeat: int) -> tuple[list[float], int]:  # noqa: ANN001
+def measure(extractor, docs: list[ExtractionInput], repeat: int) -> tuple[list[float], int]:
     """(CPU seconds of each pass, events) over `repeat` passes.
 
     CPU time of this process is the figure for "one core": on a shared machine the wall clock also
@@ -146,8 +174,12 @@ def cli_cpu(docs: list[ExtractionInput], work: pathlib.Path) -> tuple[float, int
     script = ROOT / ".venv" / "bin" / "treatywatch"
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
     with (work / "out.jsonl").open("w") as out:
-        proc = subprocess.Popen([*cmd, "extract", "--jsonl", str(src), "--config-dir", str(ROOT / "config")],
-                                cwd=ROOT, stdout=out, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*cmd, "extract", "--jsonl", str(src), "--config-dir", str(ROOT / "config")],
+            cwd=ROOT,
+            stdout=out,
+            stdin=subprocess.DEVNULL,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"treatywatch extract exited {os.waitstatus_to_exitcode(status)}")
@@ -177,14 +209,26 @@ def main() -> None:
     args = ap.parse_args()
     c0 = time.process_time()
     extractor = load_cached_extractor(ROOT / "config")
-    print(f"extractor {extractor.version}: {len(extractor.rules.rules)} rules, load {time.process_time() - c0:.2f} CPU-s"
-          f" (from the disk cache when warm)")
+    print(
+        f"extractor {extractor.version}: {len(extractor.rules.rules)} rules, load {time.process_time() - c0:.2f} CPU-s"
+        f" (from the disk cache when warm)"
+    )
     result: dict[str, object] = {"docs": args.docs, "repeat": args.repeat}
-    print(f"bench_extract: ~4 KB synthetic articles, en+ru alternating, language detected by the extractor unless"
-          f" said; median of {args.repeat} passes (CPU time)")
+    print(
+        f"bench_extract: ~4 KB synthetic articles, en+ru alternating, language detected by the extractor unless"
+        f" said; median of {args.repeat} passes (CPU time)"
+    )
     for name, (density, busy) in MIXES.items():
-        docs = [make_doc(random.Random(args.seed * 1000 + i), "en" if i % 2 == 0 else "ru", density=density,
-                         busy=busy, with_lang=False) for i in range(args.docs)]
+        docs = [
+            make_doc(
+                random.Random(args.seed * 1000 + i),
+                "en" if i % 2 == 0 else "ru",
+                density=density,
+                busy=busy,
+                with_lang=False,
+            )
+            for i in range(args.docs)
+        ]
         cpu, events = measure(extractor, docs, args.repeat)
         rates = spread([len(docs) / c for c in cpu])
         result[name] = rates
@@ -201,11 +245,16 @@ def main() -> None:
             result["lang_share"] = share
             print(f"  {'language detection, share of extraction CPU':44} {100 * share:7.1f} %   [target <= 5 %]")
             with tempfile.TemporaryDirectory() as tmp:
-                runs = [cli_cpu(docs[:args.cli_docs], pathlib.Path(tmp)) for _ in range(args.repeat)]
+                runs = [cli_cpu(docs[: args.cli_docs], pathlib.Path(tmp)) for _ in range(args.repeat)]
             cli = spread([n / c for c, n in runs])
             result["realistic_cli"] = cli
-            print(line(f"realistic, CLI incl. start-up ({len(docs[:args.cli_docs])} docs)", cli,
-                       note=f"  [{statistics.median(c for c, _ in runs):.2f} CPU-s per process]"))
+            print(
+                line(
+                    f"realistic, CLI incl. start-up ({len(docs[: args.cli_docs])} docs)",
+                    cli,
+                    note=f"  [{statistics.median(c for c, _ in runs):.2f} CPU-s per process]",
+                )
+            )
     print("RESULT " + json.dumps(result))
 
 

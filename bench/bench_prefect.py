@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import pathlib
 import shutil
 import sys
@@ -27,27 +26,31 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_ingest import feed, serve, quiet_monitor  # noqa: E402 - the ingestion bench's feeds and server
+from bench_ingest import feed, quiet_monitor, serve
 
 
 def write_sources(work: pathlib.Path, port: int, feeds: int, name: str = "sources.yaml") -> pathlib.Path:
     path = work / name
-    path.write_text("sources:\n" + "".join(
-        f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
-        for n in range(feeds)), encoding="utf-8")
+    path.write_text(
+        "sources:\n"
+        + "".join(
+            f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
+            for n in range(feeds)
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def bare_run(sources_file: pathlib.Path, db_path: pathlib.Path, config_dir: pathlib.Path) -> int:
     """The monitor's work without the engine: returns the number of new items."""
-    from flows.store import storage
-    from flows.store import db
     from flows.ingest.collect import FetchContext, collect_source
     from flows.ingest.fetch import HostLimiter, make_client
     from flows.ingest.run import new_or_changed, policy_of
     from flows.settings import load_settings
-    from parsers.extract.engine import extract_items, load_extractor
+    from flows.store import db, storage
     from parsers.config.sources import load_sources
+    from parsers.extract.engine import extract_items, load_extractor
 
     settings = load_settings(sources=sources_file, db=db_path, config_dir=config_dir, env={})
     sources = load_sources(sources_file)
@@ -61,10 +64,14 @@ def bare_run(sources_file: pathlib.Path, db_path: pathlib.Path, config_dir: path
             fetches = list(pool.map(lambda s: collect_source(s, states.get(s.id, storage.SourceState()), ctx), sources))
     fresh, _ = new_or_changed(fetches, db_path)
     feed_hash = {i.id: i.content_hash for i in fresh}
-    run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow(), sources=sources,
-                            fetches=[f.record for f in fetches],
-                            items=[storage.StoredItem(i, feed_hash[i.id]) for i in fresh],
-                            events=extract_items(extractor, fresh))
+    run = storage.RunRecord(
+        run_id=uuid.uuid4().hex,
+        started_at=db.utcnow(),
+        sources=sources,
+        fetches=[f.record for f in fetches],
+        items=[storage.StoredItem(i, feed_hash[i.id]) for i in fresh],
+        events=extract_items(extractor, fresh),
+    )
     with db.connect(db_path) as con:
         storage.write_run(con, run)
     return len(fresh)
@@ -78,8 +85,13 @@ def lxml_floor(bodies: list[bytes]) -> tuple[float, int]:
     for body in bodies:
         root = etree.fromstring(body)
         for item in root.iterfind("channel/item"):
-            _ = (item.findtext("title"), item.findtext("link"), item.findtext("guid"), item.findtext("pubDate"),
-                 item.findtext("description"))
+            _ = (
+                item.findtext("title"),
+                item.findtext("link"),
+                item.findtext("guid"),
+                item.findtext("pubDate"),
+                item.findtext("description"),
+            )
             n += 1
     return time.perf_counter() - t0, n
 
@@ -113,7 +125,7 @@ def main() -> int:
     empty = work / "empty.yaml"
     empty.write_text("sources: []\n", encoding="utf-8")
     config = ROOT / "config"
-    flow_kw = dict(alerts=str(work / "none.yml"), config_dir=str(config))
+    flow_kw = {"alerts": str(work / "none.yml"), "config_dir": str(config)}
 
     monitor(sources=str(empty), db_path=str(work / "warmup.duckdb"), **flow_kw)  # ephemeral API start, not counted
     bare_run(empty, work / "warmup-bare.duckdb", config)  # extractor load, not counted
@@ -128,15 +140,27 @@ def main() -> int:
     fp_s, fp_n = feedparser_floor(list(bodies.values()))
     lx_s, lx_n = lxml_floor(list(bodies.values()))
 
-    print(f"bench_prefect: {args.feeds} feeds x {args.items} items from 127.0.0.1, same work with and without the engine")
+    print(
+        f"bench_prefect: {args.feeds} feeds x {args.items} items from 127.0.0.1, same work with and without the engine"
+    )
     print(f"  empty flow run (engine floor)   : {empty_s:6.2f} s")
-    print(f"  cold  bare {bare_cold:6.2f} s | flow {flow_cold:6.2f} s | overhead {flow_cold - bare_cold:+6.2f} s"
-          f"  ({n_bare} / {s.new_items} new items)")
+    print(
+        f"  cold  bare {bare_cold:6.2f} s | flow {flow_cold:6.2f} s | overhead {flow_cold - bare_cold:+6.2f} s"
+        f"  ({n_bare} / {s.new_items} new items)"
+    )
     print(f"  warm  bare {bare_warm:6.2f} s | flow {flow_warm:6.2f} s | overhead {flow_warm - bare_warm:+6.2f} s")
     print(f"  floors: feedparser {fp_n / fp_s:8.0f} items/s | raw lxml {lx_n / lx_s:8.0f} items/s ({lx_n} items)")
-    result = {"feeds": args.feeds, "empty_flow_s": empty_s, "bare_cold_s": bare_cold, "flow_cold_s": flow_cold,
-              "bare_warm_s": bare_warm, "flow_warm_s": flow_warm, "items": n_bare,
-              "feedparser_items_s": fp_n / fp_s, "lxml_items_s": lx_n / lx_s}
+    result = {
+        "feeds": args.feeds,
+        "empty_flow_s": empty_s,
+        "bare_cold_s": bare_cold,
+        "flow_cold_s": flow_cold,
+        "bare_warm_s": bare_warm,
+        "flow_warm_s": flow_warm,
+        "items": n_bare,
+        "feedparser_items_s": fp_n / fp_s,
+        "lxml_items_s": lx_n / lx_s,
+    }
     print("RESULT " + json.dumps(result))
     return 0 if n_bare == s.new_items == args.feeds * args.items else 1
 

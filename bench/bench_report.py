@@ -49,12 +49,19 @@ def main() -> int:
             print(f"  run {i + 1}/{args.repeat}: {walls[-1]:.2f} s wall, {cpus[-1]:.2f} CPU-s", file=sys.stderr)
         size = out.stat().st_size
         floor = _floor(db)
-    res = {"clusters": args.clusters, "wall_s": _stats(walls), "cpu_s": _stats(cpus), "mb": round(size / 1e6, 2),
-           "floor_duckdb_read_s": round(floor, 3)}
+    res = {
+        "clusters": args.clusters,
+        "wall_s": _stats(walls),
+        "cpu_s": _stats(cpus),
+        "mb": round(size / 1e6, 2),
+        "floor_duckdb_read_s": round(floor, 3),
+    }
     w = res["wall_s"]
-    print(f"report, {args.clusters} clusters: {w['median']:.2f} s wall (min {w['min']:.2f}, max {w['max']:.2f}), "
-          f"{res['cpu_s']['median']:.2f} CPU-s, {res['mb']} MB   must: <= 5 s, <= 5 MB   "
-          f"floor: raw DuckDB read of the same rows {floor:.2f} s")
+    print(
+        f"report, {args.clusters} clusters: {w['median']:.2f} s wall (min {w['min']:.2f}, max {w['max']:.2f}), "
+        f"{res['cpu_s']['median']:.2f} CPU-s, {res['mb']} MB   must: <= 5 s, <= 5 MB   "
+        f"floor: raw DuckDB read of the same rows {floor:.2f} s"
+    )
     print("RESULT " + json.dumps(res))
     return 0
 

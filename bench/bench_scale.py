@@ -21,14 +21,14 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import proctree  # noqa: E402
-from bench_ingest import feed, serve, quiet_monitor  # noqa: E402
+import proctree
+from bench_ingest import feed, quiet_monitor, serve
 
 BATCH = 50_000
 VARIANTS = 500  # distinct ~4 KB articles (bench_extract's realistic mix), each item numbered so none repeat
@@ -38,13 +38,25 @@ def fill(db_path: pathlib.Path, n: int) -> float:
     """`n` stored items (~4 KB each) from 1,000 old sources, like years of history, plus what runs leave
     beside them: an event for every 5th item, a cluster per 3 events, an alert per cluster; returns seconds."""
     from bench_extract import make_doc
+
     from flows.store import db
 
     t0 = time.perf_counter()
     rng = random.Random(11)
     docs = [make_doc(rng, "en" if k % 2 == 0 else "ru", density=0.06, busy=0.25) for k in range(VARIANTS)]
-    cols = ["item_id", "source_id", "url", "guid", "title", "text", "lang", "published", "content_hash",
-            "first_seen_at", "fetched_at"]
+    cols = [
+        "item_id",
+        "source_id",
+        "url",
+        "guid",
+        "title",
+        "text",
+        "lang",
+        "published",
+        "content_hash",
+        "first_seen_at",
+        "fetched_at",
+    ]
     with db.connect(db_path) as con:
         now = db.utcnow()
         for start in range(0, n, BATCH):
@@ -52,8 +64,21 @@ def fill(db_path: pathlib.Path, n: int) -> float:
             for i in range(start, min(n, start + BATCH)):
                 d = docs[(i * 7919) % VARIANTS]
                 when = now - timedelta(minutes=n - i)
-                rows.append((f"hist-{i:09d}", f"old{i % 1000}", f"http://old.invalid/{i}", f"g{i}", f"{d.title} ({i})",
-                             f"Report {i}. {d.text}", d.lang, when, f"h{i}", when, when))
+                rows.append(
+                    (
+                        f"hist-{i:09d}",
+                        f"old{i % 1000}",
+                        f"http://old.invalid/{i}",
+                        f"g{i}",
+                        f"{d.title} ({i})",
+                        f"Report {i}. {d.text}",
+                        d.lang,
+                        when,
+                        f"h{i}",
+                        when,
+                        when,
+                    )
+                )
             db.insert_rows(con, "items", cols, rows)
         con.execute("""
             INSERT INTO events (event_id, item_id, family, type, actor, counterparts, domain, stage, evidence,
@@ -85,19 +110,39 @@ def fill(db_path: pathlib.Path, n: int) -> float:
 
 def replay_window(db_path: pathlib.Path, items: int) -> dict[str, float]:
     """`treatywatch replay --since` over the newest `items` of the big file, as a user runs it: CPU, peak RSS."""
-    from datetime import timezone
 
-    since = (datetime.now(timezone.utc) - timedelta(minutes=items)).isoformat()
+    since = (datetime.now(UTC) - timedelta(minutes=items)).isoformat()
     script = ROOT / ".venv" / "bin" / "treatywatch"
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
     out = db_path.with_suffix(".diff.csv")
     with open(os.devnull, "w") as null:
-        m = proctree.run([*cmd, "replay", "--db", str(db_path), "--config-dir", str(ROOT / "config"),
-                          "--since", since, "--limit", "20", "--out", str(out)], cwd=ROOT, stdout=null)
+        m = proctree.run(
+            [
+                *cmd,
+                "replay",
+                "--db",
+                str(db_path),
+                "--config-dir",
+                str(ROOT / "config"),
+                "--since",
+                since,
+                "--limit",
+                "20",
+                "--out",
+                str(out),
+            ],
+            cwd=ROOT,
+            stdout=null,
+        )
     if m.code != 0:
         raise SystemExit(f"replay exited {m.code}")
-    return {"items": items, "cpu_s": m.cpu_s, "docs_per_cpu_s": items / m.cpu_s, "peak_mb": m.tree_peak_mb,
-            "diff_rows": sum(1 for _ in out.open()) - 1}
+    return {
+        "items": items,
+        "cpu_s": m.cpu_s,
+        "docs_per_cpu_s": items / m.cpu_s,
+        "peak_mb": m.tree_peak_mb,
+        "diff_rows": sum(1 for _ in out.open()) - 1,
+    }
 
 
 def main() -> int:
@@ -119,16 +164,21 @@ def main() -> int:
     server = serve(bodies)
     port = server.server_address[1]
     (work / "none.yml").write_text("version: 1\nurls: []\n", encoding="utf-8")
-    kw = dict(alerts=str(work / "none.yml"), config_dir=str(ROOT / "config"))
+    kw = {"alerts": str(work / "none.yml"), "config_dir": str(ROOT / "config")}
     empty = work / "empty.yaml"
     empty.write_text("sources: []\n", encoding="utf-8")
     monitor(sources=str(empty), db_path=str(work / "warmup.duckdb"), **kw)  # engine start, not counted
 
     def feeds_file(first: int) -> pathlib.Path:
         path = work / f"s{first}.yaml"
-        path.write_text("sources:\n" + "".join(
-            f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
-            for n in range(first, first + args.feeds)), encoding="utf-8")
+        path.write_text(
+            "sources:\n"
+            + "".join(
+                f'  - {{id: f{n}, kind: rss, url: "http://127.0.0.1:{port}/feed/{n}.xml", lang: en, full_text: never}}\n'
+                for n in range(first, first + args.feeds)
+            ),
+            encoding="utf-8",
+        )
         return path
 
     times: dict[str, dict[str, float]] = {}
@@ -148,18 +198,34 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     (a, ta), (b, tb) = times.items()
     ratio = tb["cold"] / ta["cold"]
-    print(f"bench_scale: {args.feeds} feeds x {args.items} items per run; big file {size_mb:.0f} MB "
-          f"({args.stored:,} items, filled in {fill_s:.1f} s)")
+    print(
+        f"bench_scale: {args.feeds} feeds x {args.items} items per run; big file {size_mb:.0f} MB "
+        f"({args.stored:,} items, filled in {fill_s:.1f} s)"
+    )
     for label, t in times.items():
         print(f"  {label:>10} stored items: cold {t['cold']:6.2f} s (best of 2) | warm {t['warm']:6.2f} s")
     print(f"  ratio {b} / {a}: cold {ratio:.2f}x, warm {tb['warm'] / ta['warm']:.2f}x   [target <= 1.2x]")
     if rep:
-        print(f"  replay --since over the newest {rep['items']:,} of {args.stored:,} items: {rep['docs_per_cpu_s']:.0f} "
-              f"docs/CPU-s, peak RSS {rep['peak_mb']:.0f} MB, {rep['diff_rows']:,} diff rows to --out"
-              f"   [targets >= 800 docs/CPU-s, <= 500 MB]")
-    print("RESULT " + json.dumps({"stored": args.stored, "cold_empty_s": ta["cold"], "cold_big_s": tb["cold"],
-                                  "warm_empty_s": ta["warm"], "warm_big_s": tb["warm"], "ratio": ratio,
-                                  "db_mb": size_mb, "replay": rep}))
+        print(
+            f"  replay --since over the newest {rep['items']:,} of {args.stored:,} items: {rep['docs_per_cpu_s']:.0f} "
+            f"docs/CPU-s, peak RSS {rep['peak_mb']:.0f} MB, {rep['diff_rows']:,} diff rows to --out"
+            f"   [targets >= 800 docs/CPU-s, <= 500 MB]"
+        )
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "stored": args.stored,
+                "cold_empty_s": ta["cold"],
+                "cold_big_s": tb["cold"],
+                "warm_empty_s": ta["warm"],
+                "warm_big_s": tb["warm"],
+                "ratio": ratio,
+                "db_mb": size_mb,
+                "replay": rep,
+            }
+        )
+    )
     return 0
 
 

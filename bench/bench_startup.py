@@ -39,7 +39,9 @@ def main() -> int:
     tw = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
     with tempfile.TemporaryDirectory() as tmp:
         doc = pathlib.Path(tmp) / "one.txt"
-        doc.write_text("Norway has terminated its defence agreement with Russia, the ministry said.\n", encoding="utf-8")
+        doc.write_text(
+            "Norway has terminated its defence agreement with Russia, the ministry said.\n", encoding="utf-8"
+        )
         dbfile = pathlib.Path(tmp) / "tw.duckdb"
         from flows.store import db
 
@@ -47,13 +49,21 @@ def main() -> int:
             pass
         cases = {
             "floor": ("python -c pass (floor)", [sys.executable, "-c", "pass"]),
-            "extract_one": ("`extract` one short doc", [*tw, "extract", str(doc), "--config-dir", str(ROOT / "config")]),
+            "extract_one": (
+                "`extract` one short doc",
+                [*tw, "extract", str(doc), "--config-dir", str(ROOT / "config")],
+            ),
             "help": ("`--help`", [*tw, "--help"]),
-            "query": ("`query` count(*) on a small DB", [*tw, "query", "SELECT count(*) FROM items", "--db", str(dbfile)]),
+            "query": (
+                "`query` count(*) on a small DB",
+                [*tw, "query", "SELECT count(*) FROM items", "--db", str(dbfile)],
+            ),
         }
         first = cpu_of(cases["extract_one"][1])  # fills the extractor cache if it was cold
         result: dict[str, object] = {"first_extract_cpu_s": first}
-        print(f"bench_startup: CPU-s per process, median of {args.repeat} (first `extract`, cache maybe cold: {first:.2f})")
+        print(
+            f"bench_startup: CPU-s per process, median of {args.repeat} (first `extract`, cache maybe cold: {first:.2f})"
+        )
         for key, (label, cmd) in cases.items():
             runs = [cpu_of(cmd) for _ in range(args.repeat)]
             result[key] = {"label": label, "median": statistics.median(runs), "min": min(runs), "max": max(runs)}

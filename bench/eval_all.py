@@ -23,9 +23,9 @@ from typing import Any
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scoring import score  # noqa: E402
-from parsers.extract.engine import load_extractor  # noqa: E402
-from parsers.models import ExtractionInput  # noqa: E402
+from bench.scoring import score
+from parsers.extract.engine import load_extractor
+from parsers.models import ExtractionInput
 
 SHARED = ROOT.parent / "shared" / "eval"
 FLOORS = {"lenient_lang": 0.93, "strict": 0.85, "false_alarm": 0.03}
@@ -40,8 +40,13 @@ def predict(extractor: Any, gold: dict[str, dict[str, Any]]) -> dict[str, dict[s
     out = {}
     for key, item in gold.items():
         published = item.get("published")
-        doc = ExtractionInput(text=item["text"], title=item.get("title") or "", lang=item.get("lang"),
-                              published=datetime.fromisoformat(published) if published else None, id=key)
+        doc = ExtractionInput(
+            text=item["text"],
+            title=item.get("title") or "",
+            lang=item.get("lang"),
+            published=datetime.fromisoformat(published) if published else None,
+            id=key,
+        )
         out[key] = {"id": key, "events": [e.to_json() for e in extractor.extract(doc)]}
     return out
 
@@ -59,8 +64,10 @@ def row(name: str, gold: dict, rep: dict) -> str:
         return f"{rep[key]['f1']:.3f}" if key in rep else "  -  "
 
     events = sum(len(d.get("events") or []) for d in gold.values())
-    return (f"{name:22} {len(gold):5d} {events:6d}  {f1('lenient')}  {f1('lenient:en')}  {f1('lenient:ru')}  "
-            f"{f1('strict')}  {rep['false_alarm_rate']:.3f}  {f1('lenient:termination')}  {f1('lenient:partnership')}")
+    return (
+        f"{name:22} {len(gold):5d} {events:6d}  {f1('lenient')}  {f1('lenient:en')}  {f1('lenient:ru')}  "
+        f"{f1('strict')}  {rep['false_alarm_rate']:.3f}  {f1('lenient:termination')}  {f1('lenient:partnership')}"
+    )
 
 
 def main() -> int:
@@ -69,8 +76,13 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 when dev/dev-b miss the pinned floors")
     ap.add_argument("--show", help="print gold vs predicted for the misses of this set")
     ap.add_argument("--json", help="write every report as JSON to this file")
-    ap.add_argument("--skip", action="append", default=[], metavar="GLOB",
-                    help="leave out sets whose name matches (e.g. batches kept for a final blind score)")
+    ap.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out sets whose name matches (e.g. batches kept for a final blind score)",
+    )
     args = ap.parse_args()
     t0 = time.process_time()
     extractor = load_extractor(ROOT / "config")
@@ -109,8 +121,11 @@ def skipped(name: str, patterns: list[str]) -> bool:
 
 
 def misses_floor(rep: dict) -> list[str]:
-    out = [f"lenient F1 {lang} {rep[k]['f1']:.3f} < {FLOORS['lenient_lang']}" for lang in ("en", "ru")
-           if (k := f"lenient:{lang}") in rep and rep[k]["f1"] < FLOORS["lenient_lang"]]
+    out = [
+        f"lenient F1 {lang} {rep[k]['f1']:.3f} < {FLOORS['lenient_lang']}"
+        for lang in ("en", "ru")
+        if (k := f"lenient:{lang}") in rep and rep[k]["f1"] < FLOORS["lenient_lang"]
+    ]
     if rep["strict"]["f1"] < FLOORS["strict"]:
         out.append(f"strict F1 {rep['strict']['f1']:.3f} < {FLOORS['strict']}")
     if rep["false_alarm_rate"] > FLOORS["false_alarm"]:

@@ -17,8 +17,10 @@ from datetime import datetime
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsers.extract.engine import Extractor, load_extractor  # noqa: E402
-from parsers.models import ExtractionInput  # noqa: E402
+import itertools
+
+from parsers.extract.engine import Extractor, load_extractor
+from parsers.models import ExtractionInput
 
 SHARED = ROOT.parent / "shared" / "eval"
 CALIBRATION_FLOOR = 0.3
@@ -37,8 +39,10 @@ def main() -> int:
     args = ap.parse_args()
     gold, scorer = pathlib.Path(args.gold), SHARED / "score.py"
     if not gold.exists() or not scorer.exists():
-        sys.exit(f"eval_dev: {gold} or {scorer} not found; the labelled set lives in ../shared/eval "
-                 "next to the repository (it is not part of the repo).")
+        sys.exit(
+            f"eval_dev: {gold} or {scorer} not found; the labelled set lives in ../shared/eval "
+            "next to the repository (it is not part of the repo)."
+        )
     extractor = load_extractor(ROOT / "config")
     # the same rules with a low threshold: shows what the 0.5 cut removes (calibration only)
     probe = Extractor(extractor.rules, extractor.gazetteer, extractor.version, threshold=CALIBRATION_FLOOR)
@@ -51,8 +55,13 @@ def main() -> int:
             if not line.strip():
                 continue
             item = json.loads(line)
-            doc = ExtractionInput(text=item["text"], title=item.get("title", ""), lang=item.get("lang"),
-                                  published=_published(item), id=item["id"])
+            doc = ExtractionInput(
+                text=item["text"],
+                title=item.get("title", ""),
+                lang=item.get("lang"),
+                published=_published(item),
+                id=item["id"],
+            )
             events = [e.to_json() for e in extractor.extract(doc)]
             dst.write(json.dumps({"id": item["id"], "events": events}, ensure_ascii=False) + "\n")
             if args.show:
@@ -63,7 +72,7 @@ def main() -> int:
     return code
 
 
-def _scorer_module(path: pathlib.Path):  # noqa: ANN202 - a module object
+def _scorer_module(path: pathlib.Path):
     """score.py's own `matches`, so calibration judges events exactly as the scorer does."""
     spec = importlib.util.spec_from_file_location("treatywatch_eval_score", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -71,7 +80,7 @@ def _scorer_module(path: pathlib.Path):  # noqa: ANN202 - a module object
     return module
 
 
-def _judge(scorer, item: dict, events: list[dict]) -> list[tuple[float, bool]]:  # noqa: ANN001
+def _judge(scorer, item: dict, events: list[dict]) -> list[tuple[float, bool]]:
     """(confidence, lenient-correct) per predicted event; gold events are used once, best confidence first."""
     free = list(item["events"])
     out = []
@@ -87,7 +96,7 @@ def _print_calibration(scored: list[tuple[float, bool]], threshold: float) -> No
     """Precision per confidence bucket: does a higher score really mean a likelier event?"""
     print(f"precision per confidence bucket (lenient; events below {threshold} are not emitted):")
     edges = [CALIBRATION_FLOOR + 0.1 * i for i in range(7)] + [1.01]
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         inside = [ok for c, ok in scored if lo <= c < hi]
         prec = f"{sum(inside) / len(inside):.3f}" if inside else "  -  "
         label = f"[{lo:.1f},{min(hi, 1.0):.1f}{']' if hi > 1 else ')'}"

@@ -80,5 +80,10 @@ def run(cmd: list[str], interval: float = 0.1, **popen: object) -> Measured:
     done.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(proc.returncode, usage.ru_utime + usage.ru_stime, time.perf_counter() - t0,
-                    peak["tree"] / 1024, peak["main"] / 1024)
+    return Measured(
+        proc.returncode,
+        usage.ru_utime + usage.ru_stime,
+        time.perf_counter() - t0,
+        peak["tree"] / 1024,
+        peak["main"] / 1024,
+    )

@@ -14,8 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-FAMILIES = {"termination": "termination", "suspension": "termination", "withdrawal": "termination",
-            "partnership_signed": "partnership", "partnership_strengthened": "partnership"}
+FAMILIES = {
+    "termination": "termination",
+    "suspension": "termination",
+    "withdrawal": "termination",
+    "partnership_signed": "partnership",
+    "partnership_strengthened": "partnership",
+}
 
 
 def family(event: Mapping[str, Any]) -> str | None:
@@ -84,7 +89,9 @@ def score(gold: Mapping[str, Mapping[str, Any]], pred: Mapping[str, Mapping[str,
                 buckets[key] = [a + b for a, b in zip(buckets[key], got, strict=True)]
             if not strict:
                 for fam in {family(e) for e in g_events} | {family(e) for e in p_events}:
-                    got_f = _count([e for e in g_events if family(e) == fam], [e for e in p_events if family(e) == fam], False)
+                    got_f = _count(
+                        [e for e in g_events if family(e) == fam], [e for e in p_events if family(e) == fam], False
+                    )
                     key = f"lenient:{fam}"
                     buckets[key] = [a + b for a, b in zip(buckets[key], got_f, strict=True)]
     report: dict[str, Any] = {k: _prf(*v) for k, v in sorted(buckets.items())}

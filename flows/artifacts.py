@@ -74,8 +74,10 @@ def summary_markdown(summary: SummaryLike) -> str:
     failed = [f for f in summary.fetches if not f.record.ok]
     if failed:
         lines += ["", "## Failed sources", ""]
-        lines += [f"- **{md_escape(f.source.id)}**: {md_escape(f.record.error_kind)}: {md_escape(f.record.error)}"
-                  for f in failed]
+        lines += [
+            f"- **{md_escape(f.source.id)}**: {md_escape(f.record.error_kind)}: {md_escape(f.record.error)}"
+            for f in failed
+        ]
     ingested = getattr(summary, "ingested", None)
     held = getattr(ingested, "skipped", None) or []
     if held:
@@ -94,15 +96,17 @@ def event_rows(summary: SummaryLike, titles: dict[str, str] | None = None) -> li
     rows = []
     for se in summary.new_events[:MAX_TABLE_ROWS]:
         e = se.event
-        rows.append({
-            "type": e.type,
-            "actor": e.actor,
-            "counterparts": ", ".join(e.counterparts),
-            "instrument": _instrument(e),
-            "confidence": round(float(e.confidence), 2),
-            "evidence": md_escape(e.evidence, 160),
-            "item": md_escape(titles.get(se.item_id, se.item_id), 120),
-        })
+        rows.append(
+            {
+                "type": e.type,
+                "actor": e.actor,
+                "counterparts": ", ".join(e.counterparts),
+                "instrument": _instrument(e),
+                "confidence": round(float(e.confidence), 2),
+                "evidence": md_escape(e.evidence, 160),
+                "item": md_escape(titles.get(se.item_id, se.item_id), 120),
+            }
+        )
     return rows
 
 
@@ -141,12 +145,22 @@ def publish_report(settings: Settings, extractor: Extractor, *, now: datetime) -
 
     path = settings.report_path.resolve()
     try:
-        got = build_report(settings.db_path, path, Scope(since=now - timedelta(days=settings.report_days)),
-                           extractor=extractor, cache_dir=default_cache_dir(), now=now,
-                           labels=instrument_labels(settings.config_dir))
+        got = build_report(
+            settings.db_path,
+            path,
+            Scope(since=now - timedelta(days=settings.report_days)),
+            extractor=extractor,
+            cache_dir=default_cache_dir(),
+            now=now,
+            labels=instrument_labels(settings.config_dir),
+        )
     except Exception as exc:  # the report is a view: a failure is logged, the run's work stands
         get_run_logger().warning("report not written to %s: %s", path, exc)
         return None
-    create_link_artifact(path.as_uri(), link_text=f"report: {got['clusters']} clusters, last {settings.report_days} days",
-                         key=REPORT_KEY, description="treatywatch HTML report (self-contained file)")
+    create_link_artifact(
+        path.as_uri(),
+        link_text=f"report: {got['clusters']} clusters, last {settings.report_days} days",
+        key=REPORT_KEY,
+        description="treatywatch HTML report (self-contained file)",
+    )
     return path

@@ -20,9 +20,8 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.store import storage
-from flows.store import db
 from flows.settings import load_settings
+from flows.store import db, storage
 from parsers.models import ExtractionInput
 
 Doc = tuple[str, str, str, str | None]  # item id, title, text, lang
@@ -51,7 +50,7 @@ def read_backlog(db_path: Path, *, only_without_events: bool = False, limit: int
 def chunked(docs: Sequence[Doc], size: int) -> Iterator[list[Doc]]:
     size = max(1, size)
     for i in range(0, len(docs), size):
-        yield list(docs[i:i + size])
+        yield list(docs[i : i + size])
 
 
 def _where() -> str:
@@ -69,9 +68,10 @@ def extract_docs(docs: Sequence[Doc], config_dir: str) -> list[storage.StoredEve
     from flows.extractor_cache import load_cached_extractor
     from parsers.extract.engine import extract_events
 
-    return extract_events(load_cached_extractor(Path(config_dir)),
-                          (ExtractionInput(text=text, title=title, lang=lang, id=item_id)
-                           for item_id, title, text, lang in docs))
+    return extract_events(
+        load_cached_extractor(Path(config_dir)),
+        (ExtractionInput(text=text, title=title, lang=lang, id=item_id) for item_id, title, text, lang in docs),
+    )
 
 
 @task(name="extract-chunk", cache_policy=NO_CACHE)
@@ -88,14 +88,21 @@ def write_events(db_path: Path, events: list[storage.StoredEvent]) -> int:
 
 
 @flow(name="extract-backlog", validate_parameters=False)
-def extract_backlog(db_path: str, config_dir: str = "config", chunk_size: int = DEFAULT_CHUNK,
-                    only_without_events: bool = False, limit: int | None = None) -> BacklogReport:
+def extract_backlog(
+    db_path: str,
+    config_dir: str = "config",
+    chunk_size: int = DEFAULT_CHUNK,
+    only_without_events: bool = False,
+    limit: int | None = None,
+) -> BacklogReport:
     """Read the backlog, extract chunks in parallel on the flow's task runner, write once."""
     docs = read_backlog(Path(db_path), only_without_events=only_without_events, limit=limit)
     config = str(Path(config_dir).resolve())
     # a chunk travels as one JSON string: Prefect walks list/tuple parameters item by item looking
     # for futures (seconds per 10k items), and Dask would pickle the same data anyway
-    futures = [extract_chunk.submit(json.dumps(chunk, ensure_ascii=False), config) for chunk in chunked(docs, chunk_size)]
+    futures = [
+        extract_chunk.submit(json.dumps(chunk, ensure_ascii=False), config) for chunk in chunked(docs, chunk_size)
+    ]
     report = BacklogReport(items=len(docs), chunks=len(futures))
     events: list[storage.StoredEvent] = []
     for fut in futures:
@@ -117,22 +124,41 @@ def dask_runner(address: str | None = None, workers: int = 2, processes: bool = 
         raise TreatywatchError("Dask needs the optional extra: pip install 'treatywatch[dask]'") from exc
     if address:
         return DaskTaskRunner(address=address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": processes,
-                                          "dashboard_address": None})
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": processes,
+            "dashboard_address": None,
+        }
+    )
 
 
-def run_backlog(db_path: Path, config_dir: Path, *, dask: bool = False, address: str | None = None,
-                workers: int = 2, chunk_size: int = DEFAULT_CHUNK, only_without_events: bool = False) -> BacklogReport:
+def run_backlog(
+    db_path: Path,
+    config_dir: Path,
+    *,
+    dask: bool = False,
+    address: str | None = None,
+    workers: int = 2,
+    chunk_size: int = DEFAULT_CHUNK,
+    only_without_events: bool = False,
+) -> BacklogReport:
     """The backlog flow on Dask (a cluster at `address`, or a LocalCluster) or on Prefect's thread pool."""
-    flow_ = extract_backlog.with_options(task_runner=dask_runner(address, workers)) if dask or address else extract_backlog
-    return flow_(db_path=str(db_path), config_dir=str(config_dir), chunk_size=chunk_size,
-                 only_without_events=only_without_events)
+    flow_ = (
+        extract_backlog.with_options(task_runner=dask_runner(address, workers)) if dask or address else extract_backlog
+    )
+    return flow_(
+        db_path=str(db_path), config_dir=str(config_dir), chunk_size=chunk_size, only_without_events=only_without_events
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Re-extract stored items in parallel; events are written once.")
     ap.add_argument("--db", type=Path, help="DuckDB file (default: TREATYWATCH_DB, else data/treatywatch.duckdb)")
-    ap.add_argument("--config-dir", type=Path, help="rules and gazetteer (default: TREATYWATCH_CONFIG_DIR, else config)")
+    ap.add_argument(
+        "--config-dir", type=Path, help="rules and gazetteer (default: TREATYWATCH_CONFIG_DIR, else config)"
+    )
     ap.add_argument("--dask", action="store_true", help="run on a Dask LocalCluster (needs the dask extra)")
     ap.add_argument("--address", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     ap.add_argument("--workers", type=int, default=2)
@@ -140,8 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only-without-events", action="store_true")
     args = ap.parse_args(argv)
     settings = load_settings(db=args.db, config_dir=args.config_dir)
-    r = run_backlog(settings.db_path, settings.config_dir, dask=args.dask, address=args.address, workers=args.workers,
-                    chunk_size=args.chunk_size, only_without_events=args.only_without_events)
+    r = run_backlog(
+        settings.db_path,
+        settings.config_dir,
+        dask=args.dask,
+        address=args.address,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        only_without_events=args.only_without_events,
+    )
     print(f"{r.items} items in {r.chunks} chunks on {len(r.workers)} worker(s): {r.events} events, {r.new_events} new")
     return 0
 

@@ -52,10 +52,19 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path | None:
 def _input_files(config_dir: Path) -> list[Path]:
     """Config and code the build reads: a change to any of them must give a new extractor."""
     code = Path(parsers.__file__).parent
-    config = [config_dir / "gazetteer.yaml", config_dir / "officials.yaml",
-              *sorted((config_dir / "rules").glob("*.yaml")), *sorted((config_dir / "registry").glob("*.yaml"))]
-    return [*config, *sorted((code / "extract").glob("*.py")), code / "models.py", code / "errors.py",
-            *sorted((code / "config").glob("*.py"))]
+    config = [
+        config_dir / "gazetteer.yaml",
+        config_dir / "officials.yaml",
+        *sorted((config_dir / "rules").glob("*.yaml")),
+        *sorted((config_dir / "registry").glob("*.yaml")),
+    ]
+    return [
+        *config,
+        *sorted((code / "extract").glob("*.py")),
+        code / "models.py",
+        code / "errors.py",
+        *sorted((code / "config").glob("*.py")),
+    ]
 
 
 def cache_key(config_dir: Path) -> str:
@@ -97,7 +106,7 @@ def _read(path: Path) -> Extractor | None:
     """The cached extractor, or None when missing, unreadable, corrupt or of another class."""
     try:
         with path.open("rb") as fh:
-            obj = pickle.load(fh)  # noqa: S301 - our own file in a 0700 directory, named by its inputs
+            obj = pickle.load(fh)
     except FileNotFoundError:
         return None
     except Exception as exc:  # truncated, corrupt or from incompatible code: rebuild
@@ -128,7 +137,8 @@ def _write(path: Path, extractor: Extractor) -> None:
 
 def _prune(keep: Path, spare: int = 4) -> None:
     """Drop all but the newest few cache files: each rules edit leaves one behind."""
-    old = sorted((p for p in keep.parent.glob(f"{_PREFIX}*.pickle") if p != keep),
-                 key=lambda p: p.stat().st_mtime, reverse=True)
+    old = sorted(
+        (p for p in keep.parent.glob(f"{_PREFIX}*.pickle") if p != keep), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     for p in old[spare:]:
         p.unlink(missing_ok=True)

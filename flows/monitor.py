@@ -14,26 +14,23 @@ from dataclasses import dataclass, field
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
-from flows.store import runlock
-from flows.store import ledger
-from flows.store import storage
-from flows.store import db, pages
-from flows.stopping import Stop
+from flows.alerts.delivery import DeliveryReport, deliver
+from flows.alerts.destinations import load_destinations
 from flows.alerts.plan import ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.render import Notice
-from flows.alerts.destinations import load_destinations
-from flows.artifacts import publish_report, publish_run_artifacts
-from flows.alerts.delivery import DeliveryReport, deliver
 from flows.alerts.views import instrument_labels
+from flows.artifacts import publish_report, publish_run_artifacts
+from flows.extractor_cache import load_cached_extractor
 from flows.ingest.collect import SourceFetch
 from flows.ingest.run import Ingested, ingest
-from parsers.policy.health import HealthEvent
 from flows.settings import load_settings
-from flows.extractor_cache import load_cached_extractor
-from parsers.extract.engine import Extractor, extract_items
-from parsers.models import Source
+from flows.stopping import Stop
+from flows.store import db, ledger, pages, runlock, storage
 from parsers.config.routing import load_policy
 from parsers.config.sources import load_sources
+from parsers.extract.engine import Extractor, extract_items
+from parsers.models import Source
+from parsers.policy.health import HealthEvent
 
 
 @dataclass(slots=True)
@@ -70,8 +67,13 @@ def in_groups(sources: Sequence[Source], groups: Sequence[str] | None) -> list[S
 
 @flow(name="monitor", log_prints=False, validate_parameters=False)
 @runlock.exclusive(on_skip=lambda why: RunSummary(run_id="", skipped=why))
-def monitor(sources: str | None = None, alerts: str | None = None, db_path: str | None = None,
-            config_dir: str | None = None, groups: list[str] | None = None) -> RunSummary:
+def monitor(
+    sources: str | None = None,
+    alerts: str | None = None,
+    db_path: str | None = None,
+    config_dir: str | None = None,
+    groups: list[str] | None = None,
+) -> RunSummary:
     """One pass over every configured source; secrets are read from the environment, not parameters."""
     settings = load_settings(sources=sources, alerts=alerts, db=db_path, config_dir=config_dir)
     logger = get_run_logger()
@@ -82,7 +84,7 @@ def monitor(sources: str | None = None, alerts: str | None = None, db_path: str 
         return Failed(message=str(exc), data=exc)
 
 
-def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN001
+def _run(settings, logger, groups: list[str] | None) -> RunSummary:
     """The run itself: batches of sources fetched, stored with their alerts, then delivery."""
     run = storage.RunRecord(run_id=uuid.uuid4().hex, started_at=db.utcnow())
     summary = RunSummary(run.run_id)
@@ -108,20 +110,34 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN
             _store_batch(settings, run, batch, got, summary, extractor, destinations, policy, beat)
         summary.interrupted = stop.signal
         if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
-            logger.warning("%d of %d sources failed: %s", len(failed), len(summary.fetches),
-                           ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed))
+            logger.warning(
+                "%d of %d sources failed: %s",
+                len(failed),
+                len(summary.fetches),
+                ", ".join(f"{f.source.id} ({f.record.error_kind})" for f in failed),
+            )
         if stop.requested():
-            logger.warning("stopped by signal %s: %d source(s) stored; the rest and pending alerts wait for the "
-                           "next run", stop.signal, len(summary.fetches))
+            logger.warning(
+                "stopped by signal %s: %d source(s) stored; the rest and pending alerts wait for the next run",
+                stop.signal,
+                len(summary.fetches),
+            )
         else:
-            summary.delivery = deliver(settings.db_path, destinations, policy, stop=stop,
-                                       labels=instrument_labels(settings.config_dir))
+            summary.delivery = deliver(
+                settings.db_path, destinations, policy, stop=stop, labels=instrument_labels(settings.config_dir)
+            )
     feeds = storage.feed_fetches([f.record for f in summary.fetches])
     with db.connect(settings.db_path) as con:  # the run's totals over all batches (each commit wrote its own)
-        storage.finish_run(con, run.run_id, sources_ok=sum(f.ok for f in feeds),
-                           sources_failed=sum(not f.ok for f in feeds), new_items=summary.new_items,
-                           new_events=len(summary.new_events), sent=summary.delivery.sent,
-                           failed=summary.delivery.failed)
+        storage.finish_run(
+            con,
+            run.run_id,
+            sources_ok=sum(f.ok for f in feeds),
+            sources_failed=sum(not f.ok for f in feeds),
+            new_items=summary.new_items,
+            new_events=len(summary.new_events),
+            sent=summary.delivery.sent,
+            failed=summary.delivery.failed,
+        )
     publish_run_artifacts(summary)
     publish_report(settings, extractor, now=run.started_at)
     from flows.cli.summary import one_line
@@ -133,15 +149,26 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:  # noqa: ANN
 def batches(sources: Sequence[Source], size: int) -> list[list[Source]]:
     """Sources in commit batches: each batch is stored before the next is fetched (at least one batch)."""
     size = max(size, 1)
-    return [list(sources[i:i + size]) for i in range(0, len(sources), size)] or [[]]
+    return [list(sources[i : i + size]) for i in range(0, len(sources), size)] or [[]]
 
 
-def _store_batch(settings, run: storage.RunRecord, batch: Sequence[Source], got: Ingested, summary: RunSummary,
-                 extractor: Extractor, destinations, policy, beat: Notice | None) -> None:  # noqa: ANN001
+def _store_batch(
+    settings,
+    run: storage.RunRecord,
+    batch: Sequence[Source],
+    got: Ingested,
+    summary: RunSummary,
+    extractor: Extractor,
+    destinations,
+    policy,
+    beat: Notice | None,
+) -> None:
     """Extract, then store one batch with its alerts queued and its page backlog, in one transaction."""
     events = extract_items(extractor, got.items)
     group_of = {s.id: s.group for s in batch}
-    meta = {i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items}
+    meta = {
+        i.id: ItemMeta(i.source_id, group_of.get(i.source_id, ""), i.published or run.started_at) for i in got.items
+    }
     with db.connect(settings.db_path) as con:
         known_events = storage.existing_event_ids(con, (e.event_id for e in events))
         earlier = storage.unplanned_events(con)  # stored by `replay --apply` since: planned with this batch's
@@ -157,7 +184,7 @@ def _store_batch(settings, run: storage.RunRecord, batch: Sequence[Source], got:
     run.events = events
     notices = [health_notice(t) for t in got.transitions] + ([beat] if beat else [])
 
-    def queue_alerts(con) -> None:  # noqa: ANN001
+    def queue_alerts(con) -> None:
         report = plan(con, unplanned, meta, destinations, policy, now=run.started_at, quiet_items=got.quiet_item_ids)
         summary.plan = _merge_plans(summary.plan, report)
         summary.alerts_queued += ledger.insert(con, report.rows + health_rows(notices, destinations))
@@ -197,5 +224,10 @@ def _absorb(summary: RunSummary, got: Ingested) -> None:
 
 def health_notice(t: HealthEvent) -> Notice:
     """A source's health transition (failing, disabled, recovered) as a `health` alert."""
-    return Notice(subject=t.source_id, reason=t.kind, title=f"treatywatch source {t.source_id}: {t.kind}",
-                  message=t.message, unique=t.health_event_id)
+    return Notice(
+        subject=t.source_id,
+        reason=t.kind,
+        title=f"treatywatch source {t.source_id}: {t.kind}",
+        message=t.message,
+        unique=t.health_event_id,
+    )

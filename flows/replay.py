@@ -36,9 +36,8 @@ import duckdb
 from rich.console import Console
 from rich.text import Text
 
-from flows.store import storage
-from flows.store import db
 from flows.extractor_cache import load_cached_extractor
+from flows.store import db, storage
 from parsers.config.routing import load_policy
 from parsers.extract.engine import Extractor, extract_items
 from parsers.models import Item
@@ -97,7 +96,7 @@ class ReplayDiff:
     def n_disappeared(self) -> int:
         return len(self.disappeared) + self.more_disappeared
 
-    def merge(self, part: "ReplayDiff", keep: int | None = None) -> None:
+    def merge(self, part: ReplayDiff, keep: int | None = None) -> None:
         """Add one batch's diff to this one, keeping at most `keep` rows per list (all are counted)."""
         self.items += part.items
         self.unchanged += part.unchanged
@@ -116,37 +115,45 @@ def load_items(con: duckdb.DuckDBPyConnection, since: datetime | None) -> list[I
 
 
 def _item(r: tuple) -> Item:
-    return Item(id=r[0], source_id=r[1], url=r[2] or "", title=r[3] or "", text=r[4] or "", lang=r[5],
-                published=r[6])
+    return Item(id=r[0], source_id=r[1], url=r[2] or "", title=r[3] or "", text=r[4] or "", lang=r[5], published=r[6])
 
 
-def stream_diff(con: duckdb.DuckDBPyConnection, extractor: Extractor, since: datetime | None = None,
-                batch: int = BATCH) -> Iterator[ReplayDiff]:
+def stream_diff(
+    con: duckdb.DuckDBPyConnection, extractor: Extractor, since: datetime | None = None, batch: int = BATCH
+) -> Iterator[ReplayDiff]:
     """One diff per batch of stored items, read as a stream (DuckDB's memory capped meanwhile)."""
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     events = con.cursor()  # its own cursor: a query on `con` would end the stream
     result = con.execute(_STREAM_SQL, [since])
     while rows := result.fetchmany(batch):
         items = sorted(map(_item, rows), key=lambda i: i.id)
-        yield diff(load_events(events, [i.id for i in items]), extract_items(extractor, items), len(items),
-                   extractor.version)
+        yield diff(
+            load_events(events, [i.id for i in items]), extract_items(extractor, items), len(items), extractor.version
+        )
 
 
 def load_events(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> list[StoredRow]:
     if not item_ids:
         return []
-    return [StoredRow(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], r[7], r[8])
-            for r in con.execute(_EVENTS_SQL, [list(item_ids)]).fetchall()]
+    return [
+        StoredRow(r[0], r[1], r[2], r[3], tuple(r[4]), r[5], r[6], r[7], r[8])
+        for r in con.execute(_EVENTS_SQL, [list(item_ids)]).fetchall()
+    ]
 
 
-def diff(stored: Sequence[StoredRow], fresh: Sequence[storage.StoredEvent], items: int = 0,
-         version: str = "") -> ReplayDiff:
+def diff(
+    stored: Sequence[StoredRow], fresh: Sequence[storage.StoredEvent], items: int = 0, version: str = ""
+) -> ReplayDiff:
     """Appeared = fresh ids not stored; disappeared = stored ids the rules no longer produce."""
     old = {r.event_id for r in stored}
     new = {e.event_id for e in fresh}
-    return ReplayDiff(items=items, appeared=[e for e in fresh if e.event_id not in old],
-                      disappeared=[r for r in stored if r.event_id not in new],
-                      unchanged=len(old & new), extractor_version=version)
+    return ReplayDiff(
+        items=items,
+        appeared=[e for e in fresh if e.event_id not in old],
+        disappeared=[r for r in stored if r.event_id not in new],
+        unchanged=len(old & new),
+        extractor_version=version,
+    )
 
 
 def compute(db_path: Path, extractor: Extractor, since: datetime | None = None, batch: int = BATCH) -> ReplayDiff:
@@ -160,15 +167,19 @@ def compute(db_path: Path, extractor: Extractor, since: datetime | None = None, 
     return total
 
 
-def apply(con: duckdb.DuckDBPyConnection, result: ReplayDiff,
-          within: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> list[storage.StoredEvent]:
+def apply(
+    con: duckdb.DuckDBPyConnection,
+    result: ReplayDiff,
+    within: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> list[storage.StoredEvent]:
     """Store the appeared events in one transaction; return them (the events alerts must be planned for).
 
     `within` runs inside that transaction: pass the alert planner to queue their alerts atomically.
     """
     if result.appeared or within is not None:
-        run = storage.RunRecord(run_id="replay-" + uuid.uuid4().hex, started_at=db.utcnow(),
-                                events=list(result.appeared))
+        run = storage.RunRecord(
+            run_id="replay-" + uuid.uuid4().hex, started_at=db.utcnow(), events=list(result.appeared)
+        )
         storage.write_run(con, run, within=within)
     return list(result.appeared)
 
@@ -191,11 +202,29 @@ def change_rows(part: ReplayDiff, policy: AlertPolicy) -> Iterator[tuple[str, ..
     """One row per change, in the columns of `--out` (the terminal shows the same fields as blocks)."""
     for se in part.appeared:
         e = se.event
-        yield ("appears", se.item_id, e.type, e.actor, ",".join(e.counterparts), f"{e.confidence:.2f}", e.rule,
-               alert_note(se, policy), e.evidence)
+        yield (
+            "appears",
+            se.item_id,
+            e.type,
+            e.actor,
+            ",".join(e.counterparts),
+            f"{e.confidence:.2f}",
+            e.rule,
+            alert_note(se, policy),
+            e.evidence,
+        )
     for r in part.disappeared:
-        yield ("disappears", r.item_id, r.type, r.actor, ",".join(r.counterparts), f"{r.confidence:.2f}", r.rule,
-               "none (already stored; kept)", r.evidence)
+        yield (
+            "disappears",
+            r.item_id,
+            r.type,
+            r.actor,
+            ",".join(r.counterparts),
+            f"{r.confidence:.2f}",
+            r.rule,
+            "none (already stored; kept)",
+            r.evidence,
+        )
 
 
 class DiffFile:
@@ -216,7 +245,11 @@ class DiffFile:
             if self._csv is not None:
                 self._csv.writerow(row)
             else:
-                self._fh.write(("," if self.rows else "") + "\n" + json.dumps(dict(zip(_COLUMNS, row)), ensure_ascii=False))
+                self._fh.write(
+                    ("," if self.rows else "")
+                    + "\n"
+                    + json.dumps(dict(zip(_COLUMNS, row, strict=False)), ensure_ascii=False)
+                )
             self.rows += 1
 
     def close(self) -> None:
@@ -225,8 +258,16 @@ class DiffFile:
         self._fh.close()
 
 
-def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, applied: bool,
-               limit: int | None = None, alerting: int | None = None, out: Path | None = None) -> None:
+def print_diff(
+    result: ReplayDiff,
+    console: Console,
+    policy: AlertPolicy,
+    *,
+    applied: bool,
+    limit: int | None = None,
+    alerting: int | None = None,
+    out: Path | None = None,
+) -> None:
     """One short block per change (at most `limit`; readable at 80 columns and when piped), then a
     summary line that says what was (or would be) written."""
     shown = 0
@@ -241,20 +282,40 @@ def print_diff(result: ReplayDiff, console: Console, policy: AlertPolicy, *, app
     changes = result.n_appeared + result.n_disappeared
     if alerting is None:
         alerting = sum(not alert_note(se, policy).startswith("none") for se in result.appeared)
-    console.print(f"items: {result.items} | appear: {result.n_appeared} (would alert: {alerting}) | "
-                  f"disappear: {result.n_disappeared} | unchanged: {result.unchanged}", highlight=False)
+    console.print(
+        f"items: {result.items} | appear: {result.n_appeared} (would alert: {alerting}) | "
+        f"disappear: {result.n_disappeared} | unchanged: {result.unchanged}",
+        highlight=False,
+    )
     if shown < changes:
-        console.print(f"showing {shown} of {changes} changes" + (f"; all of them in {out}" if out else
-                      "; --out FILE.csv (or .json) writes all of them"), highlight=False)
+        console.print(
+            f"showing {shown} of {changes} changes"
+            + (f"; all of them in {out}" if out else "; --out FILE.csv (or .json) writes all of them"),
+            highlight=False,
+        )
     if applied:
-        console.print(f"written: {result.n_appeared} new events. They are alerted by the next "
-                      "`treatywatch run`; disappeared events are kept.", highlight=False)
+        console.print(
+            f"written: {result.n_appeared} new events. They are alerted by the next "
+            "`treatywatch run`; disappeared events are kept.",
+            highlight=False,
+        )
     elif result.appeared:
         console.print("nothing written: add --apply to store the events that appear.", highlight=False)
 
 
-def _print_change(console: Console, change: str, colour: str, item_id: str, type_: str, actor: str,
-                  counterparts: str, confidence: str, rule: str, alert: str, evidence: str) -> None:
+def _print_change(
+    console: Console,
+    change: str,
+    colour: str,
+    item_id: str,
+    type_: str,
+    actor: str,
+    counterparts: str,
+    confidence: str,
+    rule: str,
+    alert: str,
+    evidence: str,
+) -> None:
     """A change (a row of change_rows) as a few labelled lines; text from feeds is printed verbatim, never as markup."""
     head = Text(change, style=colour)
     head.append(f"  {type_}: {actor} -> {counterparts or '-'}  (confidence {confidence})")
@@ -266,9 +327,18 @@ def _print_change(console: Console, change: str, colour: str, item_id: str, type
     console.print()
 
 
-def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: datetime | None,
-           do_apply: bool, console: Console, *, limit: int = 50, out: Path | None = None,
-           batch: int = BATCH) -> ReplayDiff:
+def replay(
+    db_path: Path,
+    config_dir: Path,
+    routing_file: Path | None,
+    since: datetime | None,
+    do_apply: bool,
+    console: Console,
+    *,
+    limit: int = 50,
+    out: Path | None = None,
+    batch: int = BATCH,
+) -> ReplayDiff:
     """The CLI's whole job, streamed: diff batch by batch, print a capped table, write the rest to `out`.
 
     Returns a summary whose lists hold only the first `limit` changes (n_appeared/n_disappeared count all).
@@ -277,7 +347,7 @@ def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: da
     policy = load_policy(routing_file)
     summary = ReplayDiff(extractor_version=extractor.version)
     sink = DiffFile(out) if out is not None else None
-    spill = tempfile.TemporaryFile() if do_apply else None
+    spill = tempfile.TemporaryFile() if do_apply else None  # noqa: SIM115 - closed in the finally below
     alerting = 0
     try:
         with db.connect(db_path, read_only=True) as con:
@@ -299,13 +369,13 @@ def replay(db_path: Path, config_dir: Path, routing_file: Path | None, since: da
     return summary
 
 
-def _apply_spilled(db_path: Path, spill) -> None:  # noqa: ANN001 - a binary temporary file
+def _apply_spilled(db_path: Path, spill) -> None:
     """Write the spilled appearing events, one transaction per batch, in one short write connection."""
     spill.seek(0)
     with db.connect(db_path) as con:
         while True:
             try:
-                events = pickle.load(spill)  # noqa: S301 - our own temporary file
+                events = pickle.load(spill)
             except EOFError:
                 break
             apply(con, ReplayDiff(appeared=events))

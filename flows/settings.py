@@ -93,8 +93,16 @@ class _Env:
     def fail(self, name: str, raw: str, expected: str) -> SettingsError:
         return SettingsError(f"{ENV_PREFIX}{name}={raw!r}: expected {expected}")
 
-    def number(self, name: str, default: float, *, whole: bool = False, minimum: float = 0.0,
-               strict: bool = False, unit: str = "") -> float:
+    def number(
+        self,
+        name: str,
+        default: float,
+        *,
+        whole: bool = False,
+        minimum: float = 0.0,
+        strict: bool = False,
+        unit: str = "",
+    ) -> float:
         """A finite number >= minimum (> minimum when strict); whole numbers only when `whole`."""
         raw = self.raw(name)
         if raw is None:
@@ -143,8 +151,10 @@ def _score(env: _Env, name: str, field_name: str) -> float:
     try:
         return env.number(name, default, strict=True)
     except SettingsError:
-        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r}: expected a positive number of score points "
-                            f"(a hard failure counts 1, a soft one 0.5; default {default:g})") from None
+        raise SettingsError(
+            f"{ENV_PREFIX}{name}={raw!r}: expected a positive number of score points "
+            f"(a hard failure counts 1, a soft one 0.5; default {default:g})"
+        ) from None
 
 
 def run_lock_wait(env: Mapping[str, str] | None = None) -> float:

@@ -46,7 +46,7 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001 - aiosmtpd's hook signature
+    async def handle_DATA(self, server, session, envelope):
         with self.sink.lock:
             self.sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"

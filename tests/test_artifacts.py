@@ -19,8 +19,9 @@ def fetch(source_id: str, error_kind: str | None = None, error: str | None = Non
 
 
 def stored(item_id: str, evidence: str = "Norway ends its pact.", counterparts=("RU",)):
-    event = SimpleNamespace(type="termination", actor="NO", counterparts=counterparts, confidence=0.876,
-                            evidence=evidence)
+    event = SimpleNamespace(
+        type="termination", actor="NO", counterparts=counterparts, confidence=0.876, evidence=evidence
+    )
     return SimpleNamespace(event_id="e-" + item_id, item_id=item_id, event=event)
 
 
@@ -35,14 +36,17 @@ class Summary:
     skipped: str = ""
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("plain words", "plain words"),
-    ("a | b", r"a \| b"),
-    ("[click](http://evil.invalid)", r"\[click\]\(http://evil.invalid\)"),
-    ("<script>x</script>", r"\<script\>x\</script\>"),
-    ("line\nbreak\ttab", "line break tab"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("plain words", "plain words"),
+        ("a | b", r"a \| b"),
+        ("[click](http://evil.invalid)", r"\[click\]\(http://evil.invalid\)"),
+        ("<script>x</script>", r"\<script\>x\</script\>"),
+        ("line\nbreak\ttab", "line break tab"),
+        (None, ""),
+    ],
+)
 def test_md_escape_makes_feed_text_inert(raw, expected):
     assert md_escape(raw) == expected
 
@@ -52,10 +56,22 @@ def test_md_escape_truncates():
 
 
 def test_summary_counts_and_failed_sources():
-    s = Summary(fetches=[fetch("a"), fetch("b", "timeout", "read timed out | after 10s")], new_items=4,
-                new_events=[stored("i1")], alerts_queued=3)
-    assert counts(s) == {"sources_ok": 1, "sources_failed": 1, "new_items": 4, "new_events": 1, "alerts_queued": 3,
-                         "alerts_sent": 2, "alerts_failed": 1, "alerts_pending": 1}
+    s = Summary(
+        fetches=[fetch("a"), fetch("b", "timeout", "read timed out | after 10s")],
+        new_items=4,
+        new_events=[stored("i1")],
+        alerts_queued=3,
+    )
+    assert counts(s) == {
+        "sources_ok": 1,
+        "sources_failed": 1,
+        "new_items": 4,
+        "new_events": 1,
+        "alerts_queued": 3,
+        "alerts_sent": 2,
+        "alerts_failed": 1,
+        "alerts_pending": 1,
+    }
     md = summary_markdown(s)
     assert "# treatywatch run `01234567`" in md
     assert "| 1 | 1 | 4 | 1 | 2 | 1 | 1 |" in md
@@ -81,8 +97,17 @@ def test_skipped_run_says_why():
 def test_event_rows_use_item_titles_and_escape_evidence():
     s = Summary(new_events=[stored("i1", evidence="See [here](http://x) | now", counterparts=("RU", "BY"))])
     rows = event_rows(s, titles={"i1": "Oslo *ends* pact"})
-    assert rows == [{"type": "termination", "actor": "NO", "counterparts": "RU, BY", "instrument": "", "confidence": 0.88,
-                     "evidence": r"See \[here\]\(http://x\) \| now", "item": r"Oslo \*ends\* pact"}]
+    assert rows == [
+        {
+            "type": "termination",
+            "actor": "NO",
+            "counterparts": "RU, BY",
+            "instrument": "",
+            "confidence": 0.88,
+            "evidence": r"See \[here\]\(http://x\) \| now",
+            "item": r"Oslo \*ends\* pact",
+        }
+    ]
 
 
 def test_event_rows_name_the_instrument():
@@ -105,17 +130,25 @@ def test_a_monitor_run_publishes_its_artifacts_and_the_report(tmp_path, monkeypa
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
     monkeypatch.delenv("TREATYWATCH_REPORT", raising=False)
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, '
-                       f'full_text: never}}\n', encoding="utf-8")
+    sources.write_text(
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, full_text: never}}\n',
+        encoding="utf-8",
+    )
     alerts = tmp_path / "alerts.yml"
     alerts.write_text("version: 1\nurls: []\n", encoding="utf-8")
-    state = monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"),
-                    config_dir=str(REPO / "config"), return_state=True)
+    state = monitor(
+        sources=str(sources),
+        alerts=str(alerts),
+        db_path=str(tmp_path / "tw.duckdb"),
+        config_dir=str(REPO / "config"),
+        return_state=True,
+    )
     summary = state.result()
 
     with get_client(sync_client=True) as client:
-        arts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+        arts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        )
     by_key = {a.key: a for a in arts}
     assert set(by_key) == {SUMMARY_KEY, EVENTS_KEY, REPORT_KEY}
     report = tmp_path / "report.html"  # by default beside the database, rewritten by every run

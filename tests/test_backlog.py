@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.store import db
 from flows.backlog import chunked, extract_docs, read_backlog
+from flows.store import db
 from tests.support import REPO
-
 
 EN = "Norway said on Monday it was terminating its defence agreement with Chile, citing repeated violations."
 RU = "Польша расторгла соглашение с Японией о военном сотрудничестве, сообщил МИД."
@@ -24,9 +23,12 @@ def make_db(path: Path, n: int) -> list[tuple[str, str, str, str]]:
         docs.append((f"item-{i:04d}", f"Story {i}", text, lang))
     with db.connect(path) as con:
         now = db.utcnow()
-        db.insert_rows(con, "items", ["item_id", "source_id", "url", "title", "text", "lang", "content_hash",
-                                      "first_seen_at", "fetched_at"],
-                       [(d[0], "s", f"http://x.invalid/{d[0]}", d[1], d[2], d[3], "h", now, now) for d in docs])
+        db.insert_rows(
+            con,
+            "items",
+            ["item_id", "source_id", "url", "title", "text", "lang", "content_hash", "first_seen_at", "fetched_at"],
+            [(d[0], "s", f"http://x.invalid/{d[0]}", d[1], d[2], d[3], "h", now, now) for d in docs],
+        )
     return docs
 
 
@@ -68,8 +70,9 @@ def test_backlog_on_a_dask_local_cluster_matches_serial_extraction(tmp_path):
 
     # threads, not processes: worker processes would each need their own Prefect API (see README)
     runner = dask_runner(workers=2, processes=False)
-    report = extract_backlog.with_options(task_runner=runner)(db_path=str(path), config_dir=str(REPO / "config"),
-                                                              chunk_size=4)
+    report = extract_backlog.with_options(task_runner=runner)(
+        db_path=str(path), config_dir=str(REPO / "config"), chunk_size=4
+    )
 
     assert report.items == 30 and report.chunks == 8
     assert report.workers and all(w.startswith(("tcp://", "inproc://")) for w in report.workers), report.workers

@@ -19,8 +19,10 @@ def _bench_all():
 def test_a_running_bench_reports_elapsed_time_and_its_latest_line(tmp_path):
     bench_all = _bench_all()
     script = tmp_path / "bench_demo.py"
-    script.write_text("import sys, time\nprint('warming up', flush=True)\ntime.sleep(0.6)\n"
-                      "print('RESULT {\"n\": 1}', flush=True)\n", encoding="utf-8")
+    script.write_text(
+        "import sys, time\nprint('warming up', flush=True)\ntime.sleep(0.6)\nprint('RESULT {\"n\": 1}', flush=True)\n",
+        encoding="utf-8",
+    )
     said: list[str] = []
     bench = bench_all.Bench("demo", [], script=script)
 

@@ -15,8 +15,9 @@ from flows.extractor_cache import cache_key, default_cache_dir, load_cached_extr
 from parsers.models import ExtractionInput
 from tests.support import REPO
 
-DOC = ExtractionInput(text="Norway has terminated its agreement on military cooperation with Russia, the ministry said.",
-                      lang="en")
+DOC = ExtractionInput(
+    text="Norway has terminated its agreement on military cooperation with Russia, the ministry said.", lang="en"
+)
 
 
 @pytest.fixture
@@ -56,7 +57,9 @@ def test_second_load_reads_the_file_without_rebuilding(config, tmp_path, monkeyp
 def test_a_rules_change_builds_a_new_extractor(config, tmp_path):
     cache = tmp_path / "cache"
     before = load_cached_extractor(config, cache)
-    assert before.extract(ExtractionInput(text="Norway has zorbled its defence agreement with Russia.", lang="en")) == []
+    assert (
+        before.extract(ExtractionInput(text="Norway has zorbled its defence agreement with Russia.", lang="en")) == []
+    )
     rules = config / "rules" / "termination.en.yaml"
     text = rules.read_text(encoding="utf-8")
     assert "triggers: [" in text
@@ -125,9 +128,13 @@ def test_cache_dir_from_the_environment(tmp_path):
 
 def test_a_new_process_loads_from_the_cache_without_pymorphy(config, tmp_path):
     """The point of the cache: a second start does not load the morphology dictionaries."""
-    code = ("import sys, pathlib; from flows.extractor_cache import load_cached_extractor; "
-            f"load_cached_extractor(pathlib.Path({str(config)!r}), pathlib.Path({str(tmp_path / 'c')!r})); "
-            "print('pymorphy3' in sys.modules)")
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
-            for _ in range(2)]
+    code = (
+        "import sys, pathlib; from flows.extractor_cache import load_cached_extractor; "
+        f"load_cached_extractor(pathlib.Path({str(config)!r}), pathlib.Path({str(tmp_path / 'c')!r})); "
+        "print('pymorphy3' in sys.modules)"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+        for _ in range(2)
+    ]
     assert [r.stdout.strip() for r in runs] == ["True", "False"]

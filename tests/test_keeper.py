@@ -19,7 +19,7 @@ def test_mode_and_idle_from_the_environment():
 
 
 def test_a_state_file_of_a_dead_process_is_not_trusted(tmp_path):
-    keeper.write_state(tmp_path, keeper.ServerState("http://127.0.0.1:9/api", 2 ** 22 + 12345, 1, "keeper"))
+    keeper.write_state(tmp_path, keeper.ServerState("http://127.0.0.1:9/api", 2**22 + 12345, 1, "keeper"))
     assert keeper.read_state(tmp_path) is not None
     assert keeper.find_server(tmp_path) is None
     (tmp_path / keeper.STATE_FILE).write_text("{not json", encoding="utf-8")

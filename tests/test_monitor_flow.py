@@ -11,7 +11,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from tests.support import db_rows as rows, FIXTURES, REPO, free_port, start_smtp
+from tests.support import FIXTURES, REPO, free_port, start_smtp
+from tests.support import db_rows as rows
 
 pytestmark = [pytest.mark.prefect, pytest.mark.usefixtures("prefect_harness")]
 
@@ -21,11 +22,14 @@ SEED_COUNTERPARTS = {"BG", "DE", "PL", "RO", "DK", "NO", "GB", "NL", "HR", "BE",
 
 def serve_news(server: HTTPServer) -> None:
     server.expect_request("/news.xml").respond_with_data(
-        (FIXTURES / "flow" / "news.xml").read_bytes(), content_type="application/rss+xml")
+        (FIXTURES / "flow" / "news.xml").read_bytes(), content_type="application/rss+xml"
+    )
     server.expect_request("/article/oslo-ends-defence-pact").respond_with_data(
-        (FIXTURES / "flow" / "article-oslo.html").read_bytes(), content_type="text/html; charset=utf-8")
+        (FIXTURES / "flow" / "article-oslo.html").read_bytes(), content_type="text/html; charset=utf-8"
+    )
     server.expect_request("/article/football-sponsorship").respond_with_data(
-        "<html><body><article><p>Short.</p></article></body></html>", content_type="text/html")
+        "<html><body><article><p>Short.</p></article></body></html>", content_type="text/html"
+    )
     server.expect_request("/missing.xml").respond_with_data("gone", status=404)
     server.expect_request("/hook", method="POST").respond_with_data("ok")
 
@@ -33,13 +37,16 @@ def serve_news(server: HTTPServer) -> None:
 def write_sources(tmp: Path, server: HTTPServer, *, extra: str = "") -> Path:
     dead_port = free_port()  # nothing listens here: a connection error
     path = tmp / "sources.yaml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 sources:
   - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, full_text: never}}
-  - {{id: testwire, kind: rss, url: "{server.url_for('/news.xml')}", lang: en}}
-  - {{id: gone, kind: rss, url: "{server.url_for('/missing.xml')}"}}
+  - {{id: testwire, kind: rss, url: "{server.url_for("/news.xml")}", lang: en}}
+  - {{id: gone, kind: rss, url: "{server.url_for("/missing.xml")}"}}
   - {{id: dead, kind: rss, url: "http://127.0.0.1:{dead_port}/feed.xml"}}
-{extra}""", encoding="utf-8")
+{extra}""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -65,15 +72,19 @@ def run(tmp: Path, sources: Path, alerts: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("TREATYWATCH_ALERT_HORIZON_DAYS", "off")  # fixture items have fixed dates
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
-    return monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp / "tw.duckdb"),
-                   config_dir=str(REPO / "config"))
+    return monitor(
+        sources=str(sources), alerts=str(alerts), db_path=str(tmp / "tw.duckdb"), config_dir=str(REPO / "config")
+    )
 
 
 def test_end_to_end_alerts_once_and_isolates_failing_sources(tmp_path, httpserver, smtp_server, monkeypatch):
     serve_news(httpserver)
     sources = write_sources(tmp_path, httpserver)
-    alerts = write_alerts(tmp_path, (smtp_server.url(), "termination, partnership"),
-                          (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+    alerts = write_alerts(
+        tmp_path,
+        (smtp_server.url(), "termination, partnership"),
+        (f"json://127.0.0.1:{httpserver.port}/hook", "termination"),
+    )
 
     first = run(tmp_path, sources, alerts, monkeypatch)
 
@@ -113,8 +124,9 @@ def test_smtp_down_keeps_alerts_pending_then_delivers_exactly_once(tmp_path, htt
     port = free_port()
     sources = tmp_path / "sources.yaml"
     sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n')
-    alerts = write_alerts(tmp_path, (f"mailto://127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1",
-                                     "termination, partnership"))
+    alerts = write_alerts(
+        tmp_path, (f"mailto://127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1", "termination, partnership")
+    )
     db = tmp_path / "tw.duckdb"
 
     down = run(tmp_path, sources, alerts, monkeypatch)
@@ -149,15 +161,18 @@ def test_transient_source_failure_is_retried_then_recorded(tmp_path, httpserver,
 
     httpserver.expect_request("/flaky.xml").respond_with_handler(flaky)
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: flaky, kind: rss, url: "{httpserver.url_for("/flaky.xml")}"}}\n'
-                       f'  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n')
+    sources.write_text(
+        f'sources:\n  - {{id: flaky, kind: rss, url: "{httpserver.url_for("/flaky.xml")}"}}\n'
+        f'  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
+    )
     alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "health"))
     from flows.monitor import monitor
 
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "1")
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRY_DELAYS", "0.05")
-    summary = monitor.with_options()(sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"),
-                                     config_dir=str(REPO / "config"))
+    summary = monitor.with_options()(
+        sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"), config_dir=str(REPO / "config")
+    )
 
     assert len(calls) == 2  # one retry for a 503
     status = {f.source.id: (f.record.error_kind, f.record.status) for f in summary.fetches}
@@ -171,7 +186,8 @@ def test_events_stored_between_runs_are_planned_once_by_the_next_run(tmp_path, h
     alongside that run's own new events."""
     from dataclasses import replace
 
-    from flows.store import db as store_db, storage
+    from flows.store import db as store_db
+    from flows.store import storage
     from parsers.models import StoredEvent, event_id
 
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
@@ -214,14 +230,22 @@ def test_summary_counts_every_source_once_and_shows_waiting_alerts(tmp_path, htt
     httpserver.expect_request("/missing.xml").respond_with_data("gone", status=404)
     port = free_port()
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
-                       f'  - {{id: gone, kind: rss, url: "{httpserver.url_for("/missing.xml")}"}}\n'
-                       f'  - {{id: parked, kind: rss, url: "{httpserver.url_for("/parked.xml")}", enabled: false}}\n')
-    alerts = write_alerts(tmp_path, (f"mailto://user:s3cretpw@127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1",
-                                     "termination, partnership"))
+    sources.write_text(
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
+        f'  - {{id: gone, kind: rss, url: "{httpserver.url_for("/missing.xml")}"}}\n'
+        f'  - {{id: parked, kind: rss, url: "{httpserver.url_for("/parked.xml")}", enabled: false}}\n'
+    )
+    alerts = write_alerts(
+        tmp_path,
+        (
+            f"mailto://user:s3cretpw@127.0.0.1:{port}?from=a@example.com&to=b@example.com&cto=1",
+            "termination, partnership",
+        ),
+    )
 
-    summary = run(tmp_path, sources, alerts, monkeypatch,
-                  routing="delivery: {backoff_seconds: [600], min_interval_seconds: 0}\n")
+    summary = run(
+        tmp_path, sources, alerts, monkeypatch, routing="delivery: {backoff_seconds: [600], min_interval_seconds: 0}\n"
+    )
     text = _summary_text(summary)
 
     assert "sources: 1 ok, 1 failed, 1 disabled in config |" in text
@@ -234,15 +258,18 @@ def test_summary_counts_every_source_once_and_shows_waiting_alerts(tmp_path, htt
 def test_summary_explains_events_held_back_by_the_first_run_horizon(tmp_path, httpserver, monkeypatch):
     serve_news(httpserver)
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: testwire, kind: rss, url: "{httpserver.url_for("/news.xml")}", lang: en}}\n')
+    sources.write_text(
+        f'sources:\n  - {{id: testwire, kind: rss, url: "{httpserver.url_for("/news.xml")}", lang: en}}\n'
+    )
     alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination, partnership"))
     from flows.monitor import monitor
 
     (tmp_path / "routing.yaml").write_text(FAST_ROUTING, encoding="utf-8")
     monkeypatch.setenv("TREATYWATCH_ROUTING", str(tmp_path / "routing.yaml"))
     monkeypatch.setenv("TREATYWATCH_ALERT_HORIZON_DAYS", "7")  # the fixture items are dated 2026-11-02
-    summary = monitor(sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"),
-                      config_dir=str(REPO / "config"))
+    summary = monitor(
+        sources=str(sources), alerts=str(alerts), db_path=str(tmp_path / "tw.duckdb"), config_dir=str(REPO / "config")
+    )
     text = _summary_text(summary)
 
     assert summary.new_events and summary.delivery.sent == 0
@@ -259,9 +286,11 @@ def test_cli_run_exits_4_when_nothing_could_be_fetched(tmp_path, monkeypatch):
     sources = tmp_path / "sources.yaml"
     sources.write_text(f'sources:\n  - {{id: dead, kind: rss, url: "http://127.0.0.1:{free_port()}/feed.xml"}}\n')
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
-    result = CliRunner().invoke(app, ["run", "--sources", str(sources), "--db", str(tmp_path / "tw.duckdb"),
-                                      "--config-dir", str(REPO / "config")],
-                                env={"COLUMNS": "200", "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "p")})
+    result = CliRunner().invoke(
+        app,
+        ["run", "--sources", str(sources), "--db", str(tmp_path / "tw.duckdb"), "--config-dir", str(REPO / "config")],
+        env={"COLUMNS": "200", "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "p")},
+    )
     assert result.exit_code == 4, result.output
     assert "sources: 0 ok, 1 failed |" in result.output
 
@@ -277,14 +306,43 @@ def test_json_webhook_gets_structured_fields(tmp_path, httpserver, monkeypatch):
     [post] = [json.loads(req.get_data()) for req, _ in httpserver.log if req.path == "/hook"]
     assert set(post) == {"version", "title", "message", "attachments", "type", "treatywatch"}  # apprise's + ours
     tw = post["treatywatch"]
-    assert set(tw) == {"schema", "alert_id", "dedup_key", "kind", "change", "cluster_id", "event_id", "family", "type",
-                       "stage", "domain", "actor", "counterparts", "confidence", "evidence", "flags", "official",
-                       "source_id", "source_url", "source_title", "published", "detected_at", "sources"}
+    assert set(tw) == {
+        "schema",
+        "alert_id",
+        "dedup_key",
+        "kind",
+        "change",
+        "cluster_id",
+        "event_id",
+        "family",
+        "type",
+        "stage",
+        "domain",
+        "actor",
+        "counterparts",
+        "confidence",
+        "evidence",
+        "flags",
+        "official",
+        "source_id",
+        "source_url",
+        "source_title",
+        "published",
+        "detected_at",
+        "sources",
+    }
     db = tmp_path / "tw.duckdb"
     [(alert_id, cluster_id)] = rows(db, "SELECT alert_id, subject_id FROM alerts")
     [(event_id, evidence, item_url, confidence)] = rows(
-        db, f"SELECT event_id, evidence, item_url, confidence FROM v_events WHERE cluster_id = '{cluster_id}'")
-    assert (tw["schema"], tw["kind"], tw["change"], tw["family"], tw["type"]) == (1, "event", "new", "termination", "termination")
+        db, f"SELECT event_id, evidence, item_url, confidence FROM v_events WHERE cluster_id = '{cluster_id}'"
+    )
+    assert (tw["schema"], tw["kind"], tw["change"], tw["family"], tw["type"]) == (
+        1,
+        "event",
+        "new",
+        "termination",
+        "termination",
+    )
     assert (tw["alert_id"], tw["cluster_id"], tw["event_id"]) == (alert_id, cluster_id, event_id)
     assert tw["actor"] == {"code": "RU", "name": "Russia"}
     assert {c["code"] for c in tw["counterparts"]} == SEED_COUNTERPARTS

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
 from flows import replay
-from flows.cli.dates import parse_when
-from flows.store import storage
-from flows.store import db
 from flows.cli.app import app
+from flows.cli.dates import parse_when
+from flows.store import db, storage
 from parsers.extract.engine import extract_items, load_extractor
 from parsers.models import Event, Item, Source, event_id
 from parsers.policy.routing import AlertPolicy
@@ -22,25 +21,58 @@ from parsers.policy.routing import AlertPolicy
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config"
 SOURCE = Source(id="wire", kind="rss", url="http://127.0.0.1/feed.xml", lang="en")
-OLD = datetime(2025, 1, 10, tzinfo=timezone.utc)
-NEW = datetime(2026, 2, 3, tzinfo=timezone.utc)
-SIGNING = Item(id="sign", source_id="wire", url="http://127.0.0.1/1", lang="en", published=NEW,
-               title="Chile and Peru sign defence cooperation agreement",
-               text="LIMA — Chile and Peru signed a defence cooperation agreement on Monday, the ministries said.")
-QUIET = Item(id="quiet", source_id="wire", url="http://127.0.0.1/2", lang="en", published=NEW,
-             title="Markets rise", text="Markets in Lima closed higher on Tuesday.")
-OLD_EXIT = Item(id="old-exit", source_id="wire", url="http://127.0.0.1/3", lang="en", published=OLD,
-                title="Peru leaves the Andean Community",
-                text="LIMA — Peru formally left the Andean Community on Sunday, the foreign ministry said.")
+OLD = datetime(2025, 1, 10, tzinfo=UTC)
+NEW = datetime(2026, 2, 3, tzinfo=UTC)
+SIGNING = Item(
+    id="sign",
+    source_id="wire",
+    url="http://127.0.0.1/1",
+    lang="en",
+    published=NEW,
+    title="Chile and Peru sign defence cooperation agreement",
+    text="LIMA — Chile and Peru signed a defence cooperation agreement on Monday, the ministries said.",
+)
+QUIET = Item(
+    id="quiet",
+    source_id="wire",
+    url="http://127.0.0.1/2",
+    lang="en",
+    published=NEW,
+    title="Markets rise",
+    text="Markets in Lima closed higher on Tuesday.",
+)
+OLD_EXIT = Item(
+    id="old-exit",
+    source_id="wire",
+    url="http://127.0.0.1/3",
+    lang="en",
+    published=OLD,
+    title="Peru leaves the Andean Community",
+    text="LIMA — Peru formally left the Andean Community on Sunday, the foreign ministry said.",
+)
 # a stale event the old rules once stored for the quiet item: the current rules no longer produce it
-STALE = Event(family="termination", type="termination", actor="PE", counterparts=("CL",), domain="other",
-              evidence="Markets in Lima closed higher on Tuesday.", span=(15, 57), confidence=0.6, rule="en.old")
+STALE = Event(
+    family="termination",
+    type="termination",
+    actor="PE",
+    counterparts=("CL",),
+    domain="other",
+    evidence="Markets in Lima closed higher on Tuesday.",
+    span=(15, 57),
+    confidence=0.6,
+    rule="en.old",
+)
 
 
 def _build(path: pathlib.Path, stored_events: list[storage.StoredEvent]) -> None:
     items = [SIGNING, QUIET, OLD_EXIT]
-    run = storage.RunRecord(run_id="r1", started_at=NEW, sources=[SOURCE],
-                            items=[storage.StoredItem(i, i.content_hash) for i in items], events=stored_events)
+    run = storage.RunRecord(
+        run_id="r1",
+        started_at=NEW,
+        sources=[SOURCE],
+        items=[storage.StoredItem(i, i.content_hash) for i in items],
+        events=stored_events,
+    )
     with db.connect(path) as con:
         storage.write_run(con, run)
 
@@ -62,13 +94,15 @@ def test_dry_run_reports_appearing_and_disappearing_events_and_writes_nothing(db
     result = replay.compute(dbfile, load_extractor(CONFIG))
     assert result.items == 3
     assert sorted((e.item_id, e.event.type, e.event.actor) for e in result.appeared) == [
-        ("old-exit", "withdrawal", "PE"), ("sign", "partnership_signed", "CL")]
+        ("old-exit", "withdrawal", "PE"),
+        ("sign", "partnership_signed", "CL"),
+    ]
     assert [(r.item_id, r.rule) for r in result.disappeared] == [("quiet", "en.old")]
     assert _event_ids(dbfile) == before
 
 
 def test_since_limits_the_items(dbfile: pathlib.Path) -> None:
-    result = replay.compute(dbfile, load_extractor(CONFIG), since=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    result = replay.compute(dbfile, load_extractor(CONFIG), since=datetime(2026, 1, 1, tzinfo=UTC))
     assert result.items == 2
     assert [e.item_id for e in result.appeared] == ["sign"]
 
@@ -98,7 +132,7 @@ def test_applied_events_are_what_the_next_run_must_alert(dbfile: pathlib.Path) -
 def test_within_hook_runs_in_the_same_transaction(dbfile: pathlib.Path) -> None:
     result = replay.compute(dbfile, load_extractor(CONFIG))
 
-    def planner(con) -> None:  # noqa: ANN001 - a DuckDB connection
+    def planner(con) -> None:
         raise RuntimeError("planner failed")
 
     with db.connect(dbfile) as con, pytest.raises(RuntimeError):
@@ -153,9 +187,11 @@ def test_replay_streams_in_batches_and_caps_the_table(dbfile: pathlib.Path, tmp_
     assert f"showing 1 of {changes} changes; all of them in {out}" in text
     assert sum(line.startswith(("+ appears  ", "- disappears  ")) for line in text.splitlines()) == 1
     import csv
+
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert sorted((r["change"], r["item"]) for r in rows) == sorted(
-        [("appears", e.item_id) for e in whole.appeared] + [("disappears", r.item_id) for r in whole.disappeared])
+        [("appears", e.item_id) for e in whole.appeared] + [("disappears", r.item_id) for r in whole.disappeared]
+    )
 
 
 def test_replay_out_json_and_apply_in_batches(dbfile: pathlib.Path, tmp_path: pathlib.Path) -> None:
@@ -170,15 +206,22 @@ def test_replay_out_json_and_apply_in_batches(dbfile: pathlib.Path, tmp_path: pa
     assert replay.compute(dbfile, load_extractor(CONFIG)).appeared == []
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("yesterday", "2026-12-01T00:00:00+00:00"), ("today", "2026-12-02T00:00:00+00:00"),
-    ("7d", "2026-11-25T15:30:00+00:00"), ("2w", "2026-11-18T15:30:00+00:00"), ("12h", "2026-12-02T03:30:00+00:00"),
-    ("2026-01-31", "2026-01-31T00:00:00+00:00"), ("2026-01-31T08:00+02:00", "2026-01-31T08:00:00+02:00"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yesterday", "2026-12-01T00:00:00+00:00"),
+        ("today", "2026-12-02T00:00:00+00:00"),
+        ("7d", "2026-11-25T15:30:00+00:00"),
+        ("2w", "2026-11-18T15:30:00+00:00"),
+        ("12h", "2026-12-02T03:30:00+00:00"),
+        ("2026-01-31", "2026-01-31T00:00:00+00:00"),
+        ("2026-01-31T08:00+02:00", "2026-01-31T08:00:00+02:00"),
+    ],
+)
 def test_since_accepts_dates_days_and_ages(value: str, expected: str) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 12, 2, 15, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)
     assert parse_when(value, now).isoformat() == expected
 
 
@@ -194,7 +237,9 @@ def test_cli_output_fits_80_columns_when_piped(dbfile: pathlib.Path) -> None:
     lines = out.output.splitlines()
     assert max(len(line) for line in lines) <= 100  # piped: 100 columns at most, never a squeezed 9-column table
     assert not any(ch in out.output for ch in "┃│┏")
-    assert any(line.startswith("+ appears  ") for line in lines) and any(line.startswith("- disappears  ") for line in lines)
+    assert any(line.startswith("+ appears  ") for line in lines) and any(
+        line.startswith("- disappears  ") for line in lines
+    )
     assert any(line.strip().startswith("evidence:") for line in lines)
 
 

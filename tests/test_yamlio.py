@@ -9,8 +9,14 @@ from parsers.config.yamlio import ConfigLoader, load_yaml
 
 
 def test_country_codes_and_on_off_stay_strings():
-    assert load_yaml("a: NO\nb: on\nc: Y\nd: true\ne: FALSE\nf: 1.5\n") == \
-        {"a": "NO", "b": "on", "c": "Y", "d": True, "e": False, "f": 1.5}
+    assert load_yaml("a: NO\nb: on\nc: Y\nd: true\ne: FALSE\nf: 1.5\n") == {
+        "a": "NO",
+        "b": "on",
+        "c": "Y",
+        "d": True,
+        "e": False,
+        "f": 1.5,
+    }
 
 
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")

@@ -16,16 +16,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from flows.store import ledger
-from flows.stopping import Stop
-from flows.store import db
 from flows.alerts import payload
-from flows.alerts.plan import Pacer, health_rows
-from parsers.ids import short_hash
-from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import Destination
+from flows.alerts.plan import Pacer, health_rows
 from flows.alerts.render import Notice, RenderedAlert, render, render_digest, render_notice
+from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.views import load_views
+from flows.stopping import Stop
+from flows.store import db, ledger
+from parsers.ids import short_hash
 from parsers.policy.routing import AlertPolicy
 
 _RATE_LIMITED = re.compile(r"\b429\b|too many requests|rate.?limit", re.IGNORECASE)
@@ -54,9 +53,17 @@ class Unit:
     alerts: tuple[ledger.DueAlert, ...]
 
 
-def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPolicy, *, now: datetime | None = None,
-            console: Console | None = None, pacer: Pacer | None = None,
-            labels: Mapping[str, str] | None = None, stop: Stop | None = None) -> DeliveryReport:
+def deliver(
+    db_path: Path,
+    destinations: Sequence[Destination],
+    policy: AlertPolicy,
+    *,
+    now: datetime | None = None,
+    console: Console | None = None,
+    pacer: Pacer | None = None,
+    labels: Mapping[str, str] | None = None,
+    stop: Stop | None = None,
+) -> DeliveryReport:
     """Send what is due now; never raises for a failed send (it is recorded and retried).
 
     Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
@@ -73,8 +80,7 @@ def deliver(db_path: Path, destinations: Sequence[Destination], policy: AlertPol
             ledger.insert(con, health_rows([_uncertain_notice(a) for a in uncertain], destinations))
         due = ledger.due(con, now)
         report.unroutable = ledger.orphan_destinations(con, set(by_key))
-        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path),
-                           labels=labels)
+        views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path), labels=labels)
     paused: set[str] = set()
     for unit in _units(due, by_key, report):
         if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run
@@ -122,7 +128,9 @@ def _render(unit: Unit, views: dict) -> RenderedAlert | None:
     a = unit.alerts[0]
     if a.kind == "health":
         payload = a.payload or {}
-        return render_notice(Notice(str(payload.get("title", "treatywatch health")), str(payload.get("message", ""))), channel)
+        return render_notice(
+            Notice(str(payload.get("title", "treatywatch health")), str(payload.get("message", ""))), channel
+        )
     view = views.get(a.alert_id)
     return render(view, channel) if view is not None else None
 
@@ -143,12 +151,24 @@ def _send(unit: Unit, rendered: RenderedAlert, console: Console | None, views: d
     """Send a claimed unit; webhooks (generic JSON) also get the structured fields programs need."""
     ids = [a.alert_id for a in unit.alerts]
     extra = payload.fields(unit.alerts, views) if unit.destination.channel == "generic" else None
-    return send(unit.destination, rendered, console=console, alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids),
-                fields=extra)
+    return send(
+        unit.destination,
+        rendered,
+        console=console,
+        alert_id=",".join(ids) if len(ids) == 1 else short_hash(*ids),
+        fields=extra,
+    )
 
 
-def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPolicy, report: DeliveryReport,
-            paused: set[str], destinations: Sequence[Destination]) -> None:
+def _record(
+    db_path: Path,
+    unit: Unit,
+    outcome: DeliveryOutcome,
+    policy: AlertPolicy,
+    report: DeliveryReport,
+    paused: set[str],
+    destinations: Sequence[Destination],
+) -> None:
     ids = [a.alert_id for a in unit.alerts]
     dest = unit.destination
     with db.connect(db_path) as con:
@@ -171,10 +191,16 @@ def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPo
             retry_in = max(retry_in, timedelta(seconds=policy.rate_limited_backoff))
         given_up = ledger.mark_failed(con, ids, error, max_attempts=policy.max_attempts, retry_in=retry_in)
         if given_up:
-            notices = [Notice("treatywatch gave up on an alert",
-                              f"Alert {i} to {dest.display} failed {policy.max_attempts} times; last error: {error}",
-                              subject=i, reason="given_up", unique=i)
-                       for i in given_up]
+            notices = [
+                Notice(
+                    "treatywatch gave up on an alert",
+                    f"Alert {i} to {dest.display} failed {policy.max_attempts} times; last error: {error}",
+                    subject=i,
+                    reason="given_up",
+                    unique=i,
+                )
+                for i in given_up
+            ]
             ledger.insert(con, health_rows(notices, [d for d in destinations if d.key != dest.key]))
         report.failed += len(ids)
         report.given_up += len(given_up)
@@ -182,7 +208,12 @@ def _record(db_path: Path, unit: Unit, outcome: DeliveryOutcome, policy: AlertPo
 
 
 def _uncertain_notice(alert_id: str) -> Notice:
-    return Notice("treatywatch: an alert may not have been delivered",
-                  f"Alert {alert_id} was interrupted mid-send on a channel that cannot be checked; it was not "
-                  f"re-sent to avoid a duplicate. Check the channel; `treatywatch query \"SELECT * FROM v_alerts "
-                  f"WHERE alert_id = '{alert_id}'\"` shows it.", subject=alert_id, reason="uncertain", unique=alert_id)
+    return Notice(
+        "treatywatch: an alert may not have been delivered",
+        f"Alert {alert_id} was interrupted mid-send on a channel that cannot be checked; it was not "
+        f're-sent to avoid a duplicate. Check the channel; `treatywatch query "SELECT * FROM v_alerts '
+        f"WHERE alert_id = '{alert_id}'\"` shows it.",
+        subject=alert_id,
+        reason="uncertain",
+        unique=alert_id,
+    )

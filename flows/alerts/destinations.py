@@ -84,8 +84,13 @@ def load_destinations(alerts_file: Path | None, env_urls: str | None) -> list[De
     merged: dict[str, Destination] = {}
     for dest in found:
         old = merged.get(dest.key)
-        merged[dest.key] = dest if old is None else Destination(
-            key=old.key, tags=old.tags | dest.tags, channel=old.channel, display=old.display, url=old.url)
+        merged[dest.key] = (
+            dest
+            if old is None
+            else Destination(
+                key=old.key, tags=old.tags | dest.tags, channel=old.channel, display=old.display, url=old.url
+            )
+        )
     return list(merged.values()) or [CONSOLE]
 
 
@@ -108,7 +113,9 @@ def mask_query(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    pairs = [(k, _MASK if v and _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = [
+        (k, _MASK if v and _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urlunsplit(parts._replace(query=urlencode(pairs, safe="*@")))
 
 
@@ -149,8 +156,13 @@ def _destination(service: NotifyBase, key_source: str, default_tags: frozenset[s
     if isinstance(service, NotifySlack):
         service.use_blocks = True  # see deliver.py: only Block Kit passes our mrkdwn through as written
     tags = frozenset(str(t) for t in service.tags) or default_tags
-    return Destination(key=_key(key_source), tags=tags, channel=channel_of(service),
-                       display=masked_display(service), url=service.url(privacy=False))
+    return Destination(
+        key=_key(key_source),
+        tags=tags,
+        channel=channel_of(service),
+        display=masked_display(service),
+        url=service.url(privacy=False),
+    )
 
 
 KNOWN_TAGS: frozenset[str] = DEFAULT_TAGS | {ALWAYS_TAG}
@@ -161,10 +173,15 @@ def _check_tags(dest: Destination, source: str, index: int) -> Destination:
     unknown = sorted(dest.tags - KNOWN_TAGS)
     if not unknown:
         return dest
-    hints = [f"{t!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(t, KNOWN_TAGS, n=1)) else repr(t)
-             for t in unknown]
-    raise AlertConfigError(source, f"unknown tag(s) {', '.join(hints)} on {dest.display}; "
-                                   f"known tags: {', '.join(sorted(KNOWN_TAGS))}", index)
+    hints = [
+        f"{t!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(t, KNOWN_TAGS, n=1)) else repr(t)
+        for t in unknown
+    ]
+    raise AlertConfigError(
+        source,
+        f"unknown tag(s) {', '.join(hints)} on {dest.display}; known tags: {', '.join(sorted(KNOWN_TAGS))}",
+        index,
+    )
 
 
 def _schema_hint(raw: str) -> str:
@@ -210,7 +227,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         doc = load_yaml(text, str(path))
     except YamlError as exc:  # the key of a repeated URL entry may hold a secret: never named here
         problem = "duplicate key" if exc.key is not None else exc.problem
-        where = "" if exc.line is None else f" at line {exc.line}" + ("" if exc.column is None else f", column {exc.column}")
+        where = (
+            ""
+            if exc.line is None
+            else f" at line {exc.line}" + ("" if exc.column is None else f", column {exc.column}")
+        )
         raise AlertConfigError(str(path), f"{problem}{where}") from None
     if doc is None:
         return {}
@@ -234,7 +255,9 @@ def _entry_keys(entry: Any) -> tuple[str, list[str]]:
         items = opts if isinstance(opts, list) else [opts or {}]
         sources = []
         for item in items:
-            extra = {k: v for k, v in (item or {}).items() if k not in ("tag", "tags")} if isinstance(item, dict) else {}
+            extra = (
+                {k: v for k, v in (item or {}).items() if k not in ("tag", "tags")} if isinstance(item, dict) else {}
+            )
             sources.append(raw if not extra else raw + "\n" + json.dumps(extra, sort_keys=True, default=str))
         return str(raw), sources
     return json.dumps(entry, sort_keys=True, default=str), [json.dumps(entry, sort_keys=True, default=str)]
@@ -249,7 +272,10 @@ def _from_yaml_file(path: Path) -> list[Destination]:
         services, log = _parse(ConfigBase.config_parse_yaml, one)
         if len(services) != len(key_sources) or not all(isinstance(s, NotifyBase) for s in services):
             raise _load_failure(str(path), index, raw, log)
-        out += [_check_tags(_destination(s, k, DEFAULT_TAGS), str(path), index) for s, k in zip(services, key_sources)]
+        out += [
+            _check_tags(_destination(s, k, DEFAULT_TAGS), str(path), index)
+            for s, k in zip(services, key_sources, strict=False)
+        ]
     return out
 
 

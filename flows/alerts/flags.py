@@ -10,8 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                "twelve")
+NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
 _COUNT = re.compile(r"^claimed_count_mismatch:(\d+)!=(\d+)$")
 _GROUP = re.compile(r"^not_in_group:([^:]+):(.+)$")
 
@@ -22,8 +35,9 @@ def _number(n: int) -> str:
 
 def _names(codes: Sequence[str], name_of: Callable[[str], str]) -> str:
     names = sorted(name_of(c) for c in codes)
-    names = [f"the {n}" if n in ("United Kingdom", "United States", "Netherlands", "Czech Republic") else n
-             for n in names]
+    names = [
+        f"the {n}" if n in ("United Kingdom", "United States", "Netherlands", "Czech Republic") else n for n in names
+    ]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -7,7 +7,7 @@ characters), since some apprise plugins render titles as markdown or HTML.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -20,31 +20,42 @@ if TYPE_CHECKING:
     from flows.alerts.render import AlertView
 
 TITLE_MAX = 200
-ORGS = MappingProxyType({
-    "EU": ("EU", "European Union"),
-    "NATO": ("NATO", "North Atlantic Treaty Organization"),
-    "CSTO": ("CSTO", "Collective Security Treaty Organization"),
-    "CIS": ("CIS", "Commonwealth of Independent States"),
-    "COE": ("CoE", "Council of Europe"),
-    "OSCE": ("OSCE", "Organization for Security and Co-operation in Europe"),
-    "UN": ("UN", "United Nations"),
-    "SCO": ("SCO", "Shanghai Cooperation Organisation"),
-    "EAEU": ("EAEU", "Eurasian Economic Union"),
-    "ASEAN": ("ASEAN", "Association of Southeast Asian Nations"),
-    "AU": ("AU", "African Union"),
-    "BRICS": ("BRICS", "BRICS"),
-})
-COUNTRY_NAMES = MappingProxyType({
-    "RU": "Russia", "PS": "Palestine", "CD": "DR Congo", "CG": "Republic of the Congo",
-    "XK": "Kosovo", "UK": "United Kingdom", "EL": "Greece",
-})
-TYPE_LABELS = MappingProxyType({
-    "termination": ("Termination", "ends"),
-    "suspension": ("Suspension", "suspends"),
-    "withdrawal": ("Withdrawal", "withdraws from"),
-    "partnership_signed": ("Partnership signed", ""),
-    "partnership_strengthened": ("Partnership strengthened", ""),
-})
+ORGS = MappingProxyType(
+    {
+        "EU": ("EU", "European Union"),
+        "NATO": ("NATO", "North Atlantic Treaty Organization"),
+        "CSTO": ("CSTO", "Collective Security Treaty Organization"),
+        "CIS": ("CIS", "Commonwealth of Independent States"),
+        "COE": ("CoE", "Council of Europe"),
+        "OSCE": ("OSCE", "Organization for Security and Co-operation in Europe"),
+        "UN": ("UN", "United Nations"),
+        "SCO": ("SCO", "Shanghai Cooperation Organisation"),
+        "EAEU": ("EAEU", "Eurasian Economic Union"),
+        "ASEAN": ("ASEAN", "Association of Southeast Asian Nations"),
+        "AU": ("AU", "African Union"),
+        "BRICS": ("BRICS", "BRICS"),
+    }
+)
+COUNTRY_NAMES = MappingProxyType(
+    {
+        "RU": "Russia",
+        "PS": "Palestine",
+        "CD": "DR Congo",
+        "CG": "Republic of the Congo",
+        "XK": "Kosovo",
+        "UK": "United Kingdom",
+        "EL": "Greece",
+    }
+)
+TYPE_LABELS = MappingProxyType(
+    {
+        "termination": ("Termination", "ends"),
+        "suspension": ("Suspension", "suspends"),
+        "withdrawal": ("Withdrawal", "withdraws from"),
+        "partnership_signed": ("Partnership signed", ""),
+        "partnership_strengthened": ("Partnership strengthened", ""),
+    }
+)
 
 
 def change_label(change: str) -> str:
@@ -88,8 +99,12 @@ def party_label(code: str) -> str:
 
 def others(view: AlertView) -> list[str]:
     """Counterparts to list after the instrument: a body's own code is already named by it."""
-    if view.instrument_id and _instrument_phrase(view) and view.family == "termination" \
-            and view.instrument_kind in ("multilateral", "organisation"):
+    if (
+        view.instrument_id
+        and _instrument_phrase(view)
+        and view.family == "termination"
+        and view.instrument_kind in ("multilateral", "organisation")
+    ):
         return [c for c in view.counterparts if not is_body_code(c)]
     return list(view.counterparts)
 
@@ -136,7 +151,11 @@ def title_text(view: AlertView, shown: list[str], more: int) -> str:
     if verb:
         agreements = "agreements" if domain in ("", "other") else f"{domain} agreements"
         return f"{label}: {actor} {verb} {agreements}" + (f" with {others}" if others else "")
-    return f"{label}: {actor}" + (f" – {others}" if others else "") + (f", {domain}" if domain not in ("", "other") else "")
+    return (
+        f"{label}: {actor}"
+        + (f" – {others}" if others else "")
+        + (f", {domain}" if domain not in ("", "other") else "")
+    )
 
 
 def official_label(o: Official) -> str:
@@ -151,5 +170,5 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return "unknown"
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M UTC")

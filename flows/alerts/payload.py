@@ -33,12 +33,25 @@ def dedup_key(alert: DueAlert) -> str:
 
 def event_fields(alert: DueAlert, view: AlertView) -> dict[str, Any]:
     return {
-        "alert_id": alert.alert_id, "dedup_key": dedup_key(alert), "kind": alert.kind, "change": view.change or "new",
-        "cluster_id": view.cluster_id, "event_id": view.event_id, "family": view.family, "type": view.type,
-        "stage": view.stage, "domain": view.domain, "actor": _party(view.actor),
-        "counterparts": [_party(c) for c in view.counterparts], "confidence": round(view.confidence, 3),
-        "evidence": view.evidence, "flags": list(view.flags), "official": view.official,
-        "source_id": view.source_id, "source_url": view.item_url, "source_title": view.item_title,
+        "alert_id": alert.alert_id,
+        "dedup_key": dedup_key(alert),
+        "kind": alert.kind,
+        "change": view.change or "new",
+        "cluster_id": view.cluster_id,
+        "event_id": view.event_id,
+        "family": view.family,
+        "type": view.type,
+        "stage": view.stage,
+        "domain": view.domain,
+        "actor": _party(view.actor),
+        "counterparts": [_party(c) for c in view.counterparts],
+        "confidence": round(view.confidence, 3),
+        "evidence": view.evidence,
+        "flags": list(view.flags),
+        "official": view.official,
+        "source_id": view.source_id,
+        "source_url": view.item_url,
+        "source_title": view.item_title,
         "published": view.published.isoformat() if view.published else None,
         "detected_at": view.detected_at.isoformat(),
         "sources": [{"source_id": m.source_id, "url": m.url} for m in view.mentions],
@@ -51,10 +64,22 @@ def fields(alerts: Sequence[DueAlert], views: Mapping[str, AlertView]) -> dict[s
         a = alerts[0]
         if a.kind == "health":
             payload = a.payload or {}
-            body = {"alert_id": a.alert_id, "dedup_key": dedup_key(a), "kind": "health", "subject": a.subject_id,
-                    "reason": a.change, "title": str(payload.get("title", "")), "message": str(payload.get("message", ""))}
+            body = {
+                "alert_id": a.alert_id,
+                "dedup_key": dedup_key(a),
+                "kind": "health",
+                "subject": a.subject_id,
+                "reason": a.change,
+                "title": str(payload.get("title", "")),
+                "message": str(payload.get("message", "")),
+            }
         else:
             body = event_fields(a, views[a.alert_id]) if a.alert_id in views else {"alert_id": a.alert_id}
         return {"schema": SCHEMA, **body}
     events = [event_fields(a, views[a.alert_id]) for a in alerts if a.alert_id in views]
-    return {"schema": SCHEMA, "kind": "digest", "dedup_key": short_hash(*(a.alert_id for a in alerts)), "alerts": events}
+    return {
+        "schema": SCHEMA,
+        "kind": "digest",
+        "dedup_key": short_hash(*(a.alert_id for a in alerts)),
+        "alerts": events,
+    }

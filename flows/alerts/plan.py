@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flows.store import clusters as cluster_store
-from flows.store import feedback
 from flows.alerts.destinations import HEALTH_TAG, Destination, routes
 from flows.alerts.render import Notice
+from flows.store import clusters as cluster_store
+from flows.store import feedback
 from flows.store.ledger import LedgerRow
 from flows.store.storage import StoredEvent
 from parsers.ids import short_hash
@@ -40,12 +40,24 @@ class PlanReport:
     clusters_new: int = 0
 
 
-def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], destinations: Sequence[Destination],
-         policy: AlertPolicy, *, now: datetime, quiet_items: frozenset[str] = frozenset()) -> PlanReport:
+def plan(
+    con,
+    events: Sequence[StoredEvent],
+    meta: Mapping[str, ItemMeta],
+    destinations: Sequence[Destination],
+    policy: AlertPolicy,
+    *,
+    now: datetime,
+    quiet_items: frozenset[str] = frozenset(),
+) -> PlanReport:
     """Cluster new mentions, queue the alerts they cause; call inside the run's write transaction."""
     report = PlanReport()
-    mentions = [cluster.Mention(e.event_id, meta[e.item_id].source_id, meta[e.item_id].group,
-                                min(meta[e.item_id].seen_at, now), e.event) for e in events]
+    mentions = [
+        cluster.Mention(
+            e.event_id, meta[e.item_id].source_id, meta[e.item_id].group, min(meta[e.item_id].seen_at, now), e.event
+        )
+        for e in events
+    ]
     if not mentions:
         return report
     cpolicy = cluster.ClusterPolicy(window=policy.cluster_window)
@@ -69,8 +81,14 @@ def plan(con, events: Sequence[StoredEvent], meta: Mapping[str, ItemMeta], desti
     return report
 
 
-def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destinations: Sequence[Destination],
-              policy: AlertPolicy, now: datetime) -> list[LedgerRow]:
+def _rows_for(
+    c: cluster.Cluster,
+    change: cluster.Change,
+    event_id: str,
+    destinations: Sequence[Destination],
+    policy: AlertPolicy,
+    now: datetime,
+) -> list[LedgerRow]:
     tag = policy.tag(c.family)
     if not tag.accepts(confidence=c.confidence, domain=c.domain, parties=c.parties):
         return []
@@ -79,9 +97,18 @@ def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destina
     else:
         not_before = now + tag.debounce if tag.debounce else None
     return [
-        LedgerRow(alert_id=short_hash(c.cluster_id, change.key, ",".join(sorted(c.parties)), d.key), kind=change.kind,
-                  subject_id=c.cluster_id, change=change.reason, destination_key=d.key, destination=d.display,
-                  tag=c.family, mode=tag.mode, event_id=event_id, not_before=not_before)
+        LedgerRow(
+            alert_id=short_hash(c.cluster_id, change.key, ",".join(sorted(c.parties)), d.key),
+            kind=change.kind,
+            subject_id=c.cluster_id,
+            change=change.reason,
+            destination_key=d.key,
+            destination=d.display,
+            tag=c.family,
+            mode=tag.mode,
+            event_id=event_id,
+            not_before=not_before,
+        )
         for d in routes(destinations, c.family)
     ]
 
@@ -89,10 +116,18 @@ def _rows_for(c: cluster.Cluster, change: cluster.Change, event_id: str, destina
 def health_rows(notices: Sequence[Notice], destinations: Sequence[Destination]) -> list[LedgerRow]:
     """One `health` row per notice and destination that takes the `health` tag."""
     return [
-        LedgerRow(alert_id=short_hash("health", n.subject, n.reason, n.unique, d.key), kind="health", subject_id=n.subject,
-                  change=n.reason, destination_key=d.key, destination=d.display, tag=HEALTH_TAG,
-                  payload={"title": n.title, "message": n.message})
-        for n in notices for d in routes(destinations, HEALTH_TAG)
+        LedgerRow(
+            alert_id=short_hash("health", n.subject, n.reason, n.unique, d.key),
+            kind="health",
+            subject_id=n.subject,
+            change=n.reason,
+            destination_key=d.key,
+            destination=d.display,
+            tag=HEALTH_TAG,
+            payload={"title": n.title, "message": n.message},
+        )
+        for n in notices
+        for d in routes(destinations, HEALTH_TAG)
     ]
 
 
@@ -102,11 +137,14 @@ def heartbeat_notice(last_success: datetime | None, now: datetime, max_silence: 
         return None
     hours = (now - last_success).total_seconds() / 3600
     return Notice(
-        subject="runs", reason="silent",
+        subject="runs",
+        reason="silent",
         title=f"treatywatch was silent for {hours:.1f} h",
-        message=(f"No successful monitor run between {last_success:%Y-%m-%d %H:%M} UTC and {now:%Y-%m-%d %H:%M} UTC "
-                 f"(limit {max_silence.total_seconds() / 3600:g} h). Events published meanwhile are picked up now "
-                 "if the feeds still list them; check the scheduler or worker."),
+        message=(
+            f"No successful monitor run between {last_success:%Y-%m-%d %H:%M} UTC and {now:%Y-%m-%d %H:%M} UTC "
+            f"(limit {max_silence.total_seconds() / 3600:g} h). Events published meanwhile are picked up now "
+            "if the feeds still list them; check the scheduler or worker."
+        ),
         unique=last_success.isoformat(),
     )
 

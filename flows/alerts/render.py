@@ -29,21 +29,35 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from flows.alerts.escape import clean, md_escape, md_link, shorten, slack_escape, slack_link, web_url
-from flows.alerts.labels import (TITLE_MAX, TYPE_LABELS, change_label, instrument_name, is_body_code, official_label,
-                                 others, party, party_label, title_for, title_text, when)
 from flows.alerts.flags import describe as flag_words
+from flows.alerts.labels import (
+    TITLE_MAX,
+    TYPE_LABELS,
+    change_label,
+    instrument_name,
+    is_body_code,
+    official_label,
+    others,
+    party,
+    party_label,
+    title_for,
+    title_text,
+    when,
+)
 from parsers.errors import TreatywatchError
 from parsers.models import Official
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SLACK_MAX = 2900  # Slack rejects section text over 3,000 characters; keep a margin
 SLACK_TITLE_MAX = 150  # Slack header blocks take at most 150 characters
-CHANNELS = MappingProxyType({
-    "email": ("email.html.j2", "html"),
-    "slack": ("slack.md.j2", "markdown"),
-    "generic": ("generic.md.j2", "markdown"),
-    "console": ("console.txt.j2", "text"),
-})
+CHANNELS = MappingProxyType(
+    {
+        "email": ("email.html.j2", "html"),
+        "slack": ("slack.md.j2", "markdown"),
+        "generic": ("generic.md.j2", "markdown"),
+        "console": ("console.txt.j2", "text"),
+    }
+)
 
 
 class RenderError(TreatywatchError):
@@ -119,8 +133,16 @@ def render(view: AlertView, channel: str) -> RenderedAlert:
 # The columns the suggested `treatywatch query` shows: what happened, who, how sure, where it was read.
 QUERY_COLUMNS = "detected_at, type, actor, counterparts, confidence, source_id, item_url"
 
-def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_max: int = 300,
-            title_max: int = 500, mentions_max: int = 50) -> dict[str, Any]:
+
+def context(
+    view: AlertView,
+    title: str,
+    *,
+    evidence_max: int = 4000,
+    parties_max: int = 300,
+    title_max: int = 500,
+    mentions_max: int = 50,
+) -> dict[str, Any]:
     """Plain values for the templates: cleaned, shortened, formatted; escaping is the template's job."""
     parties = [_counterpart(view, c) for c in view.counterparts]
     key, value = ("cluster_id", view.cluster_id) if view.cluster_id else ("event_id", view.event_id)
@@ -132,7 +154,9 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "type": clean(view.type),
         "family": clean(view.family),
         "actor": {"code": party(view.actor)[0], "name": party(view.actor)[1], "label": party_label(view.actor)},
-        "counterparts": [{"code": c, "name": n, "label": n if n == c else f"{n} ({c})"} for c, n in parties[:parties_max]],
+        "counterparts": [
+            {"code": c, "name": n, "label": n if n == c else f"{n} ({c})"} for c, n in parties[:parties_max]
+        ],
         "more_counterparts": max(len(parties) - parties_max, 0),
         "counterpart_count": len(parties),
         "domain": clean(view.domain),
@@ -154,8 +178,13 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
         "change": change_label(view.change) if view.change else "",
         "official": view.official,
         "mentions": [
-            {"source_id": clean(m.source_id), "title": shorten(clean(m.title), 160) or "(untitled)",
-             "url": clean(m.url), "link": web_url(m.url), "published": when(m.published)}
+            {
+                "source_id": clean(m.source_id),
+                "title": shorten(clean(m.title), 160) or "(untitled)",
+                "url": clean(m.url),
+                "link": web_url(m.url),
+                "published": when(m.published),
+            }
             for m in view.mentions[:mentions_max]
         ],
         "more_mentions": max(len(view.mentions) - mentions_max, 0),
@@ -166,7 +195,12 @@ def context(view: AlertView, title: str, *, evidence_max: int = 4000, parties_ma
 def _counterpart(view: AlertView, code: str) -> tuple[str, str]:
     """A body code the alert knows only from its instrument ("CFE") is shown with the registry label."""
     shown, name = party(code)
-    if name == shown and view.instrument_label and is_body_code(code) and code.upper() == clean(view.instrument_id).upper():
+    if (
+        name == shown
+        and view.instrument_label
+        and is_body_code(code)
+        and code.upper() == clean(view.instrument_id).upper()
+    ):
         return shown, clean(view.instrument_label)
     return shown, name
 
@@ -176,8 +210,12 @@ def _instrument_context(view: AlertView) -> dict[str, str] | None:
     if not name and not view.instrument_kind:
         return None
     as_written = shorten(clean(view.instrument_text), 300)
-    return {"name": name or "not named", "kind": clean(view.instrument_kind) or "unknown",
-            "id": clean(view.instrument_id), "text": as_written if as_written != name else ""}
+    return {
+        "name": name or "not named",
+        "kind": clean(view.instrument_kind) or "unknown",
+        "id": clean(view.instrument_id),
+        "text": as_written if as_written != name else "",
+    }
 
 
 def _cli_hint(sql: str, db_hint: str) -> str:
@@ -191,11 +229,22 @@ def _slack_body(view: AlertView) -> str:
     template = _env().get_template(CHANNELS["slack"][0])
     body = ""
     for evidence_max, parties_max, title_max, mentions_max in (
-        (1500, 40, 300, 8), (700, 15, 200, 4), (300, 6, 120, 2), (120, 2, 80, 0)
+        (1500, 40, 300, 8),
+        (700, 15, 200, 4),
+        (300, 6, 120, 2),
+        (120, 2, 80, 0),
     ):
-        ctx = context(view, title_for(view, SLACK_TITLE_MAX), evidence_max=evidence_max,
-                      parties_max=parties_max, title_max=title_max, mentions_max=mentions_max)
-        ctx["mention_links"] = [slack_link(m["url"] if len(m["url"]) <= 800 else None, m["title"]) for m in ctx["mentions"]]
+        ctx = context(
+            view,
+            title_for(view, SLACK_TITLE_MAX),
+            evidence_max=evidence_max,
+            parties_max=parties_max,
+            title_max=title_max,
+            mentions_max=mentions_max,
+        )
+        ctx["mention_links"] = [
+            slack_link(m["url"] if len(m["url"]) <= 800 else None, m["title"]) for m in ctx["mentions"]
+        ]
         ctx["officials"] = [shorten(o, 120) for o in ctx["officials"][:5]]
         ctx["flags"] = [shorten(f, 240) for f in ctx["flags"][:10]]
         ctx["source_id"] = shorten(ctx["source_id"], 80)
@@ -220,13 +269,18 @@ def _env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    filters: dict[str, Callable[..., str]] = {"slack": slack_escape, "slack_link": slack_link,
-                                              "md": md_escape, "md_link": md_link}
+    filters: dict[str, Callable[..., str]] = {
+        "slack": slack_escape,
+        "slack_link": slack_link,
+        "md": md_escape,
+        "md_link": md_link,
+    }
     env.filters.update(filters)
     return env
 
 
 # --- health notices and digests -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -270,8 +324,13 @@ def _digest_line(v: AlertView) -> dict[str, Any]:
     head = title_text(v, [party_label(c) for c in shown[:6]], max(len(shown) - 6, 0))
     if v.change:
         head += f" [{change_label(v.change)}]"
-    return {"head": shorten(head, 300), "url": v.item_url, "link": web_url(v.item_url),
-            "title": shorten(clean(v.item_title), 160), "confidence": f"{v.confidence:.2f}"}
+    return {
+        "head": shorten(head, 300),
+        "url": v.item_url,
+        "link": web_url(v.item_url),
+        "title": shorten(clean(v.item_title), 160),
+        "confidence": f"{v.confidence:.2f}",
+    }
 
 
 def _channel(channel: str) -> tuple[str, str]:

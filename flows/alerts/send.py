@@ -56,8 +56,14 @@ class DeliveryOutcome:
     error: str | None = None  # short reason, safe to store (no secrets)
 
 
-def send(destination: Destination, alert: RenderedAlert, *, console: Console | None = None,
-         alert_id: str | None = None, fields: dict[str, Any] | None = None) -> DeliveryOutcome:
+def send(
+    destination: Destination,
+    alert: RenderedAlert,
+    *,
+    console: Console | None = None,
+    alert_id: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> DeliveryOutcome:
     """Deliver to this one destination; failures come back as ok=False with a scrubbed reason.
     `alert_id` goes into an X-Treatywatch-Alert-Id mail header, so a re-sent alert is recognisable;
     `fields` (flows/alerts/payload.py) go into a json:// POST under the key "treatywatch"."""
@@ -74,8 +80,12 @@ def send(destination: Destination, alert: RenderedAlert, *, console: Console | N
             service.payload_extras.setdefault(PAYLOAD_KEY, fields)
         with _debug_capture_only():
             result = apprise.Apprise(service).notify(
-                body=alert.body, title=alert.title, notify_type=alert.notify_type,
-                body_format=_body_format(destination, alert), log_level=logging.DEBUG)
+                body=alert.body,
+                title=alert.title,
+                notify_type=alert.notify_type,
+                body_format=_body_format(destination, alert),
+                log_level=logging.DEBUG,
+            )
     except Exception as exc:  # a plugin bug must cost one alert, not the run
         return DeliveryOutcome(False, _short(scrub(f"{type(exc).__name__}: {exc}", secrets)))
     if result:

@@ -42,14 +42,22 @@ def instrument_labels(config_dir: Path) -> dict[str, str]:
     return {b.id: b.label for b in load_registry(directory)} if directory.is_dir() else {}
 
 
-def load_views(con: duckdb.DuckDBPyConnection, alerts: Sequence[DueAlert], *, db_hint: str,
-               labels: Mapping[str, str] | None = None) -> dict[str, AlertView]:
+def load_views(
+    con: duckdb.DuckDBPyConnection, alerts: Sequence[DueAlert], *, db_hint: str, labels: Mapping[str, str] | None = None
+) -> dict[str, AlertView]:
     """AlertView per event/update alert id; alerts whose cluster or event vanished are left out."""
     alerts = [a for a in alerts if a.event_id]
     if not alerts:
         return {}
-    rows = con.execute(_SQL, [[a.alert_id for a in alerts], [a.subject_id for a in alerts],
-                              [a.event_id for a in alerts], [a.change if a.kind == "update" else "" for a in alerts]]).fetchall()
+    rows = con.execute(
+        _SQL,
+        [
+            [a.alert_id for a in alerts],
+            [a.subject_id for a in alerts],
+            [a.event_id for a in alerts],
+            [a.change if a.kind == "update" else "" for a in alerts],
+        ],
+    ).fetchall()
     mentions: dict[str, list[MentionRef]] = {}
     seen: set[tuple[str, str, str]] = set()
     for cid, source_id, title, url, published in con.execute(_MENTIONS, [sorted({r[1] for r in rows})]).fetchall():
@@ -61,15 +69,57 @@ def load_views(con: duckdb.DuckDBPyConnection, alerts: Sequence[DueAlert], *, db
 
 
 def _view(r: tuple, mentions: tuple[MentionRef, ...], db_hint: str, labels: Mapping[str, str]) -> AlertView:
-    (_, cid, family, type_, actor, parties, domain, stage, official, confidence, event_id, evidence, rule, flags,
-     officials, detected_at, title, url, source_id, published, change, inst_text, inst_id, inst_kind) = r
+    (
+        _,
+        cid,
+        family,
+        type_,
+        actor,
+        parties,
+        domain,
+        stage,
+        official,
+        confidence,
+        event_id,
+        evidence,
+        rule,
+        flags,
+        officials,
+        detected_at,
+        title,
+        url,
+        source_id,
+        published,
+        change,
+        inst_text,
+        inst_id,
+        inst_kind,
+    ) = r
     return AlertView(
-        event_id=event_id, family=family, type=type_, actor=actor,
-        counterparts=tuple(p for p in parties if p != actor), domain=domain, evidence=evidence,
-        confidence=confidence, rule=rule, flags=tuple(flags),
-        stage=stage, officials=officials_of(officials),
-        item_title=title, item_url=url, source_id=source_id, published=published, detected_at=detected_at,
-        db_hint=db_hint, cluster_id=cid, change=change or "", mentions=mentions, official=official,
-        instrument_text=inst_text, instrument_id=inst_id, instrument_kind=inst_kind,
+        event_id=event_id,
+        family=family,
+        type=type_,
+        actor=actor,
+        counterparts=tuple(p for p in parties if p != actor),
+        domain=domain,
+        evidence=evidence,
+        confidence=confidence,
+        rule=rule,
+        flags=tuple(flags),
+        stage=stage,
+        officials=officials_of(officials),
+        item_title=title,
+        item_url=url,
+        source_id=source_id,
+        published=published,
+        detected_at=detected_at,
+        db_hint=db_hint,
+        cluster_id=cid,
+        change=change or "",
+        mentions=mentions,
+        official=official,
+        instrument_text=inst_text,
+        instrument_id=inst_id,
+        instrument_kind=inst_kind,
         instrument_label=labels.get(inst_id or "", ""),
     )

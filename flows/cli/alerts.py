@@ -7,7 +7,7 @@ wait for a decision: after checking the channel, `--resend ID` queues one for th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -24,14 +24,25 @@ FROM alerts WHERE ($1::VARCHAR IS NULL OR status = $1) ORDER BY created_at DESC 
 """
 STATUSES = ("pending", "sending", "sent", "uncertain", "superseded", "given_up")
 RESENDABLE = ("uncertain", "given_up")
-HEADERS = ("alert", "kind", "change", "status", "tries", "destination", "tag", "created", "next attempt", "sent",
-           "last error")
+HEADERS = (
+    "alert",
+    "kind",
+    "change",
+    "status",
+    "tries",
+    "destination",
+    "tag",
+    "created",
+    "next attempt",
+    "sent",
+    "last error",
+)
 
 
 def _cell(value: object) -> Text:
     """Ledger values verbatim (never markup); times to the second, in UTC."""
     if isinstance(value, datetime):
-        return Text(f"{value.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z")
+        return Text(f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z")
     return Text("" if value is None else str(value)[:120])
 
 
@@ -52,8 +63,11 @@ def list_alerts(db_path: Path, status: str | None, limit: int, console: Console)
 def resend(db_path: Path, alert_ids: Sequence[str]) -> list[str]:
     """Queue uncertain or given-up alerts again (attempts reset); returns the ids it queued."""
     with db.connect(db_path) as con:
-        found = dict(con.execute("SELECT alert_id, status FROM alerts WHERE alert_id IN (SELECT UNNEST($1))",
-                                 [list(alert_ids)]).fetchall())
+        found = dict(
+            con.execute(
+                "SELECT alert_id, status FROM alerts WHERE alert_id IN (SELECT UNNEST($1))", [list(alert_ids)]
+            ).fetchall()
+        )
         unknown = [a for a in alert_ids if a not in found]
         if unknown:
             raise TreatywatchError(f"no such alert: {', '.join(unknown)}")

@@ -6,9 +6,9 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,8 +16,11 @@ from rich.text import Text
 
 from parsers.errors import TreatywatchError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Watch news and legal portals for states ending or forging (military) agreements.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Watch news and legal portals for states ending or forging (military) agreements.",
+)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,10 +62,12 @@ def edge(fn: F) -> F:
 @app.command()
 @edge
 def run(
-    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[
+        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
 ) -> None:
     """Run the monitor flow once: fetch, extract, store, alert; then print a run summary."""
     from flows.preflight import preflight
@@ -77,8 +82,8 @@ def run(
     with run_api(settings.db_path.resolve().parent, say=lambda line: err.print(line, highlight=False)) as api:
         # while a kept local server is found (or started) in a thread, import Prefect (the rules are
         # loaded already: preflight took them from the disk cache)
-        from flows.monitor import monitor  # imported late: Prefect reads its settings on import
         from flows.cli.summary import nothing_fetched, print_summary
+        from flows.monitor import monitor  # imported late: Prefect reads its settings on import
 
         prewarm()
         with api.settings():
@@ -87,8 +92,11 @@ def run(
         _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
     print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
     if summary.interrupted:
-        err.print(f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
-                  "for the next run", highlight=False)
+        err.print(
+            f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
+            "for the next run",
+            highlight=False,
+        )
         raise typer.Exit(128 + summary.interrupted)
     if nothing_fetched(summary):
         raise typer.Exit(EXIT_NOTHING_FETCHED)
@@ -114,9 +122,11 @@ def _s(p: Path | None) -> str | None:
 @app.command()
 @edge
 def extract(
-    file: Annotated[Optional[Path], typer.Argument(help="A text file; its events are printed as a JSON list.")] = None,
-    jsonl: Annotated[Optional[Path], typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    file: Annotated[Path | None, typer.Argument(help="A text file; its events are printed as a JSON list.")] = None,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')
+    ] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
 ) -> None:
     """Extract events from one file, or from a JSONL stream (one output line per input line)."""
     from flows.cli.extract import extract_file, extract_jsonl
@@ -124,7 +134,7 @@ def extract(
     from flows.settings import load_settings
 
     if (file is None) == (jsonl is None):
-        _fail(ValueError("give either FILE (\"-\" for stdin) or --jsonl IN.jsonl"))
+        _fail(ValueError('give either FILE ("-" for stdin) or --jsonl IN.jsonl'))
     extractor = load_cached_extractor(load_settings(config_dir=config_dir).config_dir)
     if file is not None:
         print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
@@ -135,8 +145,8 @@ def extract(
 @app.command()
 @edge
 def query(
-    sql: Annotated[str, typer.Argument(help="A read-only SQL statement, e.g. \"SELECT * FROM v_events\".")],
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    sql: Annotated[str, typer.Argument(help='A read-only SQL statement, e.g. "SELECT * FROM v_events".')],
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
     format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Query the DuckDB file read-only; writes are refused."""
@@ -154,7 +164,7 @@ def export(
     what: Annotated[str, typer.Argument(help="A table or view name (e.g. v_events) or one SELECT statement.")],
     to: Annotated[Path, typer.Option("--to", help="Output file; the format follows its suffix (.csv .parquet .json).")],
     db: Annotated[Path, typer.Option(help="DuckDB file.")] = Path("data/treatywatch.duckdb"),
-    format: Annotated[Optional[str], typer.Option("--format", help="csv | parquet | json (default: from --to).")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="csv | parquet | json (default: from --to).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")] = False,
 ) -> None:
     """Write a table, view or SELECT to a CSV, Parquet or JSON file (the SQL stays read-only)."""
@@ -170,16 +180,38 @@ def export(
 @app.command()
 @edge
 def sources(
-    sources_file: Annotated[Optional[Path], typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")] = None,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    enable: Annotated[Optional[list[str]], typer.Option("--enable", metavar="ID", help="Re-enable this source now: health reset to ok, fetched next run (repeatable).")] = None,
-    disable: Annotated[Optional[list[str]], typer.Option("--disable", metavar="ID", help="Disable this source by hand: never fetched, not even probed, until --enable (repeatable).")] = None,
-    probe: Annotated[bool, typer.Option("--probe", help="Fetch every source once now (disabled ones too) and print a one-line verdict each; stores nothing.")] = False,
+    sources_file: Annotated[
+        Path | None, typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    enable: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--enable",
+            metavar="ID",
+            help="Re-enable this source now: health reset to ok, fetched next run (repeatable).",
+        ),
+    ] = None,
+    disable: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--disable",
+            metavar="ID",
+            help="Disable this source by hand: never fetched, not even probed, until --enable (repeatable).",
+        ),
+    ] = None,
+    probe: Annotated[
+        bool,
+        typer.Option(
+            "--probe",
+            help="Fetch every source once now (disabled ones too) and print a one-line verdict each; stores nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Show every source's state (last success, failures, items, next attempt, error); --enable/--disable by hand; --probe."""
-    from flows.settings import load_settings
     from flows.cli.source_control import config_notes, set_by_hand
     from flows.cli.sources import print_sources, source_rows
+    from flows.settings import load_settings
     from parsers.config.sources import load_sources
 
     if enable and disable:
@@ -190,15 +222,16 @@ def sources(
         raise typer.Exit(_probe(configured, settings))
     if enable or disable:
         ids = list(enable or disable or [])
-        events = set_by_hand(settings.db_path, ids, enable=bool(enable), configured=configured,
-                             wait_s=settings.run_lock_wait)
+        events = set_by_hand(
+            settings.db_path, ids, enable=bool(enable), configured=configured, wait_s=settings.run_lock_wait
+        )
         for line in [e.message for e in events] + config_notes(ids, configured):
             err.print(line, highlight=False, markup=False)
         return
     print_sources(source_rows(configured, settings.db_path), Console(width=None if sys.stdout.isatty() else 160))
 
 
-def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and Settings, imported late
+def _probe(configured: list, settings) -> int:
     """Exit 0 when every enabled source answered with items, 1 otherwise (a cron-able check)."""
     from flows.ingest.probe import probe as run_probe
     from flows.ingest.run import policy_of
@@ -206,25 +239,33 @@ def _probe(configured: list, settings) -> int:  # noqa: ANN001 - Source list and
     width = max((len(s.id) for s in configured), default=10)
     out = Console(width=None if sys.stdout.isatty() else 200)
 
-    def say(p) -> None:  # noqa: ANN001
+    def say(p) -> None:
         mark = "ok  " if p.ok else "FAIL"
         state = "" if p.source.enabled else " (disabled)"
         out.print(f"{mark} {p.source.id:<{width}} {p.verdict}{state}", markup=False, highlight=False)
 
     results = run_probe(configured, settings, policy_of(settings), on_result=say)
     bad = [p for p in results if not p.ok and p.source.enabled]
-    err.print(f"{len(results) - len([p for p in results if not p.ok])} of {len(results)} sources answered with items; "
-              f"{len(bad)} enabled source(s) failed", highlight=False, markup=False)
+    err.print(
+        f"{len(results) - len([p for p in results if not p.ok])} of {len(results)} sources answered with items; "
+        f"{len(bad)} enabled source(s) failed",
+        highlight=False,
+        markup=False,
+    )
     return 1 if bad else 0
 
 
 @app.command()
 @edge
 def alerts(
-    status: Annotated[Optional[str], typer.Option(help="Only this status: pending, sending, sent, uncertain, superseded, given_up.")] = None,
-    resend: Annotated[Optional[list[str]], typer.Option("--resend", help="Queue this uncertain/given-up alert again (repeatable).")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only this status: pending, sending, sent, uncertain, superseded, given_up.")
+    ] = None,
+    resend: Annotated[
+        list[str] | None, typer.Option("--resend", help="Queue this uncertain/given-up alert again (repeatable).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
 ) -> None:
     """Show the alert ledger; --resend ID queues an uncertain or given-up alert for the next run."""
     from flows.cli.alerts import list_alerts
@@ -242,11 +283,15 @@ def alerts(
 @app.command()
 @edge
 def serve(
-    schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path("config/schedules.yaml"),
-    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path(
+        "config/schedules.yaml"
+    ),
+    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[
+        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server (when PREFECT_API_URL is unset).")] = 4200,
     ui: Annotated[bool, typer.Option(help="Serve the Prefect UI from the local server.")] = True,
     run_at_start: Annotated[bool, typer.Option(help="Run each schedule once at start, then on its schedule.")] = True,
@@ -260,18 +305,29 @@ def serve(
     from flows.serve.service import ServeOptions
     from flows.serve.service import serve as serve_flows
 
-    opts = ServeOptions(schedules, sources, alerts, db, config_dir, port=port, ui=ui, run_at_start=run_at_start,
-                        server_home=settings.db_path.resolve().parent / "prefect-server")
+    opts = ServeOptions(
+        schedules,
+        sources,
+        alerts,
+        db,
+        config_dir,
+        port=port,
+        ui=ui,
+        run_at_start=run_at_start,
+        server_home=settings.db_path.resolve().parent / "prefect-server",
+    )
     serve_flows(opts, say=lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True))
 
 
 @app.command()
 @edge
 def check(
-    sources: Annotated[Optional[Path], typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[Optional[Path], typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")] = None,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
+    alerts: Annotated[
+        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
     schedules: Annotated[Path, typer.Option(help="Schedules YAML.")] = Path("config/schedules.yaml"),
 ) -> None:
     """Validate the configuration (sources, rules, alerts, apprise URLs, schedules) and that the DB opens."""
@@ -288,53 +344,72 @@ def check(
 @app.command()
 @edge
 def replay(
-    since: Annotated[Optional[str], typer.Option(help="Only items published (else fetched) since: an ISO date, today, yesterday, or an age like 12h, 7d, 2w.")] = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")] = False,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Only items published (else fetched) since: an ISO date, today, yesterday, or an age like 12h, 7d, 2w."
+        ),
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")
+    ] = False,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
     limit: Annotated[int, typer.Option(help="Changes to show (the summary counts all; --out gets every one).")] = 50,
-    out: Annotated[Optional[Path], typer.Option(help="Write every change to this file: CSV if it ends in .csv, else JSON.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write every change to this file: CSV if it ends in .csv, else JSON.")
+    ] = None,
 ) -> None:
     """Re-run the current rules over stored items; show events that would appear or disappear."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flows.cli.dates import parse_when
     from flows.replay import replay as run_replay
     from flows.settings import load_settings
 
     settings = load_settings(db=db, config_dir=config_dir)
-    start = parse_when(since, datetime.now(timezone.utc)) if since else None
-    run_replay(settings.db_path, settings.config_dir, settings.routing_file, start, apply,
-               Console(width=None if sys.stdout.isatty() else 100), limit=max(0, limit), out=out)
+    start = parse_when(since, datetime.now(UTC)) if since else None
+    run_replay(
+        settings.db_path,
+        settings.config_dir,
+        settings.routing_file,
+        start,
+        apply,
+        Console(width=None if sys.stdout.isatty() else 100),
+        limit=max(0, limit),
+        out=out,
+    )
 
 
 def _when(value: str | None, option: str) -> datetime | None:
     """An ISO date/time (UTC when no zone), or a relative `7d` / `2w` / `12h` / `today` / `yesterday`."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flows.cli.dates import parse_when
 
-    return parse_when(value, datetime.now(timezone.utc), option) if value else None
+    return parse_when(value, datetime.now(UTC), option) if value else None
 
 
 @app.command()
 @edge
 def report(
-    since: Annotated[Optional[str], typer.Option(help="Clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Clusters first seen before: ISO date, or 7d, 2w, today.")] = None,
-    country: Annotated[Optional[str], typer.Option(help="Only clusters with this party (ISO code, e.g. RU).")] = None,
-    type: Annotated[Optional[str], typer.Option("--type", help="Only this event type, e.g. termination.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Clusters seen on or after: ISO date, or 7d, 2w, yesterday.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Clusters first seen before: ISO date, or 7d, 2w, today.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only clusters with this party (ISO code, e.g. RU).")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Only this event type, e.g. termination.")] = None,
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Optional[Path], typer.Option(help="Directory with rules/ (for evidence highlights).")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ (for evidence highlights).")] = None,
 ) -> None:
     """Write one self-contained HTML report: figures, charts, clusters with evidence, source health, runs."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flows.alerts.views import instrument_labels
+    from flows.extractor_cache import load_cached_extractor
     from flows.report.build import build_report, default_cache_dir
     from flows.report.data import Scope
-    from flows.extractor_cache import load_cached_extractor
     from flows.settings import load_settings
     from parsers.models import FAMILY_OF
 
@@ -344,21 +419,32 @@ def report(
     try:
         settings = load_settings(db=db, config_dir=config_dir)
         extractor = load_cached_extractor(settings.config_dir)
-        got = build_report(settings.db_path, out, scope, extractor=extractor,
-                           cache_dir=default_cache_dir(), now=datetime.now(timezone.utc),
-                           labels=instrument_labels(settings.config_dir))
+        got = build_report(
+            settings.db_path,
+            out,
+            scope,
+            extractor=extractor,
+            cache_dir=default_cache_dir(),
+            now=datetime.now(UTC),
+            labels=instrument_labels(settings.config_dir),
+        )
     except (TreatywatchError, OSError) as exc:
         _fail(exc)
-    err.print(f"report: {out} ({got['clusters']} clusters, {got['mentions']} mentions, "
-              f"{got['bytes'] / 1e6:.1f} MB)", highlight=False, markup=False)
+    err.print(
+        f"report: {out} ({got['clusters']} clusters, {got['mentions']} mentions, {got['bytes'] / 1e6:.1f} MB)",
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command()
 @edge
 def review(
-    since: Annotated[Optional[str], typer.Option(help="Only clusters seen on or after: ISO date, or 7d, 2w, yesterday.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only clusters seen on or after: ISO date, or 7d, 2w, yesterday.")
+    ] = None,
     limit: Annotated[int, typer.Option(help="Clusters to show.")] = 20,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
 ) -> None:
     """Clusters no analyst has marked yet, newest first."""
     from flows.cli.feedback import review as show_review
@@ -366,7 +452,9 @@ def review(
 
     try:
         settings = load_settings(db=db)
-        show_review(settings.db_path, _when(since, "--since"), limit, Console(width=None if sys.stdout.isatty() else 80))
+        show_review(
+            settings.db_path, _when(since, "--since"), limit, Console(width=None if sys.stdout.isatty() else 80)
+        )
     except TreatywatchError as exc:
         _fail(exc)
 
@@ -376,23 +464,30 @@ def review(
 def mark(
     cluster_id: Annotated[str, typer.Argument(help="The cluster (see `treatywatch review` or v_clusters).")],
     verdict: Annotated[str, typer.Argument(help="correct | wrong | parties | type")],
-    actor: Annotated[Optional[str], typer.Option(help="Corrected actor (verdict parties).")] = None,
-    counterparts: Annotated[Optional[str], typer.Option(help="Corrected counterparts, comma-separated ISO codes.")] = None,
-    type: Annotated[Optional[str], typer.Option("--type", help="Corrected type (verdict type).")] = None,
-    note: Annotated[Optional[str], typer.Option(help="Why, in a few words.")] = None,
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    actor: Annotated[str | None, typer.Option(help="Corrected actor (verdict parties).")] = None,
+    counterparts: Annotated[str | None, typer.Option(help="Corrected counterparts, comma-separated ISO codes.")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="Corrected type (verdict type).")] = None,
+    note: Annotated[str | None, typer.Option(help="Why, in a few words.")] = None,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
 ) -> None:
     """Record a verdict on a cluster; `wrong` stops its alerts for good (latest mark wins, history kept)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flows.cli.feedback import mark as record_mark
     from flows.settings import load_settings
 
     try:
         settings = load_settings(db=db)
-        stopped = record_mark(settings.db_path, cluster_id, verdict, actor=actor,
-                              counterparts=counterparts.split(",") if counterparts else None, type_=type, note=note,
-                              now=datetime.now(timezone.utc))
+        stopped = record_mark(
+            settings.db_path,
+            cluster_id,
+            verdict,
+            actor=actor,
+            counterparts=counterparts.split(",") if counterparts else None,
+            type_=type,
+            note=note,
+            now=datetime.now(UTC),
+        )
     except TreatywatchError as exc:
         _fail(exc)
     extra = f"; {len(stopped)} unsent alert(s) stopped" if stopped else ""
@@ -406,8 +501,10 @@ app.add_typer(feedback_app, name="feedback")
 @feedback_app.command("export")
 @edge
 def feedback_export(
-    out: Annotated[Path, typer.Option(help="JSONL file in the evaluation format (id, lang, text, title, events, label_class).")],
-    db: Annotated[Optional[Path], typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    out: Annotated[
+        Path, typer.Option(help="JSONL file in the evaluation format (id, lang, text, title, events, label_class).")
+    ],
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
 ) -> None:
     """Export marked items with their corrected events, so analysts' marks become regression data."""
     from flows.cli.feedback import export

@@ -49,16 +49,23 @@ def check_sources(settings: Settings) -> CheckResult:
     sources = load_sources(settings.sources_file)
     enabled = [s for s in sources if s.enabled]
     groups = sorted({s.group for s in enabled})
-    return CheckResult("sources", OK, f"{settings.sources_file}: {len(enabled)} enabled of {len(sources)}; "
-                                      f"groups {', '.join(groups) or '-'}")
+    return CheckResult(
+        "sources",
+        OK,
+        f"{settings.sources_file}: {len(enabled)} enabled of {len(sources)}; groups {', '.join(groups) or '-'}",
+    )
 
 
 def check_rules(settings: Settings) -> CheckResult:
     from flows.extractor_cache import load_cached_extractor
 
     extractor = load_cached_extractor(settings.config_dir)
-    return CheckResult("rules", OK, f"{settings.config_dir}: {len(extractor.rules.rules)} rules, "
-                                    f"{len(extractor.gazetteer.registry)} registry bodies, extractor {extractor.version}")
+    return CheckResult(
+        "rules",
+        OK,
+        f"{settings.config_dir}: {len(extractor.rules.rules)} rules, "
+        f"{len(extractor.gazetteer.registry)} registry bodies, extractor {extractor.version}",
+    )
 
 
 def check_alerts(settings: Settings) -> CheckResult:
@@ -93,10 +100,12 @@ def check_schedules(settings: Settings, schedules_file: Path) -> CheckResult:
     except TreatywatchError:
         return CheckResult("schedules", OK, f"{schedules_file}: {text}")  # the sources check reports it
     unscheduled, empty = coverage(schedules, groups)
-    problems = ([f"group(s) {', '.join(sorted(unscheduled))} have sources but no schedule"] if unscheduled else []) + \
-               ([f"scheduled group(s) {', '.join(sorted(empty))} have no enabled source"] if empty else [])
-    return CheckResult("schedules", WARN if problems else OK, f"{schedules_file}: {text}"
-                       + ("".join(f"; {p}" for p in problems)))
+    problems = ([f"group(s) {', '.join(sorted(unscheduled))} have sources but no schedule"] if unscheduled else []) + (
+        [f"scheduled group(s) {', '.join(sorted(empty))} have no enabled source"] if empty else []
+    )
+    return CheckResult(
+        "schedules", WARN if problems else OK, f"{schedules_file}: {text}" + ("".join(f"; {p}" for p in problems))
+    )
 
 
 def check_database(settings: Settings) -> CheckResult:
@@ -119,13 +128,18 @@ def check_database(settings: Settings) -> CheckResult:
         return CheckResult("database", ERROR, str(exc))
     except Exception as exc:  # not a DuckDB file, or not ours
         problem = db.storage_problem(exc, path)
-        return CheckResult("database", ERROR, problem or f"{path}: cannot read it as a treatywatch database: "
-                                                        f"{str(exc).splitlines()[0] if str(exc) else exc}")
-    return CheckResult("database", OK, f"{path}: schema v{version}, {runs} run(s) recorded; "
-                                       f"all {rows} row(s) read back")
+        return CheckResult(
+            "database",
+            ERROR,
+            problem
+            or f"{path}: cannot read it as a treatywatch database: {str(exc).splitlines()[0] if str(exc) else exc}",
+        )
+    return CheckResult(
+        "database", OK, f"{path}: schema v{version}, {runs} run(s) recorded; all {rows} row(s) read back"
+    )
 
 
-def read_everything(con) -> int:  # noqa: ANN001 - a DuckDB connection
+def read_everything(con) -> int:
     """Read every column of every row of every table, so a damaged block is found now, not mid-run.
 
     Hashing whole rows makes DuckDB read (and checksum) every block; counts alone come from metadata.
@@ -142,7 +156,9 @@ def check_prefect_api(env: dict[str, str] | None = None) -> CheckResult:
 
     api = (os.environ if env is None else env).get("PREFECT_API_URL")
     if not api:
-        return CheckResult("prefect", OK, "no PREFECT_API_URL: `run` uses an ephemeral API, `serve` starts a local server")
+        return CheckResult(
+            "prefect", OK, "no PREFECT_API_URL: `run` uses an ephemeral API, `serve` starts a local server"
+        )
     if healthy(api.rstrip("/"), timeout=3.0):
         return CheckResult("prefect", OK, f"{api} is healthy")
     return CheckResult("prefect", ERROR, f"PREFECT_API_URL={api} does not answer /health")

@@ -17,7 +17,14 @@ from flows.store import db
 from parsers.errors import TreatywatchError
 
 FORMATS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet", "json": "FORMAT json"}
-SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+SUFFIXES = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -33,8 +40,11 @@ def _relation_sql(con: duckdb.DuckDBPyConnection, what: str) -> str | None:
     """`SELECT * FROM "name"` when `what` names a table or view of the database, else None."""
     if not NAME.match(what):
         return None
-    found = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = $1 UNION ALL "
-                        "SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND NOT internal", [what]).fetchall()
+    found = con.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = $1 UNION ALL "
+        "SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND NOT internal",
+        [what],
+    ).fetchall()
     return f'SELECT * FROM "{what}"' if found else None
 
 
@@ -46,9 +56,15 @@ def export(db_path: Path, what: str, to: Path, fmt: str | None = None, *, overwr
         raise TreatywatchError(f"cannot write {to}: directory {out.parent} does not exist")
     if out.exists() and not overwrite:
         raise TreatywatchError(f"{to} exists; pass --force to overwrite it")
-    with db.connect(db_path, read_only=True, config={k: v for k, v in db.SANDBOX_CONFIG.items()
-                                                     if k in ("autoinstall_known_extensions",
-                                                              "autoload_known_extensions")}) as con:
+    with db.connect(
+        db_path,
+        read_only=True,
+        config={
+            k: v
+            for k, v in db.SANDBOX_CONFIG.items()
+            if k in ("autoinstall_known_extensions", "autoload_known_extensions")
+        },
+    ) as con:
         # the one file this connection may touch, and the tmp_ file DuckDB writes first when replacing it
         con.execute("SET allowed_paths = $1", [[str(out), str(out.with_name(f"tmp_{out.name}"))]])
         con.execute("SET enable_external_access = false")

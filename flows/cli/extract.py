@@ -26,8 +26,10 @@ def read_text(path: Path, stdin: TextIO | None = None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                         f"convert it first, e.g. iconv -f WINDOWS-1251 -t UTF-8") from None
+        raise InputError(
+            f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            f"convert it first, e.g. iconv -f WINDOWS-1251 -t UTF-8"
+        ) from None
 
 
 def extract_file(extractor: Extractor, path: Path, stdin: TextIO | None = None) -> list[dict[str, Any]]:
@@ -56,8 +58,13 @@ def extract_jsonl(extractor: Extractor, path: Path, out: TextIO, stdin: BinaryIO
             rec = _record(raw, where, lineno)
             if rec is None:
                 continue
-            doc = ExtractionInput(text=rec["text"], title=rec.get("title") or "", lang=rec.get("lang"),
-                                  published=_published(rec.get("published"), lineno), id=str(rec["id"]))
+            doc = ExtractionInput(
+                text=rec["text"],
+                title=rec.get("title") or "",
+                lang=rec.get("lang"),
+                published=_published(rec.get("published"), lineno),
+                id=str(rec["id"]),
+            )
             events = [e.to_json() for e in extractor.extract(doc)]
             out.write(json.dumps({"id": rec["id"], "events": events}, ensure_ascii=False) + "\n")
             n += 1
@@ -80,8 +87,10 @@ def _record(raw: bytes, where: str, lineno: int) -> dict[str, Any] | None:
         raise InputError(f"{where}: line {lineno}: expected an object with 'id' and 'text'")
     missing = [k for k in ("id", "text") if rec.get(k) in (None, "")]
     if missing:
-        raise InputError(f"{where}: line {lineno}: {' and '.join(repr(k) for k in missing)} missing; "
-                         f"every line needs 'id' and 'text'")
+        raise InputError(
+            f"{where}: line {lineno}: {' and '.join(repr(k) for k in missing)} missing; "
+            f"every line needs 'id' and 'text'"
+        )
     if not isinstance(rec["text"], str):
         raise InputError(f"{where}: line {lineno}: 'text' must be a string")
     return rec

@@ -48,8 +48,12 @@ def review(db_path: Path, since: datetime | None, limit: int, console: Console) 
         return 0
     for cid, typ, actor, parties, conf, mentions, last_seen, evidence in rows:
         others = [party_label(p) for p in parties if p != actor]
-        console.print(f"{cid}  {typ}  conf {conf:.2f}  {mentions} mention(s)  last {last_seen:%Y-%m-%d}",
-                      style="bold", highlight=False, markup=False)
+        console.print(
+            f"{cid}  {typ}  conf {conf:.2f}  {mentions} mention(s)  last {last_seen:%Y-%m-%d}",
+            style="bold",
+            highlight=False,
+            markup=False,
+        )
         console.print(f"  {party_label(actor)} → {', '.join(others) or '—'}", highlight=False, markup=False)
         if evidence:
             text = " ".join(evidence.split())
@@ -58,8 +62,17 @@ def review(db_path: Path, since: datetime | None, limit: int, console: Console) 
     return len(rows)
 
 
-def mark(db_path: Path, cluster_id: str, verdict: str, *, actor: str | None, counterparts: Sequence[str] | None,
-         type_: str | None, note: str | None, now: datetime) -> list[str]:
+def mark(
+    db_path: Path,
+    cluster_id: str,
+    verdict: str,
+    *,
+    actor: str | None,
+    counterparts: Sequence[str] | None,
+    type_: str | None,
+    note: str | None,
+    now: datetime,
+) -> list[str]:
     """Validate and store one mark; returns the alert ids a `wrong` verdict stopped."""
     if verdict not in feedback.VERDICTS:
         raise TreatywatchError(f"unknown verdict {verdict!r}: use {', '.join(feedback.VERDICTS)}")
@@ -70,9 +83,16 @@ def mark(db_path: Path, cluster_id: str, verdict: str, *, actor: str | None, cou
     if type_ and type_ not in FAMILY_OF:
         raise TreatywatchError(f"unknown type {type_!r}: use {', '.join(sorted(FAMILY_OF))}")
     codes = [c.strip().upper() for c in counterparts or [] if c.strip()] or None
-    m = feedback.Mark(cluster_id=cluster_id, verdict=verdict, marked_by=analyst(), marked_at=now,
-                      actor=actor.upper() if actor else None, counterparts=tuple(codes) if codes else None,
-                      type=type_, note=note)
+    m = feedback.Mark(
+        cluster_id=cluster_id,
+        verdict=verdict,
+        marked_by=analyst(),
+        marked_at=now,
+        actor=actor.upper() if actor else None,
+        counterparts=tuple(codes) if codes else None,
+        type=type_,
+        note=note,
+    )
     with db.connect(db_path) as con:
         if not con.execute("SELECT 1 FROM clusters WHERE cluster_id = $1", [cluster_id]).fetchone():
             raise TreatywatchError(f"no such cluster: {cluster_id} (see `treatywatch review`)")
@@ -84,12 +104,36 @@ def export(db_path: Path, out: TextIO) -> int:
     with db.connect(db_path, read_only=True) as con:
         rows = con.execute(EXPORT_SQL).fetchall()
     items: dict[str, dict[str, Any]] = {}
-    for (cid, verdict, f_actor, f_counter, f_type, note, c_type, c_actor, c_parties,
-         _eid, item_id, title, text, lang, published, domain) in rows:
-        item = items.setdefault(item_id, {
-            "id": item_id, "lang": lang or "", "title": title or "", "text": text or "",
-            "published": published.isoformat() if published else None, "events": [], "clusters": [],
-        })
+    for (
+        cid,
+        verdict,
+        f_actor,
+        f_counter,
+        f_type,
+        note,
+        c_type,
+        c_actor,
+        c_parties,
+        _eid,
+        item_id,
+        title,
+        text,
+        lang,
+        published,
+        domain,
+    ) in rows:
+        item = items.setdefault(
+            item_id,
+            {
+                "id": item_id,
+                "lang": lang or "",
+                "title": title or "",
+                "text": text or "",
+                "published": published.isoformat() if published else None,
+                "events": [],
+                "clusters": [],
+            },
+        )
         if cid in item["clusters"]:
             continue
         item["clusters"].append(cid)
@@ -97,9 +141,15 @@ def export(db_path: Path, out: TextIO) -> int:
             continue
         actor = f_actor or c_actor
         counterparts = list(f_counter) if f_counter is not None else [p for p in c_parties if p != c_actor]
-        item["events"].append({"type": f_type or c_type, "actor": actor,
-                               "counterparts": [p for p in counterparts if p != actor], "domain": domain,
-                               "note": f"feedback {verdict} on cluster {cid}" + (f": {note}" if note else "")})
+        item["events"].append(
+            {
+                "type": f_type or c_type,
+                "actor": actor,
+                "counterparts": [p for p in counterparts if p != actor],
+                "domain": domain,
+                "note": f"feedback {verdict} on cluster {cid}" + (f": {note}" if note else ""),
+            }
+        )
     for item in items.values():
         item["label_class"] = FAMILY_OF[item["events"][0]["type"]] if item["events"] else "negative"
         del item["clusters"]

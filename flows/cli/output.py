@@ -45,7 +45,7 @@ def cell(value: Any) -> str:
 
 def write_json(names: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
     for row in rows:
-        out.write(json.dumps(dict(zip(names, map(jsonable, row))), ensure_ascii=False) + "\n")
+        out.write(json.dumps(dict(zip(names, map(jsonable, row), strict=False)), ensure_ascii=False) + "\n")
 
 
 def write_csv(names: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
@@ -63,7 +63,7 @@ def print_table(names: Sequence[str], rows: Sequence[Sequence[Any]], console: Co
         _print_vertical(names, rows, console)
     else:
         if natural > console.width:
-            for col, name in zip(table.columns, names):
+            for col, name in zip(table.columns, names, strict=False):
                 col.no_wrap, col.overflow, col.min_width = True, "ellipsis", max(len(name), MIN_COLUMN)
         console.print(table)
     console.print(Text(f"{len(rows)} row(s)", style="dim"))
@@ -87,9 +87,10 @@ def _table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
 def _print_vertical(names: Sequence[str], rows: Sequence[Sequence[Any]], console: Console) -> None:
     width = max(len(n) for n in names)
     for index, row in enumerate(rows, 1):
-        console.print(Text(f"-[ record {index} ]" + "-" * max(0, min(console.width, 60) - 14 - len(str(index))),
-                           style="dim"))
-        for name, value in zip(names, row):
+        console.print(
+            Text(f"-[ record {index} ]" + "-" * max(0, min(console.width, 60) - 14 - len(str(index))), style="dim")
+        )
+        for name, value in zip(names, row, strict=False):
             line = Text(f"{name:<{width}} | ", style="bold")
             line.append(cell(value))
             console.print(line, overflow="fold")

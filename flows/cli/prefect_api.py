@@ -18,9 +18,8 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import ContextManager
 
 from flows.serve import keeper
 
@@ -49,7 +48,7 @@ class RunApi:
         self._future = None
         return self._api
 
-    def settings(self) -> ContextManager[object]:
+    def settings(self) -> AbstractContextManager[object]:
         """Prefect settings for the run: the kept server's URL (Prefect may be imported already)."""
         api = self.url()
         if api is None:
@@ -94,6 +93,7 @@ def prewarm() -> threading.Thread:
     would otherwise happen inside the flow, before the first alert. apprise's manager holds a lock,
     so the flow's own parse waits for this load instead of repeating it.
     """
+
     def load() -> None:
         try:
             from apprise.manager_plugins import NotificationManager
@@ -112,6 +112,8 @@ def _find_or_start(data_dir: Path, say: Callable[[str], None]) -> str | None:
     if api:
         return api
     idle = keeper.idle_seconds()
-    say(f"starting a local Prefect server for this and later runs (stops after {idle / 60:.0f} min without a run; "
-        f"{keeper.MODE_ENV}=ephemeral to keep nothing running)")
+    say(
+        f"starting a local Prefect server for this and later runs (stops after {idle / 60:.0f} min without a run; "
+        f"{keeper.MODE_ENV}=ephemeral to keep nothing running)"
+    )
     return keeper.wait_for_server(data_dir, keeper.spawn_keeper(data_dir, idle), SERVER_DEADLINE_S)

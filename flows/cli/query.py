@@ -39,13 +39,16 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     return sql.strip().rstrip(";").strip()
 
 
-def run_sandboxed(con: duckdb.DuckDBPyConnection, sql: str, where: Path | str = "the database") -> duckdb.DuckDBPyConnection:
+def run_sandboxed(
+    con: duckdb.DuckDBPyConnection, sql: str, where: Path | str = "the database"
+) -> duckdb.DuckDBPyConnection:
     """Execute on a sandboxed connection, turning DuckDB's refusals into our read-only error."""
     try:
         return con.execute(sql)
     except (duckdb.PermissionException, duckdb.InvalidInputException) as exc:
-        raise ReadOnlyQueryError(f"`query` is read-only and cannot touch files or settings: "
-                                 f"{str(exc).splitlines()[0]}") from exc
+        raise ReadOnlyQueryError(
+            f"`query` is read-only and cannot touch files or settings: {str(exc).splitlines()[0]}"
+        ) from exc
     except duckdb.Error as exc:
         if problem := db.storage_problem(exc, where):
             raise db.StorageError(problem) from exc

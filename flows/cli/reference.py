@@ -15,9 +15,13 @@ from flows.cli.app import app
 def render() -> str:
     """Markdown: every command and sub-command with its help, arguments and options (defaults shown)."""
     root = typer.main.get_command(app)
-    lines = ["# treatywatch command reference", "",
-             "Generated from the command line itself (`python -m flows.cli.reference > docs/CLI.md`);",
-             "a test fails when this file and `--help` disagree.", ""]
+    lines = [
+        "# treatywatch command reference",
+        "",
+        "Generated from the command line itself (`python -m flows.cli.reference > docs/CLI.md`);",
+        "a test fails when this file and `--help` disagree.",
+        "",
+    ]
     for path, cmd in _walk(root, ["treatywatch"]):
         lines += _command(path, cmd)
     return "\n".join(lines).rstrip() + "\n"

@@ -12,13 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from parsers.policy import health
-from flows.store import runlock
-from flows.store import storage
-from flows.store import db
+from flows.store import db, runlock, storage
 from flows.store import health as store_health
 from parsers.errors import TreatywatchError
 from parsers.models import Source
+from parsers.policy import health
 
 
 class UnknownSourceError(TreatywatchError):
@@ -39,12 +37,20 @@ def check_ids(ids: Sequence[str], configured: Sequence[Source], stored: set[str]
     unknown = [i for i in ids if i not in known]
     if unknown:
         listed = ", ".join(sorted(known)[:20]) + (", ..." if len(known) > 20 else "")
-        raise UnknownSourceError(f"unknown source id(s): {', '.join(unknown)}; "
-                                 f"known: {listed or 'none'} (see `treatywatch sources`)")
+        raise UnknownSourceError(
+            f"unknown source id(s): {', '.join(unknown)}; known: {listed or 'none'} (see `treatywatch sources`)"
+        )
 
 
-def set_by_hand(db_path: Path, ids: Sequence[str], *, enable: bool, configured: Sequence[Source],
-                wait_s: float = runlock.DEFAULT_WAIT_S, now: datetime | None = None) -> list[health.HealthEvent]:
+def set_by_hand(
+    db_path: Path,
+    ids: Sequence[str],
+    *,
+    enable: bool,
+    configured: Sequence[Source],
+    wait_s: float = runlock.DEFAULT_WAIT_S,
+    now: datetime | None = None,
+) -> list[health.HealthEvent]:
     """Enable or disable sources by hand; returns the recorded events (one per id, in order).
 
     A configured source never fetched yet gets its `sources` row here, so the hand state applies

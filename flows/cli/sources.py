@@ -20,10 +20,14 @@ from rich.table import Table
 from flows.store import db
 from parsers.models import Source
 
-HEALTH_SQL = ("SELECT source_id, last_success_at, consecutive_failures, score, items, next_attempt_at, state,"
-              " last_error_kind, last_error FROM v_source_health")
-V1_SQL = ("SELECT source_id, last_success_at, consecutive_failures, NULL, items, NULL,"
-          " CASE WHEN last_success_at IS NULL THEN 'new' ELSE 'ok' END, last_error_kind, last_error FROM v_source_health")
+HEALTH_SQL = (
+    "SELECT source_id, last_success_at, consecutive_failures, score, items, next_attempt_at, state,"
+    " last_error_kind, last_error FROM v_source_health"
+)
+V1_SQL = (
+    "SELECT source_id, last_success_at, consecutive_failures, NULL, items, NULL,"
+    " CASE WHEN last_success_at IS NULL THEN 'new' ELSE 'ok' END, last_error_kind, last_error FROM v_source_health"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +74,33 @@ def source_rows(sources: list[Source], db_path: Path) -> list[SourceRow]:
 def _merge(base: SourceRow, r: tuple[Any, ...]) -> SourceRow:
     error = f"{r[7]}: {r[8]}" if r[7] else ""
     state = base.state if base.state == "removed" else r[6]
-    return SourceRow(base.source_id, base.kind, base.group, base.enabled, state, r[1], int(r[2] or 0),
-                     None if r[3] is None else float(r[3]), int(r[4] or 0), r[5], error)
+    return SourceRow(
+        base.source_id,
+        base.kind,
+        base.group,
+        base.enabled,
+        state,
+        r[1],
+        int(r[2] or 0),
+        None if r[3] is None else float(r[3]),
+        int(r[4] or 0),
+        r[5],
+        error,
+    )
 
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-STATE_STYLE = {"ok": "green", "new": "cyan", "failing": "yellow", "disabled": "red", "disabled_by_hand": "magenta",
-               "removed": "dim"}
+STATE_STYLE = {
+    "ok": "green",
+    "new": "cyan",
+    "failing": "yellow",
+    "disabled": "red",
+    "disabled_by_hand": "magenta",
+    "removed": "dim",
+}
 
 
 def print_sources(rows: list[SourceRow], console: Console) -> None:
@@ -94,6 +115,15 @@ def print_sources(rows: list[SourceRow], console: Console) -> None:
         next_attempt = _when(r.next_attempt) if r.next_attempt else ("every run" if r.enabled else "-")
         if r.state == "disabled_by_hand":
             next_attempt = "after --enable"
-        table.add_row(r.source_id, r.kind, r.group, f"[{style}]{state}[/]", _when(r.last_success), failures,
-                      str(r.items), next_attempt, r.last_error[:120])
+        table.add_row(
+            r.source_id,
+            r.kind,
+            r.group,
+            f"[{style}]{state}[/]",
+            _when(r.last_success),
+            failures,
+            str(r.items),
+            next_attempt,
+            r.last_error[:120],
+        )
     console.print(table)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -58,33 +58,54 @@ def print_summary(summary: RunSummary, console: Console) -> None:
         status = Text("ok", "green") if r.ok else Text(r.error_kind or "failed", "red")
         if r.ok and r.status == 304:
             status = Text("not modified", "green")
-        table.add_row(Text(f.source.id), status, str(r.items), str(r.new_items), str(r.latency_ms),
-                      Text("" if r.ok else (r.error or "")[:160]))
+        table.add_row(
+            Text(f.source.id),
+            status,
+            str(r.items),
+            str(r.new_items),
+            str(r.latency_ms),
+            Text("" if r.ok else (r.error or "")[:160]),
+        )
     console.print(table)
     console.print(one_line(summary), highlight=False, markup=False)
     held = held_by_horizon(summary)
     if held:
         days = summary.horizon_days
-        console.print(f"{held} new event(s) not alerted: their items are older than the first-run horizon "
-                      f"({days} days; TREATYWATCH_ALERT_HORIZON_DAYS or a source's horizon_days), so they are "
-                      f"stored as history, not news", highlight=False, markup=False)
+        console.print(
+            f"{held} new event(s) not alerted: their items are older than the first-run horizon "
+            f"({days} days; TREATYWATCH_ALERT_HORIZON_DAYS or a source's horizon_days), so they are "
+            f"stored as history, not news",
+            highlight=False,
+            markup=False,
+        )
     records = [f.record for f in summary.fetches]
     if dropped := sum(getattr(r, "dropped", 0) for r in records):
-        console.print(Text.assemble(("entries not stored: ", "yellow"), f"{dropped} (over the per-feed cap, no "
-                                    "identity or repeated; why: SELECT source_id, dropped, note FROM fetches)"))
+        console.print(
+            Text.assemble(
+                ("entries not stored: ", "yellow"),
+                f"{dropped} (over the per-feed cap, no "
+                "identity or repeated; why: SELECT source_id, dropped, note FROM fetches)",
+            )
+        )
     if odd := [r.source_id for r in records if "charset mismatch" in (getattr(r, "note", None) or "")]:
         console.print(Text.assemble(("charset label wrong, corrected: ", "yellow"), ", ".join(odd)))
     if blocked := getattr(summary, "blocked", 0):
-        console.print(Text.assemble(("blocked: ", "yellow"), f"{blocked} link(s) or redirect(s) to non-public "
-                                    "addresses refused (set allow_private_links: true on a source to allow them)"))
+        console.print(
+            Text.assemble(
+                ("blocked: ", "yellow"),
+                f"{blocked} link(s) or redirect(s) to non-public "
+                "addresses refused (set allow_private_links: true on a source to allow them)",
+            )
+        )
     print_held_back(summary, console)
     d = summary.delivery
     for line in d.errors:
         console.print(Text.assemble(("alert not delivered ", "yellow"), line), highlight=False)
     print_waiting(d.waiting, console)
     for dest in d.unroutable:
-        console.print(Text.assemble(("pending alerts for a destination no longer configured: ", "yellow"), dest),
-                      highlight=False)
+        console.print(
+            Text.assemble(("pending alerts for a destination no longer configured: ", "yellow"), dest), highlight=False
+        )
 
 
 def one_line(summary: RunSummary) -> str:
@@ -96,14 +117,20 @@ def one_line(summary: RunSummary) -> str:
     d = summary.delivery
     waiting = getattr(d, "waiting", [])
     retrying = sum(w.attempts > 0 for w in waiting)
-    alerts = (f"{d.sent} sent, {d.failed} failed"
-              + (f", {retrying} waiting to retry" if retrying else "")
-              + (f", {len(waiting) - retrying} waiting (debounce/digest)" if len(waiting) > retrying else "")
-              + (f", {d.still_pending} pending" if d.still_pending else "")
-              + (f", {d.uncertain} uncertain" if d.uncertain else "") + (f", {d.given_up} given up" if d.given_up else ""))
+    alerts = (
+        f"{d.sent} sent, {d.failed} failed"
+        + (f", {retrying} waiting to retry" if retrying else "")
+        + (f", {len(waiting) - retrying} waiting (debounce/digest)" if len(waiting) > retrying else "")
+        + (f", {d.still_pending} pending" if d.still_pending else "")
+        + (f", {d.uncertain} uncertain" if d.uncertain else "")
+        + (f", {d.given_up} given up" if d.given_up else "")
+    )
     held = held_by_horizon(summary)
-    return (f"sources: {shown} | new items: {summary.new_items} | new events: {len(summary.new_events)}"
-            + (f" ({held} held back by the first-run horizon)" if held else "") + f" | alerts: {alerts}")
+    return (
+        f"sources: {shown} | new items: {summary.new_items} | new events: {len(summary.new_events)}"
+        + (f" ({held} held back by the first-run horizon)" if held else "")
+        + f" | alerts: {alerts}"
+    )
 
 
 def print_waiting(waiting: list, console: Console) -> None:
@@ -112,8 +139,12 @@ def print_waiting(waiting: list, console: Console) -> None:
         return
     console.print(Text(f"alerts waiting ({len(waiting)}):", "yellow"), highlight=False)
     for w in waiting[:20]:
-        console.print(f"  {w.alert_id} to {w.destination}: next attempt {w.next_attempt_at.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z; {w.why}",
-                      highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            f"  {w.alert_id} to {w.destination}: next attempt {w.next_attempt_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z; {w.why}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def print_held_back(summary: RunSummary, console: Console) -> None:
@@ -130,5 +161,8 @@ def print_held_back(summary: RunSummary, console: Console) -> None:
         for r in pages[:20]:
             console.print(f"  {r.source_id}: {r.url} ({r.error_kind})", highlight=False, markup=False, soft_wrap=True)
         if len(pages) > 20:
-            console.print(f"  ... {len(pages) - 20} more: SELECT * FROM fetches WHERE kind = 'page'", highlight=False,
-                          markup=False)
+            console.print(
+                f"  ... {len(pages) - 20} more: SELECT * FROM fetches WHERE kind = 'page'",
+                highlight=False,
+                markup=False,
+            )

@@ -18,9 +18,9 @@ from datetime import datetime
 
 import httpx
 
-from flows.store.db import utcnow
 from flows.ingest.fetch import FetchPolicy, HostLimiter, fetch, redact
 from flows.stopping import Stop
+from flows.store.db import utcnow
 from flows.store.storage import FetchRecord, SourceState
 from parsers.documents import json_api, pravo
 from parsers.documents.feeds import parse_feed
@@ -83,25 +83,36 @@ def _hash(body: bytes) -> str | None:
     return hashlib.sha256(body).hexdigest()[:32] if body else None
 
 
-def fetch_record(source: Source, doc: FetchedDocument, *, items: int = 0, error_kind: str | None = None,
-                 error: str | None = None) -> FetchRecord:
+def fetch_record(
+    source: Source, doc: FetchedDocument, *, items: int = 0, error_kind: str | None = None, error: str | None = None
+) -> FetchRecord:
     """The fetch-log row for one attempt; the document's own error wins over a parse error."""
     if doc.error is not None:
         error_kind, error = doc.error.kind, doc.error.message
     ok = error_kind is None
     return FetchRecord(
-        source_id=source.id, url=doc.url or redact(source.url), started_at=doc.fetched_at or utcnow(),
-        status=doc.status, latency_ms=doc.elapsed_ms, bytes=len(doc.body), items=items, new_items=0,
-        error_kind=error_kind, error=error, etag=doc.etag if ok else None,
-        last_modified=doc.last_modified if ok else None, body_hash=_hash(doc.body) if ok else None,
+        source_id=source.id,
+        url=doc.url or redact(source.url),
+        started_at=doc.fetched_at or utcnow(),
+        status=doc.status,
+        latency_ms=doc.elapsed_ms,
+        bytes=len(doc.body),
+        items=items,
+        new_items=0,
+        error_kind=error_kind,
+        error=error,
+        etag=doc.etag if ok else None,
+        last_modified=doc.last_modified if ok else None,
+        body_hash=_hash(doc.body) if ok else None,
     )
 
 
 def _failed(source: Source, doc: FetchedDocument) -> SourceFetch:
     """A fetch that failed at the HTTP level, with what a retry decision needs."""
     assert doc.error is not None
-    return SourceFetch(source, fetch_record(source, doc), transient=doc.error.transient,
-                       retry_after=doc.error.retry_after)
+    return SourceFetch(
+        source, fetch_record(source, doc), transient=doc.error.transient, retry_after=doc.error.retry_after
+    )
 
 
 def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parser: Parser) -> SourceFetch:
@@ -115,8 +126,9 @@ def parse_source(source: Source, state: SourceState, doc: FetchedDocument, parse
     if parsed.error is not None:
         failed = fetch_record(source, doc, error_kind=parsed.error.kind, error=parsed.error.message)
         return SourceFetch(source, failed, warnings=parsed.warnings)
-    record = dataclasses.replace(record, items=len(parsed.items), dropped=int(parsed.extra.get("dropped") or 0),
-                                 note=note_of(parsed.warnings))
+    record = dataclasses.replace(
+        record, items=len(parsed.items), dropped=int(parsed.extra.get("dropped") or 0), note=note_of(parsed.warnings)
+    )
     return SourceFetch(source, record, parsed.items, parsed.warnings)
 
 
@@ -126,8 +138,15 @@ def note_of(warnings: tuple[str, ...]) -> str | None:
     return "; ".join(distinct)[:500] or None
 
 
-def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, source: Source | None = None,
-         local: bool = False, link: bool = False) -> FetchedDocument:
+def _get(
+    ctx: FetchContext,
+    url: str,
+    state: SourceState | None = None,
+    *,
+    source: Source | None = None,
+    local: bool = False,
+    link: bool = False,
+) -> FetchedDocument:
     """One GET through the run's client and host limiter (conditional when a state is given).
 
     The request's deadline never exceeds what is left of the source's time budget. With `link`,
@@ -139,10 +158,19 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
     left = ctx.budgets.left(source.id) if source is not None else None
     if left is not None and left <= 0:
         return _over_budget(url, ctx.budgets.seconds or 0)
-    doc = fetch(ctx.client, url, ctx.policy, etag=state.etag if state else None,
-                last_modified=state.last_modified if state else None, base_dir=ctx.base_dir,
-                allow_local=local, limiter=ctx.limiter, origin=source.url if link and source else None,
-                allow_private=bool(link and source and source.allow_private_links), budget_s=left)
+    doc = fetch(
+        ctx.client,
+        url,
+        ctx.policy,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        base_dir=ctx.base_dir,
+        allow_local=local,
+        limiter=ctx.limiter,
+        origin=source.url if link and source else None,
+        allow_private=bool(link and source and source.allow_private_links),
+        budget_s=left,
+    )
     if doc.error is not None and ctx.stop is not None and ctx.stop.requested():  # we cut it, not the server
         return dataclasses.replace(doc, error=FetchError("interrupted", "run stopping (SIGTERM/SIGINT); cut off"))
     return doc
@@ -150,8 +178,9 @@ def _get(ctx: FetchContext, url: str, state: SourceState | None = None, *, sourc
 
 def _over_budget(url: str, seconds: float) -> FetchedDocument:
     """A request not made: its source spent its time budget for this run."""
-    return _not_requested(url, FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; "
-                                                     "not requested", False))
+    return _not_requested(
+        url, FetchError("timeout", f"source time budget of {seconds:g}s for this run spent; not requested", False)
+    )
 
 
 def _not_requested(url: str, error: FetchError) -> FetchedDocument:
@@ -221,11 +250,22 @@ def _json_pages(source: Source, state: SourceState, ctx: FetchContext) -> Source
     return _pages_done(source, state, doc, items, warnings, bodies, latency)
 
 
-def _pages_done(source: Source, state: SourceState, last: FetchedDocument, items: list[Item], warnings: list[str],
-                bodies: list[bytes], latency: int) -> SourceFetch:
+def _pages_done(
+    source: Source,
+    state: SourceState,
+    last: FetchedDocument,
+    items: list[Item],
+    warnings: list[str],
+    bodies: list[bytes],
+    latency: int,
+) -> SourceFetch:
     """One fetch row for a multi-request source; unchanged when all its answers hash as last time."""
-    record = dataclasses.replace(fetch_record(source, last, items=len(items)), latency_ms=latency,
-                                 bytes=sum(map(len, bodies)), body_hash=_hash(b"\x00".join(bodies)))
+    record = dataclasses.replace(
+        fetch_record(source, last, items=len(items)),
+        latency_ms=latency,
+        bytes=sum(map(len, bodies)),
+        body_hash=_hash(b"\x00".join(bodies)),
+    )
     if state.body_hash and record.body_hash == state.body_hash:
         return SourceFetch(source, dataclasses.replace(record, items=0), unchanged=True)
     return SourceFetch(source, record, tuple({i.id: i for i in items}.values()), tuple(warnings))
@@ -239,8 +279,9 @@ def collect_source(source: Source, state: SourceState, ctx: FetchContext) -> Sou
         query = pravo.PravoQuery.of(source)
         if query.mode == "documents":
             return _pravo_documents(source, state, ctx)
-        return parse_source(source, state, _get(ctx, pravo.rss_url(source.url, query), state, source=source),
-                            pravo.parse_rss)
+        return parse_source(
+            source, state, _get(ctx, pravo.rss_url(source.url, query), state, source=source), pravo.parse_rss
+        )
     doc = _get(ctx, source.url, state, source=source, local=True)  # local paths only ever come from our config
     return cap_items(parse_source(source, state, doc, PARSERS[source.kind]), ctx.max_items_per_feed)
 
@@ -252,7 +293,7 @@ def cap_items(result: SourceFetch, cap: int | None) -> SourceFetch:
     extra = len(result.items) - cap
     record = dataclasses.replace(result.record, items=cap, dropped=result.record.dropped + extra)
     warning = f"feed has {len(result.items)} entries; kept the first {cap} (TREATYWATCH_MAX_ITEMS_PER_FEED)"
-    warnings = result.warnings + (warning,)
+    warnings = (*result.warnings, warning)
     record = dataclasses.replace(record, note=note_of(warnings))
     return dataclasses.replace(result, record=record, items=result.items[:cap], warnings=warnings)
 
@@ -269,10 +310,18 @@ class PageFetch:
 def page_failure(item: Item, error: FetchError, doc: FetchedDocument | None = None) -> FetchRecord:
     """The fetch-log row of a failed article page: the item's source and id, kind 'page'."""
     return FetchRecord(
-        source_id=item.source_id, url=(doc.url if doc else "") or item.url,
-        started_at=(doc.fetched_at if doc else None) or utcnow(), status=doc.status if doc else 0,
-        latency_ms=doc.elapsed_ms if doc else 0, bytes=len(doc.body) if doc else 0, items=0, new_items=0,
-        error_kind=error.kind, error=error.message, kind="page", item_id=item.id,
+        source_id=item.source_id,
+        url=(doc.url if doc else "") or item.url,
+        started_at=(doc.fetched_at if doc else None) or utcnow(),
+        status=doc.status if doc else 0,
+        latency_ms=doc.elapsed_ms if doc else 0,
+        bytes=len(doc.body) if doc else 0,
+        items=0,
+        new_items=0,
+        error_kind=error.kind,
+        error=error.message,
+        kind="page",
+        item_id=item.id,
     )
 
 

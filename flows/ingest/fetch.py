@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import httpx
@@ -94,8 +94,12 @@ class HostLimiter:
         if own is None or (own.timeout is None and own.user_agent is None):
             return policy
         timeout = own.timeout if own.timeout is not None else policy.total_timeout
-        return dataclasses.replace(policy, total_timeout=timeout, read_timeout=max(policy.read_timeout, min(timeout, 60)),
-                                   user_agent=own.user_agent or policy.user_agent)
+        return dataclasses.replace(
+            policy,
+            total_timeout=timeout,
+            read_timeout=max(policy.read_timeout, min(timeout, 60)),
+            user_agent=own.user_agent or policy.user_agent,
+        )
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
@@ -295,13 +299,20 @@ def _next_hop(resp: httpx.Response) -> httpx.URL | None:
         return None
     target = resp.url.join(location)
     if target.scheme not in ("http", "https"):
-        raise _Abort(FetchError("scheme", f"redirect to a {target.scheme}: URL refused; only http/https may be fetched"))
+        raise _Abort(
+            FetchError("scheme", f"redirect to a {target.scheme}: URL refused; only http/https may be fetched")
+        )
     return target
 
 
 def _fetch_http(
-    client: httpx.Client, url: str, policy: FetchPolicy, etag: str | None, last_modified: str | None,
-    origin: tuple[str, str, int | None] | None = None, allow_private: bool = False,
+    client: httpx.Client,
+    url: str,
+    policy: FetchPolicy,
+    etag: str | None,
+    last_modified: str | None,
+    origin: tuple[str, str, int | None] | None = None,
+    allow_private: bool = False,
 ) -> FetchedDocument:
     """GET with streaming limits and one total deadline; every failure comes back as `error`."""
     started, fetched_at = time.monotonic(), datetime.now(UTC)
@@ -310,15 +321,17 @@ def _fetch_http(
     seen: dict = {}  # what the last hop answered, kept when its body then fails
     try:
         with deadline(policy.total_timeout):
-            body, error = _follow(client, httpx.URL(url), policy, etag, last_modified, origin, allow_private,
-                                  started, seen)
+            body, error = _follow(
+                client, httpx.URL(url), policy, etag, last_modified, origin, allow_private, started, seen
+            )
     except _Abort as abort:
         error, body = abort.error, b""
     except (httpx.HTTPError, httpx.InvalidURL, zlib.error, OSError) as exc:
         error, body = _exception_error(exc, url), b""
         if error.kind == "timeout" and time.monotonic() >= started + policy.total_timeout - 0.05:
-            error = FetchError("timeout", f"total deadline {policy.total_timeout}s exceeded (connect, headers and body)",
-                               True)
+            error = FetchError(
+                "timeout", f"total deadline {policy.total_timeout}s exceeded (connect, headers and body)", True
+            )
     final_url, status, headers = seen.get("url", final_url), seen.get("status", 0), seen.get("headers", headers)
     return FetchedDocument(
         url=safe_url,
@@ -334,9 +347,17 @@ def _fetch_http(
     )
 
 
-def _follow(client: httpx.Client, url: httpx.URL, policy: FetchPolicy, etag: str | None, last_modified: str | None,
-            origin: tuple[str, str, int | None] | None, allow_private: bool, started: float, seen: dict,
-            ) -> tuple[bytes, FetchError | None]:
+def _follow(
+    client: httpx.Client,
+    url: httpx.URL,
+    policy: FetchPolicy,
+    etag: str | None,
+    last_modified: str | None,
+    origin: tuple[str, str, int | None] | None,
+    allow_private: bool,
+    started: float,
+    seen: dict,
+) -> tuple[bytes, FetchError | None]:
     """Follow redirects hop by hop, each hop checked against the SSRF rule; (body, error).
 
     `seen` gets the final hop's url, status and headers as soon as they are known.
@@ -355,9 +376,12 @@ def _follow(client: httpx.Client, url: httpx.URL, policy: FetchPolicy, etag: str
                     return b"", _status_error(resp)
                 body = _read_body(resp, policy, started + policy.total_timeout)
                 if challenged(resp.status_code, resp.headers, body):
-                    return body, FetchError("challenge", f"HTTP {resp.status_code} from a web firewall challenge "
-                                                         f"({resp.headers.get('x-amzn-waf-action') or 'empty body'}),"
-                                                         " not content")
+                    return body, FetchError(
+                        "challenge",
+                        f"HTTP {resp.status_code} from a web firewall challenge "
+                        f"({resp.headers.get('x-amzn-waf-action') or 'empty body'}),"
+                        " not content",
+                    )
                 return body, None
         url = target
     seen.update(url=redact(str(url)), status=0, headers=httpx.Headers())
@@ -411,8 +435,11 @@ def _literal_problem(url: str) -> str | None:
     """Why a URL whose host is an IP literal (in any spelling) is not public; None for names."""
     ip = literal_ip(urlsplit(url).hostname or "")
     problem = address_problem(ip) if ip is not None else None
-    return f"refused {redact(url)}: {problem} (a link or redirect from a feed must lead to a public address)" \
-        if problem else None
+    return (
+        f"refused {redact(url)}: {problem} (a link or redirect from a feed must lead to a public address)"
+        if problem
+        else None
+    )
 
 
 def _refused(url: str, message: str, kind: str = "scheme") -> FetchedDocument:

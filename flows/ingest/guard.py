@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import socket
-import time
 import threading
+import time
 import typing
 import weakref
 from collections.abc import Iterator
@@ -101,8 +101,10 @@ def resolve_public(host: str, port: int) -> list[str]:
     for ip in addresses:
         problem = address_problem(ip)
         if problem:
-            raise BlockedAddress(f"refused {host}: it resolves to a {problem} (a link or redirect from a "
-                                 "feed must lead to a public address)")
+            raise BlockedAddress(
+                f"refused {host}: it resolves to a {problem} (a link or redirect from a "
+                "feed must lead to a public address)"
+            )
     return [str(ip) for ip in addresses]
 
 
@@ -142,8 +144,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: typing.Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: typing.Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, remaining(timeout)))
 
     def get_extra_info(self, info: str) -> typing.Any:
@@ -168,8 +171,14 @@ class GuardedBackend(httpcore.SyncBackend):
             except OSError:
                 pass
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
         targets = resolve_public(host, port) if self.public_only else [host]
         error: Exception | None = None
         for target in targets:  # the validated IP itself, so no second resolution can differ
@@ -187,8 +196,10 @@ class GuardedBackend(httpcore.SyncBackend):
 
 def _pool(backend: GuardedBackend, limits: httpx.Limits) -> httpcore.ConnectionPool:
     return httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
         network_backend=backend,
     )
 
@@ -211,7 +222,8 @@ class GuardedTransport(httpx.BaseTransport):
     reused by an untrusted link to the same host:port.
     """
 
-    def __init__(self, limits: httpx.Limits = httpx.Limits()) -> None:
+    def __init__(self, limits: httpx.Limits | None = None) -> None:
+        limits = limits or httpx.Limits()
         self._trusted, self._public = _PoolTransport(False, limits), _PoolTransport(True, limits)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

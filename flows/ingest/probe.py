@@ -46,14 +46,17 @@ def verdict_of(fetched: SourceFetch) -> Probe:
             return Probe(src, False, f"empty: HTTP {r.status}, no items")
         return Probe(src, True, f"ok: {src.kind} with {r.items} items ({r.latency_ms} ms)")
     if r.error_kind == "http_status":
-        return Probe(src, False, f"HTTP {r.status}" + (" (forbidden: datacenter or client blocked?)" if r.status == 403 else ""))
+        return Probe(
+            src, False, f"HTTP {r.status}" + (" (forbidden: datacenter or client blocked?)" if r.status == 403 else "")
+        )
     label = VERDICTS.get(r.error_kind, r.error_kind)
     detail = (r.error or "").split("\n")[0][:120]
     return Probe(src, False, f"{label}: {detail}" if detail else label)
 
 
-def probe(sources: Sequence[Source], settings: Settings, policy: FetchPolicy,
-          on_result: Callable[[Probe], None] | None = None) -> list[Probe]:
+def probe(
+    sources: Sequence[Source], settings: Settings, policy: FetchPolicy, on_result: Callable[[Probe], None] | None = None
+) -> list[Probe]:
     """Every source once, a few at a time; results in config order (`on_result` as they arrive)."""
     limiter = HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file))
     with make_client(policy) as client:

@@ -11,23 +11,23 @@ import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import get_run_logger
 
-from parsers.policy import health
-from flows.store import pages, storage
-from flows.store import db
-from flows.store import health as store_health
-from flows.store.health import HealthUpdate
 from flows.ingest.collect import FetchContext, SourceBudgets, SourceFetch
 from flows.ingest.fetch import FetchPolicy, HostLimiter, host_of, make_client
 from flows.ingest.tasks import complete_texts, fetch_all
 from flows.settings import Settings
 from flows.stopping import Stop
+from flows.store import db, pages, storage
+from flows.store import health as store_health
+from flows.store.health import HealthUpdate
 from parsers.config.sources import load_hosts
 from parsers.models import Item, Source
+from parsers.policy import health
+from parsers.policy.health import HealthEvent
 
 HORIZON_EXEMPT_GROUPS = frozenset({"seed"})  # the offline seed must alert on every fresh `make run`
 
@@ -46,7 +46,7 @@ class Skipped:
         if self.state == health.HAND_DISABLED:
             return f"disabled by hand; not fetched until `treatywatch sources --enable {self.source.id}`"
         at = self.next_attempt_at
-        when = "-" if at is None else f"{at.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z"
+        when = "-" if at is None else f"{at.astimezone(UTC):%Y-%m-%d %H:%M}Z"
         if self.state == "disabled":
             return f"auto-disabled; next probe {when}"
         return f"{self.state}, backing off until {when}"
@@ -66,7 +66,7 @@ class Ingested:
     pages_done: list[str] = field(default_factory=list)  # item ids whose backlog entry is settled
     pages_fetched: int = 0  # page requests attempted this run (the per-run cap counts these)
     health: HealthUpdate | None = None  # every due source's new health, written with the run
-    transitions: list[health.HealthEvent] = field(default_factory=list)
+    transitions: list[HealthEvent] = field(default_factory=list)
 
     @property
     def records(self) -> list[storage.FetchRecord]:
@@ -79,13 +79,20 @@ class Ingested:
 
 
 def policy_of(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-                       total_timeout=settings.total_timeout, max_bytes=settings.max_bytes)
+    return FetchPolicy(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        total_timeout=settings.total_timeout,
+        max_bytes=settings.max_bytes,
+    )
 
 
 def health_policy_of(settings: Settings) -> health.HealthPolicy:
-    return health.HealthPolicy(failing_at=settings.health_failing_at, disable_at=settings.health_disable_at,
-                               backoff_after=settings.health_backoff_after)
+    return health.HealthPolicy(
+        failing_at=settings.health_failing_at,
+        disable_at=settings.health_disable_at,
+        backoff_after=settings.health_backoff_after,
+    )
 
 
 def new_or_changed(fetches: Sequence[SourceFetch], db_path: Path) -> tuple[list[Item], dict[str, int]]:
@@ -102,7 +109,7 @@ def new_or_changed(fetches: Sequence[SourceFetch], db_path: Path) -> tuple[list[
 
 def horizon_exempt(source: Source) -> bool:
     """Group `seed` and local files (only our own config can name them) have no backlog to flood with."""
-    return source.group in HORIZON_EXEMPT_GROUPS or host_of(source.url) == "" and source.kind != "pravo"
+    return source.group in HORIZON_EXEMPT_GROUPS or (host_of(source.url) == "" and source.kind != "pravo")
 
 
 def is_history(item: Item, source: Source, was: health.SourceHealth, default_days: int | None, now: datetime) -> bool:
@@ -126,27 +133,41 @@ def _empty_is_failure(f: SourceFetch, was: health.SourceHealth) -> SourceFetch:
     """A feed that used to have entries and now parses to none: a soft `empty` failure."""
     if not f.record.ok or f.unchanged or not health.went_empty(was, len(f.items)):
         return f
-    record = dataclasses.replace(f.record, error_kind="empty",
-                                 error=f"feed parsed to 0 entries; it had {was.last_items} last time")
+    record = dataclasses.replace(
+        f.record, error_kind="empty", error=f"feed parsed to 0 entries; it had {was.last_items} last time"
+    )
     return dataclasses.replace(f, record=record)
 
 
-def _assess(fetches: Sequence[SourceFetch], before: dict[str, health.SourceHealth], settings: Settings,
-            run_id: str, now: datetime) -> tuple[list[health.SourceHealth], list[health.HealthEvent]]:
+def _assess(
+    fetches: Sequence[SourceFetch],
+    before: dict[str, health.SourceHealth],
+    settings: Settings,
+    run_id: str,
+    now: datetime,
+) -> tuple[list[health.SourceHealth], list[health.HealthEvent]]:
     """Health after this run for every fetched source, and the transitions to record."""
     policy, rng = health_policy_of(settings), random.Random()
     after, events = [], []
     for f in fetches:
-        outcome = health.Outcome(f.record.error_kind, f.record.status,
-                                 None if f.unchanged else len(f.items), f.retry_after)
+        outcome = health.Outcome(
+            f.record.error_kind, f.record.status, None if f.unchanged else len(f.items), f.retry_after
+        )
         state, changed = health.assess(before[f.source.id], outcome, now=now, run_id=run_id, policy=policy, rng=rng)
         after.append(state)
         events += changed
     return after, events
 
 
-def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: datetime | None = None,
-           stop: Stop | None = None, page_allowance: int | None = None) -> Ingested:
+def ingest(
+    sources: Sequence[Source],
+    settings: Settings,
+    *,
+    run_id: str,
+    now: datetime | None = None,
+    stop: Stop | None = None,
+    page_allowance: int | None = None,
+) -> Ingested:
     """Fetch every due source, keep new or changed items, fill in page texts, assess health.
 
     At most `page_allowance` article pages (default: the per-run cap) and `max_pages_per_source` per
@@ -159,21 +180,35 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
         before = store_health.load_health(con)
     before = {s.id: before.get(s.id) or health.SourceHealth(s.id) for s in sources}
     due = [s for s in sources if health.is_due(before[s.id], now)]
-    out = Ingested(skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at)
-                            for s in sources if s not in due])
+    out = Ingested(
+        skipped=[Skipped(s, before[s.id].state, before[s.id].next_attempt_at) for s in sources if s not in due]
+    )
     policy = policy_of(settings)
     allowance = settings.max_pages_per_run if page_allowance is None else page_allowance
     with make_client(policy, stop) as client:
-        ctx = FetchContext(client, policy, settings.sources_file.parent.resolve(),
-                           HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)), now,
-                           SourceBudgets(settings.source_budget_s or None), stop, settings.max_items_per_feed or None)
-        fetches = [_empty_is_failure(f, before[f.source.id]) for f in fetch_all(due, states, settings, ctx)
-                   if f.record.error_kind != "interrupted"]  # not fetched at all: no row, no health score
+        ctx = FetchContext(
+            client,
+            policy,
+            settings.sources_file.parent.resolve(),
+            HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)),
+            now,
+            SourceBudgets(settings.source_budget_s or None),
+            stop,
+            settings.max_items_per_feed or None,
+        )
+        fetches = [
+            _empty_is_failure(f, before[f.source.id])
+            for f in fetch_all(due, states, settings, ctx)
+            if f.record.error_kind != "interrupted"
+        ]  # not fetched at all: no row, no health score
         fresh, per_source = new_or_changed(fetches, settings.db_path)
         out.feed_hashes = {i.id: i.content_hash for i in fresh}  # before page fetches change the text
         by_id = {s.id: s for s in sources}
-        quiet = {i.id for i in fresh
-                 if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now)}
+        quiet = {
+            i.id
+            for i in fresh
+            if is_history(i, by_id[i.source_id], before[i.source_id], settings.alert_horizon_days, now)
+        }
         backlog = _backlog(settings, [f.source.id for f in fetches if f.record.ok], {i.id for i in fresh}, allowance)
         out.feed_hashes.update((p.item.id, p.feed_hash) for p in backlog)
         quiet |= {p.item.id for p in backlog if p.quiet}
@@ -183,8 +218,10 @@ def ingest(sources: Sequence[Source], settings: Settings, *, run_id: str, now: d
         completed, out.page_failures = complete_texts(chosen, by_id, settings, ctx)
     out.pages_fetched = len(chosen)
     _settle_pages(out, fresh, backlog, completed, over)
-    out.fetches = [dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
-                   for f in fetches]
+    out.fetches = [
+        dataclasses.replace(f, record=dataclasses.replace(f.record, new_items=per_source.get(f.source.id, 0)))
+        for f in fetches
+    ]
     # Health is assessed on feed fetches only: a failed article page (out.page_failures) is logged in
     # `fetches` but never scores against its source; one bad article link must not disable a feed.
     after, out.transitions = _assess(out.fetches, before, settings, run_id, now)
@@ -219,23 +256,37 @@ RETRY_LATER = frozenset({"timeout", "connect", "io", "interrupted"})
 def _later(record: storage.FetchRecord) -> bool:
     """A page failure a later run may fix (not blocked, refused or a 4xx that says it is gone)."""
     return record.error_kind in RETRY_LATER or (
-        record.error_kind == "http_status" and (record.status >= 500 or record.status in (408, 429)))
+        record.error_kind == "http_status" and (record.status >= 500 or record.status in (408, 429))
+    )
 
 
-def _settle_pages(out: Ingested, fresh: Sequence[Item], backlog: Sequence[pages.Pending], completed: Sequence[Item],
-                  over: Sequence[Item]) -> None:
+def _settle_pages(
+    out: Ingested,
+    fresh: Sequence[Item],
+    backlog: Sequence[pages.Pending],
+    completed: Sequence[Item],
+    over: Sequence[Item],
+) -> None:
     """New items (with page text where fetched), backlog items now complete, and the backlog changes."""
     done = {i.id: i for i in completed}
     failed = {r.item_id: r for r in out.page_failures}
     from_backlog = {p.item.id for p in backlog}
     out.items = [done.get(i.id, i) for i in fresh] + [
-        done[p.item.id] for p in backlog if p.item.id in done and p.item.id not in failed
-        and not done[p.item.id].needs_full_text]
+        done[p.item.id]
+        for p in backlog
+        if p.item.id in done and p.item.id not in failed and not done[p.item.id].needs_full_text
+    ]
     quiet = out.quiet_item_ids
     out.pages_deferred = [pages.Deferred(i, "cap", i.id in quiet) for i in over] + [
-        pages.Deferred(done.get(item_id) or _item(item_id, completed), "failed", item_id in quiet,
-                       failed=r.error_kind != "interrupted")
-        for item_id, r in failed.items() if _later(r)]
+        pages.Deferred(
+            done.get(item_id) or _item(item_id, completed),
+            "failed",
+            item_id in quiet,
+            failed=r.error_kind != "interrupted",
+        )
+        for item_id, r in failed.items()
+        if _later(r)
+    ]
     retried = {d.item.id for d in out.pages_deferred}
     out.pages_done = [i for i in from_backlog if i not in retried and (i in done or i in failed)]
     out.page_failures = [r for r in out.page_failures if r.error_kind != "interrupted"]
@@ -256,7 +307,9 @@ def _log(out: Ingested) -> None:
     for page in out.page_failures:
         logger.info("page of item %s (%s) failed: %s; its summary is kept", page.item_id, page.url, page.error_kind)
     if out.pages_deferred:
-        logger.info("%d article page(s) left for later runs (page caps, time budget, transient failures)",
-                    len(out.pages_deferred))
+        logger.info(
+            "%d article page(s) left for later runs (page caps, time budget, transient failures)",
+            len(out.pages_deferred),
+        )
     for event in out.transitions:
         logger.warning("health: %s", event.message)

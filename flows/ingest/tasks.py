@@ -19,12 +19,18 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 
-from flows.store import storage
-from flows.store import db
-from flows.ingest.collect import (FetchContext, PageFetch, SourceFetch, collect_source, complete_item, fetch_record,
-                           page_failure)
+from flows.ingest.collect import (
+    FetchContext,
+    PageFetch,
+    SourceFetch,
+    collect_source,
+    complete_item,
+    fetch_record,
+    page_failure,
+)
 from flows.ingest.fetch import host_of, redact
 from flows.settings import Settings
+from flows.store import db, storage
 from parsers.errors import TreatywatchError
 from parsers.models import FetchedDocument, FetchError, Item, Source
 
@@ -39,7 +45,7 @@ class TransientFetchError(TreatywatchError):
         self.result, self.retryable = result, retryable
 
 
-def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
+def _retry_transient(task, task_run, state) -> bool:
     """Retry only what a retry can fix, and not when the server asked for a longer pause."""
     try:
         state.result()
@@ -61,8 +67,14 @@ def internal_failure(source: Source, exc: BaseException) -> SourceFetch:
     """A bug or crash while handling one source: log it as that source's failure, keep the run."""
     if isinstance(exc, TransientFetchError) and isinstance(exc.result, SourceFetch):
         return exc.result
-    doc = FetchedDocument(url=redact(source.url), final_url=redact(source.url), status=0, body=b"", fetched_at=db.utcnow(),
-                          error=FetchError("internal", f"{type(exc).__name__}: {exc}"[:500]))
+    doc = FetchedDocument(
+        url=redact(source.url),
+        final_url=redact(source.url),
+        status=0,
+        body=b"",
+        fetched_at=db.utcnow(),
+        error=FetchError("internal", f"{type(exc).__name__}: {exc}"[:500]),
+    )
     return SourceFetch(source, fetch_record(source, doc))
 
 
@@ -81,16 +93,23 @@ def _pool_map(fn: Callable[[Any], T], values: Sequence[Any], threads: int) -> li
 
 
 @task(name="fetch-sources", cache_policy=NO_CACHE, task_run_name="fetch-{label}")
-def fetch_chunk(label: str, sources: list[Source], states: dict[str, storage.SourceState], ctx: FetchContext,
-                threads: int) -> list[SourceFetch]:
+def fetch_chunk(
+    label: str, sources: list[Source], states: dict[str, storage.SourceState], ctx: FetchContext, threads: int
+) -> list[SourceFetch]:
     """First attempt for a chunk of one host's sources, `threads` at a time."""
     return _pool_map(lambda s: _guarded(s, states.get(s.id, storage.SourceState()), ctx), sources, threads)
 
 
-@task(name="refetch-source", cache_policy=NO_CACHE, retry_condition_fn=_retry_transient,
-      retry_jitter_factor=0.25, task_run_name="refetch-{source.id}")
-def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext, wait_s: float,
-                   max_retry_after: float) -> SourceFetch:
+@task(
+    name="refetch-source",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_retry_transient,
+    retry_jitter_factor=0.25,
+    task_run_name="refetch-{source.id}",
+)
+def refetch_source(
+    source: Source, state: storage.SourceState, ctx: FetchContext, wait_s: float, max_retry_after: float
+) -> SourceFetch:
     """Retry of a transiently failed source; first waits the configured delay or the server's Retry-After."""
     if wait_s > 0:  # pacing the server asked for (capped by max_retry_after), not a test wait
         if ctx.stop is not None:
@@ -105,8 +124,9 @@ def refetch_source(source: Source, state: storage.SourceState, ctx: FetchContext
 
 
 @task(name="fetch-pages", cache_policy=NO_CACHE, task_run_name="pages-{label}")
-def complete_chunk(label: str, items: list[Item], sources: dict[str, Source], ctx: FetchContext,
-                   threads: int) -> list[PageFetch]:
+def complete_chunk(
+    label: str, items: list[Item], sources: dict[str, Source], ctx: FetchContext, threads: int
+) -> list[PageFetch]:
     """Article pages of one host's items; a summary is kept wherever a page fails."""
     return _pool_map(lambda i: _guarded_page(i, sources[i.source_id], ctx), items, threads)
 
@@ -125,8 +145,15 @@ def internal_page_failure(item: Item, exc: BaseException) -> PageFetch:
     return PageFetch(item, page_failure(item, FetchError("internal", f"{type(exc).__name__}: {exc}"[:500])))
 
 
-@task(name="fetch-full-text", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2, retry_jitter_factor=0.25,
-      retry_condition_fn=_retry_transient, task_run_name="page-{item.source_id}")
+@task(
+    name="fetch-full-text",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=2,
+    retry_jitter_factor=0.25,
+    retry_condition_fn=_retry_transient,
+    task_run_name="page-{item.source_id}",
+)
 def fetch_full_text(item: Item, source: Source, ctx: FetchContext) -> PageFetch:
     """A page that failed transiently in its chunk gets one declared retry."""
     page = complete_item(item, source, ctx)
@@ -143,7 +170,7 @@ def chunks(values: Iterable[T], key: Callable[[T], str], size: int) -> list[tupl
     size = max(size, 1)
     out = []
     for host, members in groups.items():
-        parts = [members[i:i + size] for i in range(0, len(members), size)]
+        parts = [members[i : i + size] for i in range(0, len(members), size)]
         out += [(host if len(parts) == 1 else f"{host}#{n + 1}", part) for n, part in enumerate(parts)]
     return out
 
@@ -162,30 +189,45 @@ def _first_wait(result: SourceFetch, settings: Settings) -> float:
     return max(base * random.uniform(0.75, 1.25), result.retry_after or 0.0)
 
 
-def fetch_all(sources: Sequence[Source], states: dict[str, storage.SourceState], settings: Settings,
-              ctx: FetchContext) -> list[SourceFetch]:
+def fetch_all(
+    sources: Sequence[Source], states: dict[str, storage.SourceState], settings: Settings, ctx: FetchContext
+) -> list[SourceFetch]:
     """One attempt for every source (chunked per host), then declared retries for transient failures."""
     threads = max(1, settings.fetch_per_host)
-    futures = [(part, fetch_chunk.submit(label, part, states, ctx, threads))
-               for label, part in chunks(sources, lambda s: host_of(s.url), settings.fetch_chunk_size)]
+    futures = [
+        (part, fetch_chunk.submit(label, part, states, ctx, threads))
+        for label, part in chunks(sources, lambda s: host_of(s.url), settings.fetch_chunk_size)
+    ]
     results: dict[str, SourceFetch] = {}
     for part, fut in futures:
         done = resolve(fut, lambda exc, part=part: [internal_failure(s, exc) for s in part])
         results.update((r.source.id, r) for r in done)
     if settings.fetch_retries > 0:
-        retry = refetch_source.with_options(retries=settings.fetch_retries - 1,
-                                            retry_delay_seconds=list(settings.fetch_retry_delays[1:]) or 0)
-        again = [(r.source, retry.submit(r.source, states.get(r.source.id, storage.SourceState()), ctx,
-                                         _first_wait(r, settings), settings.max_in_run_retry_after))
-                 for r in results.values()
-                 if r.transient and (r.retry_after or 0.0) <= settings.max_in_run_retry_after]
+        retry = refetch_source.with_options(
+            retries=settings.fetch_retries - 1, retry_delay_seconds=list(settings.fetch_retry_delays[1:]) or 0
+        )
+        again = [
+            (
+                r.source,
+                retry.submit(
+                    r.source,
+                    states.get(r.source.id, storage.SourceState()),
+                    ctx,
+                    _first_wait(r, settings),
+                    settings.max_in_run_retry_after,
+                ),
+            )
+            for r in results.values()
+            if r.transient and (r.retry_after or 0.0) <= settings.max_in_run_retry_after
+        ]
         for source, fut in again:
             results[source.id] = resolve(fut, lambda exc, s=source: internal_failure(s, exc))
     return [results[s.id] for s in sources]
 
 
-def complete_texts(items: Sequence[Item], sources: dict[str, Source], settings: Settings,
-                   ctx: FetchContext) -> tuple[list[Item], list[storage.FetchRecord]]:
+def complete_texts(
+    items: Sequence[Item], sources: dict[str, Source], settings: Settings, ctx: FetchContext
+) -> tuple[list[Item], list[storage.FetchRecord]]:
     """Article bodies for summary-only items, chunked per host; a failing page keeps its summary.
 
     Also returns one `fetches` row (kind 'page') per page still failed after the in-run retry, like
@@ -193,8 +235,10 @@ def complete_texts(items: Sequence[Item], sources: dict[str, Source], settings: 
     """
     wanted = [i for i in items if i.needs_full_text and i.url]
     threads = max(1, settings.fetch_per_host)
-    futures = [(part, complete_chunk.submit(label, part, sources, ctx, threads))
-               for label, part in chunks(wanted, lambda i: host_of(i.url), settings.fetch_chunk_size)]
+    futures = [
+        (part, complete_chunk.submit(label, part, sources, ctx, threads))
+        for label, part in chunks(wanted, lambda i: host_of(i.url), settings.fetch_chunk_size)
+    ]
     done: dict[str, PageFetch] = {}
     for part, fut in futures:
         for page in resolve(fut, lambda exc, part=part: [internal_page_failure(i, exc) for i in part]):
@@ -202,8 +246,9 @@ def complete_texts(items: Sequence[Item], sources: dict[str, Source], settings: 
     retry = [p.item for p in done.values() if p.transient and settings.fetch_retries > 0]
     # its declared retry waits the first in-run delay (TREATYWATCH_FETCH_RETRY_DELAYS), as feeds do
     delay = settings.fetch_retry_delays[0] if settings.fetch_retry_delays else 0
-    again = [(i, fetch_full_text.with_options(retry_delay_seconds=delay).submit(i, sources[i.source_id], ctx))
-             for i in retry]
+    again = [
+        (i, fetch_full_text.with_options(retry_delay_seconds=delay).submit(i, sources[i.source_id], ctx)) for i in retry
+    ]
     for item, fut in again:
         done[item.id] = resolve(fut, lambda exc, i=item: internal_page_failure(i, exc))
     failures = [p.failure for p in done.values() if p.failure is not None]

@@ -13,27 +13,35 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from flows.alerts.flags import describe as flag_words
 from flows.alerts.render import party, web_url
 from flows.report import charts
 from flows.report.data import ReportData, Scope, load
 from parsers.extract.engine import Extractor
 from parsers.extract.highlight import marks
-from flows.alerts.flags import describe as flag_words
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Exposes the bundled libraries to the page's own (non-module) script and tells it they are ready.
 BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.dispatchEvent(new Event('vega-ready'));"
 
 
-def build_report(db_path: Path, out: Path, scope: Scope, *, extractor: Extractor | None, cache_dir: Path,
-                 now: datetime, labels: Mapping[str, str] | None = None) -> dict[str, int]:
+def build_report(
+    db_path: Path,
+    out: Path,
+    scope: Scope,
+    *,
+    extractor: Extractor | None,
+    cache_dir: Path,
+    now: datetime,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, int]:
     """Write the report to `out` atomically; returns what it holds (clusters, mentions, bytes).
 
     `labels` names registry instruments ("CFE" -> "the CFE Treaty"), as alerts do.
@@ -41,17 +49,24 @@ def build_report(db_path: Path, out: Path, scope: Scope, *, extractor: Extractor
     data = load(db_path, scope, now)
     html = render_html(data, extractor, vega_bundle(cache_dir), labels or {})
     _write_atomic(out, html)
-    return {"clusters": len(data.clusters), "mentions": sum(len(v) for v in data.mentions.values()),
-            "bytes": len(html.encode())}
+    return {
+        "clusters": len(data.clusters),
+        "mentions": sum(len(v) for v in data.mentions.values()),
+        "bytes": len(html.encode()),
+    }
 
 
 def render_html(data: ReportData, extractor: Extractor | None, bundle: str, labels: Mapping[str, str]) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     payload = _payload(data, extractor, labels)
     return env.get_template("report.html.j2").render(
-        data=data, headline=_headline(data), payload=_packed(payload), specs=_script_json(charts.specs()),
+        data=data,
+        headline=_headline(data),
+        payload=_packed(payload),
+        specs=_script_json(charts.specs()),
         runs_json=_script_json([_plain(r) for r in data.runs]),
-        bundle=bundle.replace("</script", "<\\/script"), script=(TEMPLATES / "report.js").read_text(encoding="utf-8"),
+        bundle=bundle.replace("</script", "<\\/script"),
+        script=(TEMPLATES / "report.js").read_text(encoding="utf-8"),
         style=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
     )
 
@@ -90,16 +105,31 @@ def _payload(data: ReportData, extractor: Extractor | None, labels: Mapping[str,
         for code in c["parties"]:
             if code not in names:
                 names[code] = party(code)[1]
-        row = {"id": c["id"], "f": c["family"], "t": c["type"], "a": c["actor"],
-               "c": [p for p in c["parties"] if p != c["actor"]], "st": c["stage"], "o": c["official"],
-               "p": c["confidence"], "n": c["mentions"], "ns": c["n_sources"], "fs": _json_value(c["first_seen"]),
-               "ls": _json_value(c["last_seen"]), "m": [_mention(m, highlight) for m in data.mentions.get(c["id"], [])]}
+        row = {
+            "id": c["id"],
+            "f": c["family"],
+            "t": c["type"],
+            "a": c["actor"],
+            "c": [p for p in c["parties"] if p != c["actor"]],
+            "st": c["stage"],
+            "o": c["official"],
+            "p": c["confidence"],
+            "n": c["mentions"],
+            "ns": c["n_sources"],
+            "fs": _json_value(c["first_seen"]),
+            "ls": _json_value(c["last_seen"]),
+            "m": [_mention(m, highlight) for m in data.mentions.get(c["id"], [])],
+        }
         if c.get("instrument_id") or c.get("instrument_text"):
             name = labels.get(c["instrument_id"] or "") or c["instrument_text"] or c["instrument_id"]
             row["in"] = f"{name} ({c['instrument_kind']})" if c.get("instrument_kind") else name
         if c["review"]:
-            row["rv"] = {"v": c["review"], "note": c["review_note"], "t": c["type_reviewed"],
-                         "parties": c["parties_reviewed"]}
+            row["rv"] = {
+                "v": c["review"],
+                "note": c["review_note"],
+                "t": c["type_reviewed"],
+                "parties": c["parties_reviewed"],
+            }
         clusters.append(row)
     return {"clusters": clusters, "names": names, "generated_at": data.generated_at.isoformat(timespec="seconds")}
 
@@ -123,9 +153,18 @@ class _Highlighter:
 
 def _mention(m: dict[str, Any], highlight: _Highlighter) -> dict[str, Any]:
     evidence = m.get("evidence") or ""
-    out = {"t": m["type"], "a": m["actor"], "c": list(m["counterparts"]), "e": evidence,
-           "h": highlight(evidence, m.get("lang")), "p": m["confidence"], "r": m["rule"], "s": m["source_id"],
-           "ti": m.get("title") or "", "d": _json_value(m.get("published") or m.get("detected_at"))}
+    out = {
+        "t": m["type"],
+        "a": m["actor"],
+        "c": list(m["counterparts"]),
+        "e": evidence,
+        "h": highlight(evidence, m.get("lang")),
+        "p": m["confidence"],
+        "r": m["rule"],
+        "s": m["source_id"],
+        "ti": m.get("title") or "",
+        "d": _json_value(m.get("published") or m.get("detected_at")),
+    }
     url = web_url(m.get("url"))  # http(s) only: a javascript: link never becomes clickable
     if url:
         out["u"] = url
@@ -141,10 +180,14 @@ def _headline(data: ReportData) -> dict[str, Any]:
         fam[c["family"]] = fam.get(c["family"], 0) + 1
     states = [s["state"] for s in data.sources]
     return {
-        "clusters": len(data.clusters), "by_family": fam,
-        "new": sum(1 for c in data.clusters if c["is_new"]), "updated": sum(1 for c in data.clusters if not c["is_new"]),
-        "events": sum(r["n"] for r in data.event_counts), "event_counts": data.event_counts,
-        "sources_ok": sum(1 for s in states if s == "ok"), "sources_failing": sum(1 for s in states if s != "ok"),
+        "clusters": len(data.clusters),
+        "by_family": fam,
+        "new": sum(1 for c in data.clusters if c["is_new"]),
+        "updated": sum(1 for c in data.clusters if not c["is_new"]),
+        "events": sum(r["n"] for r in data.event_counts),
+        "event_counts": data.event_counts,
+        "sources_ok": sum(1 for s in states if s == "ok"),
+        "sources_failing": sum(1 for s in states if s != "ok"),
         "reviewed": sum(1 for c in data.clusters if c["review"]),
     }
 

@@ -123,9 +123,15 @@ def spawn_keeper(data_dir: Path, idle_s: float, env: Mapping[str, str] | None = 
     log = data_dir / "prefect-server.log"
     cmd = [sys.executable, "-m", "flows.serve.keeper", "--data", str(data_dir.resolve()), "--idle", str(idle_s)]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, env=dict(os.environ if env is None else env), stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                cwd=str(Path(__file__).resolve().parents[2]))
+        return subprocess.Popen(
+            cmd,
+            env=dict(os.environ if env is None else env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
 
 
 def wait_for_server(data_dir: Path, keeper: subprocess.Popen | None, deadline_s: float) -> str | None:
@@ -193,8 +199,10 @@ def keep(data_dir: Path, idle_s: float, ui: bool = False, poll_s: float = 2.0) -
     try:
         (data_dir / LEASE_FILE).touch()  # the idle clock starts now, not at the last run of long ago
         write_state(data_dir, ServerState(server.api_url, os.getpid(), server.pid, "keeper"))
-        print(f"keeper {os.getpid()}: Prefect server {server.api_url} (pid {server.pid}); idle stop after {idle_s:.0f} s",
-              flush=True)
+        print(
+            f"keeper {os.getpid()}: Prefect server {server.api_url} (pid {server.pid}); idle stop after {idle_s:.0f} s",
+            flush=True,
+        )
         while not stop_now and server.process.poll() is None and in_use_or_recent(data_dir, idle_s):
             time.sleep(poll_s)  # the keeper's whole job: look again later
     finally:
@@ -207,7 +215,9 @@ def keep(data_dir: Path, idle_s: float, ui: bool = False, poll_s: float = 2.0) -
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, required=True, help="the data dir (state file, lease, server home)")
-    ap.add_argument("--idle", type=float, default=DEFAULT_IDLE_MINUTES * 60, help="seconds without a run before stopping")
+    ap.add_argument(
+        "--idle", type=float, default=DEFAULT_IDLE_MINUTES * 60, help="seconds without a run before stopping"
+    )
     ap.add_argument("--ui", action="store_true", help="serve the Prefect UI too")
     args = ap.parse_args(argv)
     args.data.mkdir(parents=True, exist_ok=True)

@@ -76,19 +76,45 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def start(home: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, ui: bool = True,
-          deadline_s: float = 90.0, env: Mapping[str, str] | None = None) -> LocalServer:
+def start(
+    home: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    ui: bool = True,
+    deadline_s: float = 90.0,
+    env: Mapping[str, str] | None = None,
+) -> LocalServer:
     """Start the server and return once /api/health answers; ServerStartError if it does not in time."""
     if port_in_use(host, port):
-        raise ServerStartError(f"port {port} on {host} is in use: is a Prefect server already running? "
-                               f"Then set PREFECT_API_URL=http://{host}:{port}/api, or choose another --port")
+        raise ServerStartError(
+            f"port {port} on {host} is in use: is a Prefect server already running? "
+            f"Then set PREFECT_API_URL=http://{host}:{port}/api, or choose another --port"
+        )
     home.mkdir(parents=True, exist_ok=True)
     log = home / "server.log"
-    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port),
-           "--analytics-off", "--ui" if ui else "--no-ui"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "prefect",
+        "server",
+        "start",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--analytics-off",
+        "--ui" if ui else "--no-ui",
+    ]
     with log.open("ab") as out:
-        process = subprocess.Popen(cmd, env=server_env(home, env), stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            cmd,
+            env=server_env(home, env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = LocalServer(host, port, home, log, process)
     try:
         _wait_healthy(server, deadline_s)

@@ -13,9 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-
-from parsers.errors import ConfigError
 from parsers.config.yamlio import YamlError, load_yaml, read_error
+from parsers.errors import ConfigError
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
@@ -71,10 +70,13 @@ def _entry(path: Path, index: int, raw: Any) -> Schedule:
     interval, cron = raw.get("interval"), raw.get("cron")
     if (interval is None) == (cron is None):
         raise _fail(path, where, "interval", "give exactly one of interval (seconds) or cron")
-    if interval is not None and (isinstance(interval, bool) or not isinstance(interval, int) or interval < MIN_INTERVAL_S):
+    if interval is not None and (
+        isinstance(interval, bool) or not isinstance(interval, int) or interval < MIN_INTERVAL_S
+    ):
         raise _fail(path, where, "interval", f"whole seconds, at least {MIN_INTERVAL_S}")
-    if cron is not None and (not isinstance(cron, str) or len(cron.split()) != 5
-                             or not all(CRON_FIELD.match(f) for f in cron.split())):
+    if cron is not None and (
+        not isinstance(cron, str) or len(cron.split()) != 5 or not all(CRON_FIELD.match(f) for f in cron.split())
+    ):
         raise _fail(path, where, "cron", "five fields, e.g. '*/30 * * * *'")
     tz = raw.get("timezone")
     if tz is not None and not isinstance(tz, str):

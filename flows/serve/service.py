@@ -38,8 +38,12 @@ class ServeOptions:
 def flow_parameters(opts: ServeOptions, schedule: Schedule) -> dict[str, Any]:
     """The monitor parameters of one deployment: its groups, and only the paths the user gave."""
     params: dict[str, Any] = {"groups": list(schedule.groups)}
-    for key, value in (("sources", opts.sources), ("alerts", opts.alerts), ("db_path", opts.db),
-                       ("config_dir", opts.config_dir)):
+    for key, value in (
+        ("sources", opts.sources),
+        ("alerts", opts.alerts),
+        ("db_path", opts.db),
+        ("config_dir", opts.config_dir),
+    ):
         if value is not None:
             params[key] = str(Path(value).resolve())
     return params
@@ -66,9 +70,15 @@ def build_deployments(opts: ServeOptions, schedules: Sequence[Schedule]) -> list
 
     out = []
     for s in schedules:
-        out.append(monitor.to_deployment(name=s.deployment_name, parameters=flow_parameters(opts, s),
-                                         schedule=prefect_schedule(s), description=s.describe(),
-                                         tags=["treatywatch", *s.groups]))
+        out.append(
+            monitor.to_deployment(
+                name=s.deployment_name,
+                parameters=flow_parameters(opts, s),
+                schedule=prefect_schedule(s),
+                description=s.describe(),
+                tags=["treatywatch", *s.groups],
+            )
+        )
     return out
 
 
@@ -85,8 +95,10 @@ def serve(opts: ServeOptions, say: Callable[[str], None] = print) -> None:
         say("stopped the local Prefect server kept by `treatywatch run`")
     say(f"starting a local Prefect server on {opts.host}:{opts.port} (state in {home}, log {home / 'server.log'})")
     with local_server.running(home, host=opts.host, port=opts.port, ui=opts.ui) as server:
-        say(f"Prefect server healthy (pid {server.pid}); "
-            + (f"UI at {server.url}" if opts.ui else f"API at {server.api_url} (UI disabled)"))
+        say(
+            f"Prefect server healthy (pid {server.pid}); "
+            + (f"UI at {server.url}" if opts.ui else f"API at {server.api_url} (UI disabled)")
+        )
         # `treatywatch run` meanwhile records to this server instead of starting its own
         keeper.write_state(home.parent, keeper.ServerState(server.api_url, os.getpid(), server.pid, "serve"))
         try:

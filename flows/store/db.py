@@ -11,7 +11,7 @@ import errno
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,15 +43,33 @@ class StorageError(TreatywatchError):
 
 # DuckDB's wording (its IOException text carries the OS's strerror) -> what a person should do.
 _PROBLEMS = (
-    (errno.ENOSPC, "No space left on device", "disk full: cannot write {path} (No space left on device); "
-                                              "free space and run again (this run's batch was not committed)"),
-    (errno.EROFS, "Read-only file system", "{path} is on a read-only file system; point --db / TREATYWATCH_DB "
-                                           "at a writable place"),
+    (
+        errno.ENOSPC,
+        "No space left on device",
+        "disk full: cannot write {path} (No space left on device); "
+        "free space and run again (this run's batch was not committed)",
+    ),
+    (
+        errno.EROFS,
+        "Read-only file system",
+        "{path} is on a read-only file system; point --db / TREATYWATCH_DB at a writable place",
+    ),
     (errno.EACCES, "Permission denied", "no permission to write {path} or its directory"),
     (errno.EDQUOT, "Disk quota exceeded", "disk quota exceeded: cannot write {path}"),
 )
-_DAMAGED = ("not a valid DuckDB database", "Corrupt", "corrupt", "checksum", "Checksum", "Serialization Error",
-            "failed to read", "Failed to read", "Could not read enough bytes", "block id", "INTERNAL Error")
+_DAMAGED = (
+    "not a valid DuckDB database",
+    "Corrupt",
+    "corrupt",
+    "checksum",
+    "Checksum",
+    "Serialization Error",
+    "failed to read",
+    "Failed to read",
+    "Could not read enough bytes",
+    "block id",
+    "INTERNAL Error",
+)
 
 
 def storage_problem(exc: BaseException, path: Path | str) -> str | None:
@@ -86,8 +104,9 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 10.0,
-            config: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, wait_seconds: float = 10.0, config: dict[str, Any] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open `path`, retrying while another process holds the lock; migrate when writable.
 
     `config` goes to DuckDB at open (SANDBOX_CONFIG for SQL a person typed).
@@ -186,4 +205,4 @@ def insert_rows(
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -12,8 +12,8 @@ from datetime import datetime
 
 import duckdb
 
-from parsers.policy.health import HealthEvent, SourceHealth
 from flows.store.db import insert_rows
+from parsers.policy.health import HealthEvent, SourceHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,24 +38,31 @@ def load_health(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:
 def save(con: duckdb.DuckDBPyConnection, update: HealthUpdate) -> None:
     """Replace each source's health row and record its transitions (idempotent by event id)."""
     insert_rows(
-        con, "source_health",
+        con,
+        "source_health",
         ["source_id", "state", "score", "next_attempt_at", "last_items", "first_success_at", "updated_at"],
-        [(h.source_id, h.state, h.score, h.next_attempt_at, h.last_items, h.first_success_at, update.at)
-         for h in update.healths],
+        [
+            (h.source_id, h.state, h.score, h.next_attempt_at, h.last_items, h.first_success_at, update.at)
+            for h in update.healths
+        ],
         or_mode="OR REPLACE",
     )
     insert_rows(
-        con, "source_health_events",
+        con,
+        "source_health_events",
         ["health_event_id", "source_id", "kind", "message", "score", "run_id", "created_at"],
         [(e.health_event_id, e.source_id, e.kind, e.message, e.score, e.run_id, e.created_at) for e in update.events],
         or_mode="OR IGNORE",
     )
 
 
-def health_transitions(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None,
-                       since: datetime | None = None) -> list[HealthEvent]:
+def health_transitions(
+    con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, since: datetime | None = None
+) -> list[HealthEvent]:
     """Recorded transitions (of one run, or since a time), oldest first: what the alert side routes as `health`."""
-    sql = ("SELECT health_event_id, source_id, kind, message, score, run_id, created_at FROM source_health_events"
-           " WHERE ($1::VARCHAR IS NULL OR run_id = $1) AND ($2::TIMESTAMPTZ IS NULL OR created_at >= $2)"
-           " ORDER BY created_at, health_event_id")
+    sql = (
+        "SELECT health_event_id, source_id, kind, message, score, run_id, created_at FROM source_health_events"
+        " WHERE ($1::VARCHAR IS NULL OR run_id = $1) AND ($2::TIMESTAMPTZ IS NULL OR created_at >= $2)"
+        " ORDER BY created_at, health_event_id"
+    )
     return [HealthEvent(*row) for row in con.execute(sql, [run_id, since]).fetchall()]

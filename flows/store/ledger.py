@@ -109,13 +109,28 @@ def waiting(con: duckdb.DuckDBPyConnection, now: datetime, limit: int = 50) -> l
     """Pending alerts whose next attempt is after `now`, soonest first."""
     rows = con.execute(
         "SELECT alert_id, destination, attempts, not_before, last_error FROM alerts"
-        " WHERE status = 'pending' AND not_before > $1 ORDER BY not_before, alert_id LIMIT $2", [now, limit],
+        " WHERE status = 'pending' AND not_before > $1 ORDER BY not_before, alert_id LIMIT $2",
+        [now, limit],
     ).fetchall()
     return [WaitingAlert(*r) for r in rows]
 
 
-_COLUMNS = ("alert_id", "kind", "subject_id", "event_id", "change", "payload", "destination_key", "destination",
-            "tag", "mode", "status", "attempts", "created_at", "not_before")
+_COLUMNS = (
+    "alert_id",
+    "kind",
+    "subject_id",
+    "event_id",
+    "change",
+    "payload",
+    "destination_key",
+    "destination",
+    "tag",
+    "mode",
+    "status",
+    "attempts",
+    "created_at",
+    "not_before",
+)
 
 
 def insert(con: duckdb.DuckDBPyConnection, rows: Sequence[LedgerRow], *, now: datetime | None = None) -> int:
@@ -130,8 +145,24 @@ def insert(con: duckdb.DuckDBPyConnection, rows: Sequence[LedgerRow], *, now: da
         kind, change = r.kind, r.change
         if (r.subject_id, r.destination_key) in first_unsent and r.kind == "update":
             kind, change = "event", "new"
-        out.append((r.alert_id, kind, r.subject_id, r.event_id, change, json.dumps(r.payload) if r.payload else None,
-                    r.destination_key, r.destination, r.tag, r.mode, "pending", 0, now, r.not_before))
+        out.append(
+            (
+                r.alert_id,
+                kind,
+                r.subject_id,
+                r.event_id,
+                change,
+                json.dumps(r.payload) if r.payload else None,
+                r.destination_key,
+                r.destination,
+                r.tag,
+                r.mode,
+                "pending",
+                0,
+                now,
+                r.not_before,
+            )
+        )
     return insert_rows(con, "alerts", _COLUMNS, out, or_mode="OR IGNORE")
 
 
@@ -155,23 +186,29 @@ def due(con: duckdb.DuckDBPyConnection, now: datetime) -> list[DueAlert]:
     rows = con.execute(
         "SELECT alert_id, kind, subject_id, event_id, change, payload, destination_key, destination, tag, mode, attempts"
         " FROM alerts WHERE status = 'pending' AND (not_before IS NULL OR not_before <= $1)"
-        " ORDER BY created_at, alert_id", [now],
+        " ORDER BY created_at, alert_id",
+        [now],
     ).fetchall()
     return [DueAlert(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else None, *r[6:]) for r in rows]
 
 
-def recover_interrupted(con: duckdb.DuckDBPyConnection, channels: dict[str, str], claimant: str | None = None,
-                        *, now: datetime | None = None) -> list[str]:
+def recover_interrupted(
+    con: duckdb.DuckDBPyConnection,
+    channels: dict[str, str],
+    claimant: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
     """Rows left `sending` by a crash: resend where a duplicate is tolerable, else mark `uncertain`.
     Returns the alert ids marked uncertain (a health notice tells a person to check).
 
     A row another live delivery is sending right now (an overlapping run) is not touched.
     """
     me, stale_before = claimant or new_claimant(), (now or utcnow()) - CLAIM_LEASE
-    found = con.execute("SELECT alert_id, destination_key, claimed_by, last_attempt_at FROM alerts"
-                        " WHERE status = 'sending'").fetchall()
-    rows = [(a, key) for a, key, by, at in found
-            if claim_is_dead(by, me) or at is None or at < stale_before]
+    found = con.execute(
+        "SELECT alert_id, destination_key, claimed_by, last_attempt_at FROM alerts WHERE status = 'sending'"
+    ).fetchall()
+    rows = [(a, key) for a, key, by, at in found if claim_is_dead(by, me) or at is None or at < stale_before]
     uncertain = [a for a, key in rows if channels.get(key) not in RESEND_AFTER_CRASH]
     retry = [a for a, key in rows if channels.get(key) in RESEND_AFTER_CRASH]
     _set_status(con, retry, "pending", error="interrupted while sending; sending again")
@@ -181,8 +218,10 @@ def recover_interrupted(con: duckdb.DuckDBPyConnection, channels: dict[str, str]
 
 def _set_status(con: duckdb.DuckDBPyConnection, ids: Sequence[str], status: str, *, error: str | None = None) -> None:
     if ids:
-        con.execute("UPDATE alerts SET status = $1, last_error = coalesce($2, last_error) WHERE alert_id IN (SELECT UNNEST($3))",
-                    [status, error, list(ids)])
+        con.execute(
+            "UPDATE alerts SET status = $1, last_error = coalesce($2, last_error) WHERE alert_id IN (SELECT UNNEST($3))",
+            [status, error, list(ids)],
+        )
 
 
 def mark_sending(con: duckdb.DuckDBPyConnection, ids: Sequence[str], claimant: str | None = None) -> list[str]:
@@ -190,17 +229,22 @@ def mark_sending(con: duckdb.DuckDBPyConnection, ids: Sequence[str], claimant: s
 
     Only those may be sent: a row another run claimed first is not in the list.
     """
-    rows = con.execute("UPDATE alerts SET status = 'sending', last_attempt_at = $1, claimed_by = $2"
-                       " WHERE alert_id IN (SELECT UNNEST($3)) AND status = 'pending' RETURNING alert_id",
-                       [utcnow(), claimant, list(ids)]).fetchall()
+    rows = con.execute(
+        "UPDATE alerts SET status = 'sending', last_attempt_at = $1, claimed_by = $2"
+        " WHERE alert_id IN (SELECT UNNEST($3)) AND status = 'pending' RETURNING alert_id",
+        [utcnow(), claimant, list(ids)],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
 def release(con: duckdb.DuckDBPyConnection, ids: Sequence[str], claimant: str) -> None:
     """Give back rows this delivery claimed but did not send (nothing to render yet)."""
     if ids:
-        con.execute("UPDATE alerts SET status = 'pending' WHERE alert_id IN (SELECT UNNEST($1)) AND status = 'sending'"
-                    " AND claimed_by = $2", [list(ids), claimant])
+        con.execute(
+            "UPDATE alerts SET status = 'pending' WHERE alert_id IN (SELECT UNNEST($1)) AND status = 'sending'"
+            " AND claimed_by = $2",
+            [list(ids), claimant],
+        )
 
 
 def mark_sent(con: duckdb.DuckDBPyConnection, ids: Sequence[str], *, digest_id: str | None = None) -> None:
@@ -211,8 +255,9 @@ def mark_sent(con: duckdb.DuckDBPyConnection, ids: Sequence[str], *, digest_id: 
     )
 
 
-def mark_failed(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str, *, max_attempts: int,
-                retry_in: timedelta) -> list[str]:
+def mark_failed(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str, *, max_attempts: int, retry_in: timedelta
+) -> list[str]:
     """Record a failed attempt; rows past `max_attempts` become given_up. Returns the given-up ids."""
     rows = con.execute(
         "UPDATE alerts SET attempts = attempts + 1, last_error = $1, not_before = $2,"
@@ -224,19 +269,27 @@ def mark_failed(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str, 
 
 
 def mark_uncertain(con: duckdb.DuckDBPyConnection, ids: Sequence[str], error: str) -> None:
-    con.execute("UPDATE alerts SET status = 'uncertain', attempts = attempts + 1, last_error = $1"
-                " WHERE alert_id IN (SELECT UNNEST($2))", [error[:500], list(ids)])
+    con.execute(
+        "UPDATE alerts SET status = 'uncertain', attempts = attempts + 1, last_error = $1"
+        " WHERE alert_id IN (SELECT UNNEST($2))",
+        [error[:500], list(ids)],
+    )
 
 
 def requeue(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
     """A person checked the channel and wants these alerts sent again: pending, attempts reset."""
-    con.execute("UPDATE alerts SET status = 'pending', attempts = 0, not_before = NULL,"
-                " last_error = 'queued again by hand' WHERE alert_id IN (SELECT UNNEST($1))", [list(ids)])
+    con.execute(
+        "UPDATE alerts SET status = 'pending', attempts = 0, not_before = NULL,"
+        " last_error = 'queued again by hand' WHERE alert_id IN (SELECT UNNEST($1))",
+        [list(ids)],
+    )
 
 
 def orphan_destinations(con: duckdb.DuckDBPyConnection, known_keys: set[str]) -> list[str]:
     """Pending rows whose destination is no longer configured: they cannot be sent, say so."""
-    rows = con.execute("SELECT DISTINCT destination FROM alerts WHERE status = 'pending'"
-                       " AND destination_key NOT IN (SELECT UNNEST($1))", [sorted(known_keys)]).fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT destination FROM alerts WHERE status = 'pending'"
+        " AND destination_key NOT IN (SELECT UNNEST($1))",
+        [sorted(known_keys)],
+    ).fetchall()
     return [r[0] for r in rows]
-

@@ -50,27 +50,52 @@ def load(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str], limit: int, 
         "  SELECT *, row_number() OVER (PARTITION BY source_id ORDER BY added_at, item_id) AS n FROM page_backlog"
         "  WHERE source_id IN (SELECT UNNEST($1))) b JOIN items i USING (item_id)"
         " WHERE b.n <= $3 ORDER BY b.added_at, b.n, b.item_id LIMIT $2",
-        [list(source_ids), limit, per_source]).fetchall()
-    return [Pending(Item(id=r[0], source_id=r[1], url=r[2], title=r[3] or "", text=r[4] or "", guid=r[5],
-                         summary=r[6] or "", published=r[7], lang=r[8], needs_full_text=True), r[9], r[10], r[11])
-            for r in rows]
+        [list(source_ids), limit, per_source],
+    ).fetchall()
+    return [
+        Pending(
+            Item(
+                id=r[0],
+                source_id=r[1],
+                url=r[2],
+                title=r[3] or "",
+                text=r[4] or "",
+                guid=r[5],
+                summary=r[6] or "",
+                published=r[7],
+                lang=r[8],
+                needs_full_text=True,
+            ),
+            r[9],
+            r[10],
+            r[11],
+        )
+        for r in rows
+    ]
 
 
-def save(con: duckdb.DuckDBPyConnection, deferred: Sequence[Deferred], done: Sequence[str],
-         now: datetime | None = None) -> None:
+def save(
+    con: duckdb.DuckDBPyConnection, deferred: Sequence[Deferred], done: Sequence[str], now: datetime | None = None
+) -> None:
     """In the run's transaction: drop fetched pages, add or bump deferred ones, give up after MAX_ATTEMPTS."""
     if done:
         con.execute("DELETE FROM page_backlog WHERE item_id IN (SELECT UNNEST($1))", [list(done)])
     if not deferred:
         return
     now = now or utcnow()
-    insert_rows(con, "page_backlog", ["item_id", "source_id", "url", "quiet", "reason", "attempts", "added_at"],
-                [(d.item.id, d.item.source_id, d.item.url, d.quiet, d.reason, 0, now) for d in deferred],
-                or_mode="OR IGNORE")
+    insert_rows(
+        con,
+        "page_backlog",
+        ["item_id", "source_id", "url", "quiet", "reason", "attempts", "added_at"],
+        [(d.item.id, d.item.source_id, d.item.url, d.quiet, d.reason, 0, now) for d in deferred],
+        or_mode="OR IGNORE",
+    )
     failed = [d.item.id for d in deferred if d.failed]
     if failed:
-        con.execute("UPDATE page_backlog SET attempts = attempts + 1, reason = 'failed'"
-                    " WHERE item_id IN (SELECT UNNEST($1))", [failed])
+        con.execute(
+            "UPDATE page_backlog SET attempts = attempts + 1, reason = 'failed' WHERE item_id IN (SELECT UNNEST($1))",
+            [failed],
+        )
         con.execute("DELETE FROM page_backlog WHERE attempts >= $1", [MAX_ATTEMPTS])
 
 

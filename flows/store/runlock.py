@@ -90,8 +90,9 @@ def run_lock(db_path: Path, *, wait_s: float = DEFAULT_WAIT_S, poll_s: float = 0
     while (fd := _try_acquire(real)) is None:
         if time.monotonic() >= deadline:
             who = holder(path) or "another process"
-            raise RunLockedError(f"another treatywatch run ({who}) is using {db_path}; "
-                                 f"waited {wait_s:g}s, this run is skipped")
+            raise RunLockedError(
+                f"another treatywatch run ({who}) is using {db_path}; waited {wait_s:g}s, this run is skipped"
+            )
         time.sleep(poll_s)  # polling a kernel lock with a deadline; flock has no timeout
     try:
         _write_holder(path)
@@ -103,8 +104,9 @@ def run_lock(db_path: Path, *, wait_s: float = DEFAULT_WAIT_S, poll_s: float = 0
 def _write_holder(path: Path) -> None:
     """Say who holds the lock, for the message a skipped run prints (best effort: only informative)."""
     try:
-        path.write_text(f"pid {os.getpid()} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"pid {os.getpid()} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n", encoding="utf-8"
+        )
     except OSError:
         pass
 

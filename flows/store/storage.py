@@ -82,11 +82,8 @@ class RunRecord:
     health: HealthUpdate | None = None  # source health and its transitions (parsers.policy.health)
 
 
-
 def load_source_states(con: duckdb.DuckDBPyConnection) -> dict[str, SourceState]:
-    rows = con.execute(
-        "SELECT source_id, etag, last_modified, body_hash, consecutive_failures FROM sources"
-    ).fetchall()
+    rows = con.execute("SELECT source_id, etag, last_modified, body_hash, consecutive_failures FROM sources").fetchall()
     return {r[0]: SourceState(r[1], r[2], r[3], r[4]) for r in rows}
 
 
@@ -94,14 +91,17 @@ def known_content_hashes(con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]
     ids = list(set(item_ids))
     if not ids:
         return {}
-    rows = con.execute(
-        "SELECT item_id, content_hash FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]
-    ).fetchall()
+    rows = con.execute("SELECT item_id, content_hash FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]).fetchall()
     return dict(rows)
 
 
-def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: datetime | None = None,
-              within: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> None:
+def write_run(
+    con: duckdb.DuckDBPyConnection,
+    run: RunRecord,
+    *,
+    finished_at: datetime | None = None,
+    within: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
     """Write a run's results atomically: all tables or none. `within` runs in the same transaction
     (the alert planner), so an event is never committed without the alerts it causes."""
     with transaction(con):
@@ -122,12 +122,24 @@ def write_run(con: duckdb.DuckDBPyConnection, run: RunRecord, *, finished_at: da
         )
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, sources_ok: int, sources_failed: int, new_items: int,
-               new_events: int, sent: int, failed: int, finished_at: datetime | None = None) -> None:
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    *,
+    sources_ok: int,
+    sources_failed: int,
+    new_items: int,
+    new_events: int,
+    sent: int,
+    failed: int,
+    finished_at: datetime | None = None,
+) -> None:
     """The run's totals over all its batches (each batch's commit wrote its own) and the delivery counts."""
-    con.execute("UPDATE runs SET sources_ok = ?, sources_failed = ?, new_items = ?, new_events = ?,"
-                " alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
-                [sources_ok, sources_failed, new_items, new_events, sent, failed, finished_at or utcnow(), run_id])
+    con.execute(
+        "UPDATE runs SET sources_ok = ?, sources_failed = ?, new_items = ?, new_events = ?,"
+        " alerts_sent = ?, alerts_failed = ?, finished_at = ? WHERE run_id = ?",
+        [sources_ok, sources_failed, new_items, new_events, sent, failed, finished_at or utcnow(), run_id],
+    )
 
 
 def store_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) -> int:
@@ -141,8 +153,9 @@ def store_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent]) 
 
 def reset_failures(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> None:
     """Restart the failure counter (backoff grows from it) of sources an operator enabled by hand."""
-    con.execute("UPDATE sources SET consecutive_failures = 0 WHERE source_id IN (SELECT UNNEST($1))",
-                [list(source_ids)])
+    con.execute(
+        "UPDATE sources SET consecutive_failures = 0 WHERE source_id IN (SELECT UNNEST($1))", [list(source_ids)]
+    )
 
 
 def feed_fetches(records: Iterable[FetchRecord]) -> list[FetchRecord]:
@@ -165,8 +178,13 @@ def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) ->
         "UPDATE sources SET kind = c.kind, url = c.url, lang = c.lang, source_group = c.grp FROM ("
         " SELECT UNNEST($1) AS id, UNNEST($2) AS kind, UNNEST($3) AS url, UNNEST($4) AS lang, UNNEST($5) AS grp) c"
         " WHERE sources.source_id = c.id",
-        [[s.id for s in sources], [s.kind for s in sources], [redact(s.url) for s in sources],
-         [s.lang for s in sources], [s.group for s in sources]],
+        [
+            [s.id for s in sources],
+            [s.kind for s in sources],
+            [redact(s.url) for s in sources],
+            [s.lang for s in sources],
+            [s.group for s in sources],
+        ],
     )
 
 
@@ -176,11 +194,41 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     insert_rows(
         con,
         "fetches",
-        ["run_id", "source_id", "url", "started_at", "status", "latency_ms", "bytes", "items", "new_items", "error_kind",
-         "error", "kind", "item_id", "dropped", "note"],
         [
-            (run.run_id, f.source_id, f.url, f.started_at, f.status, f.latency_ms, f.bytes, f.items, f.new_items, f.error_kind,
-             f.error, f.kind, f.item_id, f.dropped, f.note)
+            "run_id",
+            "source_id",
+            "url",
+            "started_at",
+            "status",
+            "latency_ms",
+            "bytes",
+            "items",
+            "new_items",
+            "error_kind",
+            "error",
+            "kind",
+            "item_id",
+            "dropped",
+            "note",
+        ],
+        [
+            (
+                run.run_id,
+                f.source_id,
+                f.url,
+                f.started_at,
+                f.status,
+                f.latency_ms,
+                f.bytes,
+                f.items,
+                f.new_items,
+                f.error_kind,
+                f.error,
+                f.kind,
+                f.item_id,
+                f.dropped,
+                f.note,
+            )
             for f in run.fetches
         ],
     )
@@ -193,8 +241,13 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             " last_modified = coalesce(f.lm, sources.last_modified), body_hash = coalesce(f.bh, sources.body_hash)"
             " FROM (SELECT UNNEST($1) AS id, UNNEST($2) AS at, UNNEST($3) AS etag, UNNEST($4) AS lm,"
             " UNNEST($5) AS bh) f WHERE sources.source_id = f.id",
-            [[f.source_id for f in ok], [f.started_at for f in ok], [f.etag for f in ok],
-             [f.last_modified for f in ok], [f.body_hash for f in ok]],
+            [
+                [f.source_id for f in ok],
+                [f.started_at for f in ok],
+                [f.etag for f in ok],
+                [f.last_modified for f in ok],
+                [f.body_hash for f in ok],
+            ],
         )
     bad = [f for f in feeds if not f.ok]
     if bad:
@@ -203,7 +256,12 @@ def _write_fetches(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
             " last_error_kind = f.kind, last_error = f.err"
             " FROM (SELECT UNNEST($1) AS id, UNNEST($2) AS at, UNNEST($3) AS kind, UNNEST($4) AS err) f"
             " WHERE sources.source_id = f.id",
-            [[f.source_id for f in bad], [f.started_at for f in bad], [f.error_kind for f in bad], [f.error for f in bad]],
+            [
+                [f.source_id for f in bad],
+                [f.started_at for f in bad],
+                [f.error_kind for f in bad],
+                [f.error for f in bad],
+            ],
         )
 
 
@@ -213,15 +271,42 @@ def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) 
         return
     now = utcnow()
     ids = [s.item.id for s in stored]
-    first_seen = dict(con.execute("SELECT item_id, first_seen_at FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]).fetchall())
+    first_seen = dict(
+        con.execute("SELECT item_id, first_seen_at FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids]).fetchall()
+    )
     con.execute("DELETE FROM items WHERE item_id IN (SELECT UNNEST($1))", [ids])
     insert_rows(
         con,
         "items",
-        ["item_id", "source_id", "url", "guid", "title", "summary", "text", "lang", "published", "content_hash", "first_seen_at", "fetched_at"],
         [
-            (i.id, i.source_id, i.url, i.guid, i.title, i.summary, i.text, i.lang, i.published, s.content_hash,
-             first_seen.get(i.id, now), now)
+            "item_id",
+            "source_id",
+            "url",
+            "guid",
+            "title",
+            "summary",
+            "text",
+            "lang",
+            "published",
+            "content_hash",
+            "first_seen_at",
+            "fetched_at",
+        ],
+        [
+            (
+                i.id,
+                i.source_id,
+                i.url,
+                i.guid,
+                i.title,
+                i.summary,
+                i.text,
+                i.lang,
+                i.published,
+                s.content_hash,
+                first_seen.get(i.id, now),
+                now,
+            )
             for s in stored
             for i in (s.item,)
         ],
@@ -229,9 +314,29 @@ def _upsert_items(con: duckdb.DuckDBPyConnection, stored: Sequence[StoredItem]) 
 
 
 # The one event <-> row mapping: `insert_events` writes these columns, `event_of` reads them back.
-EVENT_COLUMNS = ("event_id", "item_id", "family", "type", "actor", "counterparts", "domain", "stage", "evidence",
-                 "span_start", "span_end", "confidence", "rule", "flags", "officials", "dates", "lang",
-                 "extractor_version", "instrument_text", "instrument_id", "instrument_kind")
+EVENT_COLUMNS = (
+    "event_id",
+    "item_id",
+    "family",
+    "type",
+    "actor",
+    "counterparts",
+    "domain",
+    "stage",
+    "evidence",
+    "span_start",
+    "span_end",
+    "confidence",
+    "rule",
+    "flags",
+    "officials",
+    "dates",
+    "lang",
+    "extractor_version",
+    "instrument_text",
+    "instrument_id",
+    "instrument_kind",
+)
 _EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events e"
 
 
@@ -245,17 +350,49 @@ def officials_of(text: str | None) -> tuple[Official, ...]:
 
 def _event_row(se: StoredEvent) -> tuple[Any, ...]:
     e = se.event
-    return (se.event_id, se.item_id, e.family, e.type, e.actor, list(e.counterparts), e.domain, e.stage,
-            e.evidence, e.span[0], e.span[1], e.confidence, e.rule, list(e.flags), officials_json(e.officials),
-            list(e.dates), e.lang, e.extractor_version, *_instrument_row(e))
+    return (
+        se.event_id,
+        se.item_id,
+        e.family,
+        e.type,
+        e.actor,
+        list(e.counterparts),
+        e.domain,
+        e.stage,
+        e.evidence,
+        e.span[0],
+        e.span[1],
+        e.confidence,
+        e.rule,
+        list(e.flags),
+        officials_json(e.officials),
+        list(e.dates),
+        e.lang,
+        e.extractor_version,
+        *_instrument_row(e),
+    )
 
 
 def event_of(r: Sequence[Any]) -> StoredEvent:
     """A stored event as extraction made it, from a row of EVENT_COLUMNS."""
-    event = Event(family=r[2], type=r[3], actor=r[4], counterparts=tuple(r[5]), domain=r[6], stage=r[7] or "announced",
-                  evidence=r[8], span=(r[9], r[10]), confidence=r[11], rule=r[12], flags=tuple(r[13] or ()),
-                  officials=officials_of(r[14]), dates=tuple(r[15] or ()), lang=r[16] or "en",
-                  extractor_version=r[17] or "", instrument=Instrument(r[18] or "", r[19], r[20]) if r[20] else None)
+    event = Event(
+        family=r[2],
+        type=r[3],
+        actor=r[4],
+        counterparts=tuple(r[5]),
+        domain=r[6],
+        stage=r[7] or "announced",
+        evidence=r[8],
+        span=(r[9], r[10]),
+        confidence=r[11],
+        rule=r[12],
+        flags=tuple(r[13] or ()),
+        officials=officials_of(r[14]),
+        dates=tuple(r[15] or ()),
+        lang=r[16] or "en",
+        extractor_version=r[17] or "",
+        instrument=Instrument(r[18] or "", r[19], r[20]) if r[20] else None,
+    )
     return StoredEvent(r[0], r[1], event)
 
 
@@ -265,8 +402,9 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent])
     for se in events:
         parties.append((se.event_id, se.event.actor, "actor"))
         parties.extend((se.event_id, c, "counterpart") for c in se.event.counterparts)
-    insert_rows(con, "events", [*EVENT_COLUMNS, "detected_at"], [(*_event_row(se), now) for se in events],
-                or_mode="OR IGNORE")
+    insert_rows(
+        con, "events", [*EVENT_COLUMNS, "detected_at"], [(*_event_row(se), now) for se in events], or_mode="OR IGNORE"
+    )
     insert_rows(con, "event_parties", ["event_id", "party", "role"], parties, or_mode="OR IGNORE")
 
 
@@ -274,8 +412,9 @@ def load_events(con: duckdb.DuckDBPyConnection, item_ids: Sequence[str]) -> list
     """The stored events of these items, by item then event id."""
     if not item_ids:
         return []
-    rows = con.execute(f"{_EVENT_SELECT} WHERE item_id IN (SELECT UNNEST($1)) ORDER BY item_id, event_id",
-                       [list(item_ids)]).fetchall()
+    rows = con.execute(
+        f"{_EVENT_SELECT} WHERE item_id IN (SELECT UNNEST($1)) ORDER BY item_id, event_id", [list(item_ids)]
+    ).fetchall()
     return [event_of(r) for r in rows]
 
 
@@ -302,7 +441,9 @@ def existing_event_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> se
     ids = list(set(ids))
     if not ids:
         return set()
-    return {r[0] for r in con.execute("SELECT event_id FROM events WHERE event_id IN (SELECT UNNEST($1))", [ids]).fetchall()}
+    return {
+        r[0] for r in con.execute("SELECT event_id FROM events WHERE event_id IN (SELECT UNNEST($1))", [ids]).fetchall()
+    }
 
 
 def last_successful_run(con: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -310,13 +451,16 @@ def last_successful_run(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.execute("SELECT max(finished_at) FROM runs WHERE sources_ok > 0").fetchone()[0]
 
 
-def item_origins(con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]) -> dict[str, tuple[str, str, datetime | None]]:
+def item_origins(
+    con: duckdb.DuckDBPyConnection, item_ids: Iterable[str]
+) -> dict[str, tuple[str, str, datetime | None]]:
     """(source id, source group, published or first seen) per stored item, for clustering stored events."""
     ids = sorted(set(item_ids))
     if not ids:
         return {}
     rows = con.execute(
         "SELECT i.item_id, i.source_id, coalesce(s.source_group, ''), coalesce(i.published, i.first_seen_at)"
-        " FROM items i LEFT JOIN sources s USING (source_id) WHERE i.item_id IN (SELECT UNNEST($1))", [ids]
+        " FROM items i LEFT JOIN sources s USING (source_id) WHERE i.item_id IN (SELECT UNNEST($1))",
+        [ids],
     ).fetchall()
     return {r[0]: (r[1], r[2], r[3]) for r in rows}

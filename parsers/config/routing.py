@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from parsers.errors import ConfigError
 from parsers.config.yamlio import load_yaml, read_error
+from parsers.errors import ConfigError
 from parsers.policy.routing import DOMAINS, MODES, AlertPolicy, TagPolicy
 
 
@@ -59,7 +59,8 @@ def load_policy(path: Path | None) -> AlertPolicy:
     if not isinstance(backoff, list) or not backoff or not all(isinstance(b, (int, float)) and b >= 0 for b in backoff):
         raise dlv.fail("backoff_seconds", f"expected a non-empty list of seconds, got {backoff!r}")
     return AlertPolicy(
-        min_confidence=floor, tags=tags,
+        min_confidence=floor,
+        tags=tags,
         digest_every=timedelta(hours=digest.number("every_hours", 24, 1, 24 * 7)),
         digest_at_hour=int(digest.number("at_hour_utc", 7, 0, 23)),
         max_silence=timedelta(hours=beat.number("max_silence_hours", 6, 0.1)),
@@ -79,7 +80,9 @@ def _tag(r: _Reader, name: str, floor: float) -> TagPolicy:
     if unknown:
         raise r.fail(sorted(unknown)[0], "unknown field")
     return TagPolicy(
-        mode=mode, debounce=timedelta(minutes=r.number("debounce_minutes", 0, 0, 24 * 60)),
+        mode=mode,
+        debounce=timedelta(minutes=r.number("debounce_minutes", 0, 0, 24 * 60)),
         min_confidence=r.number("min_confidence", floor, 0.0, 1.0),
-        domains=r.codes("domains", DOMAINS), watch=r.codes("watch"),
+        domains=r.codes("domains", DOMAINS),
+        watch=r.codes("watch"),
     )

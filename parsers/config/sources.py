@@ -11,19 +11,32 @@ from urllib.parse import urlsplit
 import soupsieve
 
 from parsers.config.yamlio import load_yaml, read_error
-
-from parsers.errors import ConfigError
 from parsers.documents import json_api
 from parsers.documents.listing import validate_spec
-from parsers.models import Source
 from parsers.documents.pravo import BLOCKS, DOCUMENTS_PAGE_SIZES, RSS_PAGE_SIZES
+from parsers.errors import ConfigError
+from parsers.models import Source
 
 # Kinds a source may declare; each has a parser in parsers/documents/.
 KNOWN_KINDS = frozenset({"rss", "pravo", "html", "json"})
 FULL_TEXT_MODES = frozenset({"auto", "always", "never"})
 FIELDS = frozenset(
-    {"id", "kind", "url", "lang", "group", "enabled", "body_selectors", "full_text", "horizon_days", "listing", "pravo",
-     "json", "notes", "allow_private_links"}
+    {
+        "id",
+        "kind",
+        "url",
+        "lang",
+        "group",
+        "enabled",
+        "body_selectors",
+        "full_text",
+        "horizon_days",
+        "listing",
+        "pravo",
+        "json",
+        "notes",
+        "allow_private_links",
+    }
 )
 PRAVO_FIELDS = frozenset({"block", "mode", "document_types", "names", "days", "page_size", "max_pages"})
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -178,8 +191,10 @@ class _Checker:
         problems = json_api.validate_spec(raw)
         if problems:
             raise self.fail("json", "; ".join(problems))
-        frozen = {k: tuple(sorted(v.items())) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v
-                  for k, v in raw.items()}
+        frozen = {
+            k: tuple(sorted(v.items())) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v
+            for k, v in raw.items()
+        }
         return tuple(sorted(frozen.items()))
 
 
@@ -193,8 +208,13 @@ def _source(path: pathlib.Path, index: int, raw: Any) -> Source:
         raise check.fail(unknown[0], f"unknown field (allowed: {sorted(FIELDS)})")
     kind = check.choice("kind", KNOWN_KINDS)
     options = tuple(
-        (key, value) for key, value in (("listing", check.listing(kind)), ("pravo", check.pravo(kind)),
-                                        ("json", check.json_spec(kind))) if value
+        (key, value)
+        for key, value in (
+            ("listing", check.listing(kind)),
+            ("pravo", check.pravo(kind)),
+            ("json", check.json_spec(kind)),
+        )
+        if value
     )
     if "notes" in raw and not isinstance(raw["notes"], str):
         raise check.fail("notes", "must be a string (what an operator should know about this source)")
@@ -261,8 +281,12 @@ def _host(path: pathlib.Path, host: str, raw: Any) -> HostSettings:
     agent = raw.get("user_agent")
     if agent is not None and (not isinstance(agent, str) or not agent.strip() or "\n" in agent or "\r" in agent):
         raise ConfigError(f"{where}: field 'user_agent': must be one line of text")
-    return HostSettings(timeout=number("timeout", 1), concurrency=number("concurrency", 1, whole=True),
-                        min_interval=float(number("min_interval", 0) or 0.0), user_agent=agent.strip() if agent else None)
+    return HostSettings(
+        timeout=number("timeout", 1),
+        concurrency=number("concurrency", 1, whole=True),
+        min_interval=float(number("min_interval", 0) or 0.0),
+        user_agent=agent.strip() if agent else None,
+    )
 
 
 def load_sources(path: pathlib.Path) -> list[Source]:

@@ -22,8 +22,15 @@ _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses ~1
 class YamlError(ConfigError):
     """A config file is not valid YAML or repeats a key; names the file, the line and what is wrong."""
 
-    def __init__(self, source: str, problem: str, line: int | None, column: int | None = None,
-                 key: str | None = None, context: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        line: int | None,
+        column: int | None = None,
+        key: str | None = None,
+        context: str | None = None,
+    ) -> None:
         self.source, self.problem, self.line, self.column, self.key = source, problem, line, column, key
         where = "" if line is None else f" at line {line}" + ("" if column is None else f", column {column}")
         # `detail` is the message without the file: readers put their own words between ("schedules file: ...")
@@ -66,13 +73,19 @@ ConfigLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|
 def load_yaml(text: str, source: str = "<config>") -> Any:
     """Parse config YAML; YamlError (a ConfigError) names `source` (the file), line and problem."""
     try:
-        return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=ConfigLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         duplicate = isinstance(exc, _DuplicateKey)
-        raise YamlError(source, exc.problem or "invalid YAML", line, None if duplicate else column,
-                        key=getattr(exc, "key", None), context=None if duplicate else exc.context) from None
+        raise YamlError(
+            source,
+            exc.problem or "invalid YAML",
+            line,
+            None if duplicate else column,
+            key=getattr(exc, "key", None),
+            context=None if duplicate else exc.context,
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlError(source, str(exc), None) from None
 

@@ -78,7 +78,9 @@ def decode_plan(body: bytes, content_type: str) -> Decoded:
         real = _guess(body)
         if real and real != "utf-8":
             fixed, ctype = _as_utf8(body, real, content_type)
-            return Decoded(fixed, ctype, f"charset mismatch: labelled {label} but the bytes are {real}; decoded as {real}")
+            return Decoded(
+                fixed, ctype, f"charset mismatch: labelled {label} but the bytes are {real}; decoded as {real}"
+            )
         return Decoded(body, content_type)
     if declared != "utf-8" and utf8:
         fixed, ctype = _as_utf8(body, "utf-8", content_type)

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from parsers.documents.html_text import html_to_text
 from parsers.documents.charset import decode_plan
+from parsers.documents.html_text import html_to_text
 from parsers.documents.identity import item_id, variant_id
 from parsers.extract.lang import detect_lang
 from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
@@ -73,12 +73,16 @@ def parse_date(raw: str | None, parsed: Any = None) -> datetime | None:
         if dt is not None:
             return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
     if parsed:
-        return datetime(*parsed[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = parsed[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     return None
 
 
-def plausible_date(published: datetime | None, raw: str | None, fetched_at: datetime | None,
-                   ) -> tuple[datetime | None, str | None]:
+def plausible_date(
+    published: datetime | None,
+    raw: str | None,
+    fetched_at: datetime | None,
+) -> tuple[datetime | None, str | None]:
     """The date, or the fetch time with a note when the date cannot be true (before 1970, after the
     fetch, or a 4-digit year the parser read differently: "0001" comes back as 2001). A date far in
     the future would otherwise pass the first-run history horizon and sort above everything."""
@@ -186,16 +190,25 @@ def _unique(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], dict[str, i
 
 
 def _count_notes(counts: dict[str, int]) -> list[str]:
-    words = {"no_identity": "entries with no guid, link or title dropped",
-             "duplicate": "repeated entries (same id, same content) dropped",
-             "variant": "entries reusing an id with different content kept as separate items"}
+    words = {
+        "no_identity": "entries with no guid, link or title dropped",
+        "duplicate": "repeated entries (same id, same content) dropped",
+        "variant": "entries reusing an id with different content kept as separate items",
+    }
     return [f"{n} {words[k]}" for k, n in counts.items() if n]
 
 
 # Markers of anti-bot interstitials seen in public scraper reports (mid.ru's "bobcmn" script,
 # Cloudflare, AWS WAF): an operator must tell "blocked" from "the site changed its layout".
-CHALLENGE_MARKERS = (b"bobcmn", b"cf-chl", b"challenge-platform", b"Just a moment...", b"awswaf",
-                     b"captcha-delivery", b"Access denied")
+CHALLENGE_MARKERS = (
+    b"bobcmn",
+    b"cf-chl",
+    b"challenge-platform",
+    b"Just a moment...",
+    b"awswaf",
+    b"captcha-delivery",
+    b"Access denied",
+)
 
 
 def challenge_marker(body: bytes) -> str | None:
@@ -230,8 +243,9 @@ def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
     try:
         # A stream, not bytes: feedparser tries open() on bytes, so a body that is a local path
         # (b"/etc/passwd") would make it read our own files.
-        parsed = feedparser.parse(io.BytesIO(plan.body),
-                                  response_headers=_response_headers(doc, plan.body, plan.content_type))
+        parsed = feedparser.parse(
+            io.BytesIO(plan.body), response_headers=_response_headers(doc, plan.body, plan.content_type)
+        )
     except Exception as exc:  # feedparser promises not to raise; we make sure
         return ParseResult(items=(), error=FetchError("parse", f"feedparser failed: {exc!r}"))
     if not parsed.entries:
@@ -242,6 +256,10 @@ def parse_feed(doc: FetchedDocument, source: Source) -> ParseResult:
         warnings.append(f"malformed feed, kept {len(parsed.entries)} recovered entries: {exc}")
     kept, counts = _unique(_entry_to_item(e, source, warnings, doc.fetched_at) for e in parsed.entries)
     warnings += _count_notes(counts)
-    extra = {"encoding": parsed.get("encoding"), "feed_version": parsed.get("version"),
-             "dropped": counts["no_identity"] + counts["duplicate"], "charset_mismatch": plan.note}
+    extra = {
+        "encoding": parsed.get("encoding"),
+        "feed_version": parsed.get("version"),
+        "dropped": counts["no_identity"] + counts["duplicate"],
+        "charset_mismatch": plan.note,
+    }
     return ParseResult(items=kept, warnings=tuple(warnings), extra=extra)

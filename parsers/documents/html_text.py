@@ -115,9 +115,7 @@ def _generic(soup: BeautifulSoup) -> str:
     return _element_text(soup.body or soup)
 
 
-def extract_article(
-    html: bytes | str, *, selectors: Sequence[str] = (), encoding: str | None = None
-) -> str:
+def extract_article(html: bytes | str, *, selectors: Sequence[str] = (), encoding: str | None = None) -> str:
     """Main text of an article page: per-source selectors first, a generic guess otherwise."""
     soup = _soup(html, encoding)
     _decompose(soup, NOISE_TAGS)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from parsers.documents.identity import item_id
 from parsers.documents.html_text import html_to_text
+from parsers.documents.identity import item_id
 from parsers.models import FetchedDocument, FetchError, Item, ParseResult, Source
 
 SPEC_FIELDS = frozenset({"items", "item", "id", "title", "url", "date", "text", "paging"})
@@ -54,8 +54,11 @@ class JsonSpec:
         raw = dict(source.option("json") or ())
         paging = raw.pop("paging", None)
         text = raw.pop("text", ())
-        return cls(**raw, text=(text,) if isinstance(text, str) else tuple(text),
-                   paging=Paging(**dict(paging)) if paging else None)
+        return cls(
+            **raw,
+            text=(text,) if isinstance(text, str) else tuple(text),
+            paging=Paging(**dict(paging)) if paging else None,
+        )
 
 
 def validate_spec(raw: Any) -> list[str]:
@@ -154,9 +157,18 @@ def _item(record: dict[str, Any], spec: JsonSpec, source: Source) -> Item | None
     url = _url(record, spec.url)
     parts = [_clean(lookup(record, path)) for path in spec.text]
     text = "\n\n".join(p for p in [title, *parts] if p)
-    return Item(id=item_id(source.id, key, None, None), source_id=source.id, url=url, title=title, text=text,
-                guid=key, summary="\n\n".join(p for p in parts if p), published=parse_date(lookup(record, spec.date)),
-                lang=source.lang, needs_full_text=False)
+    return Item(
+        id=item_id(source.id, key, None, None),
+        source_id=source.id,
+        url=url,
+        title=title,
+        text=text,
+        guid=key,
+        summary="\n\n".join(p for p in parts if p),
+        published=parse_date(lookup(record, spec.date)),
+        lang=source.lang,
+        needs_full_text=False,
+    )
 
 
 def _url(record: dict[str, Any], spec: str) -> str:
@@ -213,4 +225,4 @@ def parse_date(value: Any) -> datetime | None:
             dt = datetime.strptime(raw, "%d.%m.%Y")
         except ValueError:
             return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

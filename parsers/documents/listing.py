@@ -7,12 +7,11 @@ are kept, as for feeds; a page where the item selector matches nothing is report
 
 from __future__ import annotations
 
+import warnings as pywarnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
-
-import warnings as pywarnings
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 
@@ -146,6 +145,9 @@ def validate_spec(raw: Any) -> list[str]:
     problems = [f"unknown key {k!r} (allowed: {sorted(LISTING_FIELDS)})" for k in raw if k not in LISTING_FIELDS]
     if not isinstance(raw.get("item"), str) or not raw["item"].strip():
         problems.append("key 'item' (CSS selector of one story) is required")
-    problems += [f"key {k!r} must be a CSS selector string" for k, v in raw.items()
-                 if k in LISTING_FIELDS and not (isinstance(v, str) and v.strip())]
+    problems += [
+        f"key {k!r} must be a CSS selector string"
+        for k, v in raw.items()
+        if k in LISTING_FIELDS and not (isinstance(v, str) and v.strip())
+    ]
     return problems

@@ -66,8 +66,9 @@ def rss_url(base: str, query: PravoQuery) -> str:
     return _api(base, "rss", [("block", query.block), ("pageSize", str(query.page_size))])
 
 
-def documents_url(base: str, query: PravoQuery, type_ids: tuple[str, ...], day: date, index: int,
-                  name: str | None = None) -> str:
+def documents_url(
+    base: str, query: PravoQuery, type_ids: tuple[str, ...], day: date, index: int, name: str | None = None
+) -> str:
     """One page of /Documents for one publication day: block, types, an optional heading filter.
 
     Working public clients filter by `PeriodType=day&Date=DD.MM.YYYY`; `PublishDateFrom/To` appears
@@ -253,6 +254,7 @@ def parse_rss(doc: FetchedDocument, source: Source) -> ParseResult:
         text = item.text if _META.match(item.text or "") is None else ""
         if heading:
             text = heading if not text else f"{heading}\n\n{text}"
-        fixed.append(dataclasses.replace(item, url=url, title=act or item.title,
-                                         text=text or item.title, needs_full_text=False))
+        fixed.append(
+            dataclasses.replace(item, url=url, title=act or item.title, text=text or item.title, needs_full_text=False)
+        )
     return ParseResult(items=tuple(fixed), warnings=result.warnings, error=result.error, extra=result.extra)

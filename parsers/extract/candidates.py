@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from parsers.extract import cues
 from parsers.extract.cues import Doc, Sentence
@@ -14,7 +15,16 @@ from parsers.extract.parties import find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
-PENALTY = {"hedge": 0.45, "consequence": 0.45, "past": 0.35, "historical": 0.5, "background": 0.25, "subordinate": 0.25, "relative": 0.45, "old": 0.45}
+PENALTY = {
+    "hedge": 0.45,
+    "consequence": 0.45,
+    "past": 0.35,
+    "historical": 0.5,
+    "background": 0.25,
+    "subordinate": 0.25,
+    "relative": 0.45,
+    "old": 0.45,
+}
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
@@ -102,27 +112,43 @@ class CandidateFinder:
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
                 # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
-                if h.start == hit.start or (sent.has("under_marker", max(0, h.start - 4), h.start) and h.end != hit.start):
+                if h.start == hit.start or (
+                    sent.has("under_marker", max(0, h.start - 4), h.start) and h.end != hit.start
+                ):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
                     best = h.start
             if name == "body":
                 for m in sent.mentions:
-                    if m.kind in ("org", "body") and lo <= m.start < hi:
-                        if best is None or abs(m.start - hit.end) < abs(best - hit.end):
-                            best = m.start
+                    if (
+                        m.kind in ("org", "body")
+                        and lo <= m.start < hi
+                        and (best is None or abs(m.start - hit.end) < abs(best - hit.end))
+                    ):
+                        best = m.start
         return best if best is not None or not rule.requires else None
 
-    def _candidates(self, sent: Sentence, hit: Hit, rule: Rule, bonus: float, pub_year: int | None,
-                    doc: Doc, lang: str, history: bool = False) -> list[Candidate]:
+    def _candidates(
+        self,
+        sent: Sentence,
+        hit: Hit,
+        rule: Rule,
+        bonus: float,
+        pub_year: int | None,
+        doc: Doc,
+        lang: str,
+        history: bool = False,
+    ) -> list[Candidate]:
         start, end = hit.start, hit.end
-        inner = [m.start for m in sent.mentions if start < m.start < end] + \
-            [h.start for h in sent.by_tag.get("agreement", ()) if start < h.start < end]
+        inner = [m.start for m in sent.mentions if start < m.start < end] + [
+            h.start for h in sent.by_tag.get("agreement", ()) if start < h.start < end
+        ]
         end = min(inner, default=end)  # "put the treaty with Norway on hold": parties sit inside the phrase
         if rule.at_start and start > 1:
             return []
-        if rule.yields_to and any(self.rules.rules[h.tag[5:]].family in rule.yields_to
-                                  for h in sent.by_tag_prefix("trig:")):
+        if rule.yields_to and any(
+            self.rules.rules[h.tag[5:]].family in rule.yields_to for h in sent.by_tag_prefix("trig:")
+        ):
             return []
         req = self._requirement(sent, hit, rule)
         head: Sentence | None = None
@@ -138,34 +164,69 @@ class CandidateFinder:
         postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
-        if rule.family == "partnership" and sent.has("sign_block", end, end + 3) and not sent.has("ratify", end, end + 8):
+        if (
+            rule.family == "partnership"
+            and sent.has("sign_block", end, end + 3)
+            and not sent.has("ratify", end, end + 8)
+        ):
             return []
         clause = cues.clause_bounds(sent, start, end)
         region_hi = min(clause[1], end + 25)
         # "signed a peace agreement that commits Kinshasa and Kigali to stop supporting armed groups": a
         # company or armed group counts only before the first state named after the trigger
-        named = min((m.start for m in sent.mentions if m.kind in ("name", "metonym", "leader") and m.start >= end
-                     and not _possessive(sent, m.end)), default=region_hi)  # "France's state-owned Naval Group"
+        named = min(
+            (
+                m.start
+                for m in sent.mentions
+                if m.kind in ("name", "metonym", "leader") and m.start >= end and not _possessive(sent, m.end)
+            ),
+            default=region_hi,
+        )  # "France's state-owned Naval Group"
         if cues.nonstate(sent, end, min(region_hi, max(named, end + NONSTATE_NEAR))):
             return []
         conf = rule.confidence + bonus
         ref_year = pub_year
         if ref_year is None and sent.years():
             ref_year = doc.max_year  # no date given: the latest year the text mentions
-        for name, test in (("hedge", cues.hedged(sent, start, end)),
-                           ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
-                           ("historical", rule.family == "partnership" and (
-                               history or cues.historical(sent, start, end, ref_year)
-                               or cues.dated_background(sent, start, clause[0], ref_year))),
-                           ("background", cues.background_before(sent, max(0, clause[0] - 4), start)
-                            or cues.dated_background(sent, start, clause[0], ref_year)),
-                           ("old", pub_year is not None and (cues.dated_background(sent, start, clause[0], pub_year - 1)
-                                                             or cues.dated_after(sent, end, region_hi, pub_year - 3))),
-                           ("past", sent.has("past_time", end, region_hi) or sent.has("past_time", clause[0], start)
-                            or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start))),
-                           ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
-                           ("relative", clause[0] > 0 and sent.has("relative", clause[0] - 1, clause[0])
-                            and _dated_clause(sent, clause, pub_year))):
+        for name, test in (
+            ("hedge", cues.hedged(sent, start, end)),
+            ("consequence", sent.has("consequence", max(0, start - 2), start + 1)),
+            (
+                "historical",
+                rule.family == "partnership"
+                and (
+                    history
+                    or cues.historical(sent, start, end, ref_year)
+                    or cues.dated_background(sent, start, clause[0], ref_year)
+                ),
+            ),
+            (
+                "background",
+                cues.background_before(sent, max(0, clause[0] - 4), start)
+                or cues.dated_background(sent, start, clause[0], ref_year),
+            ),
+            (
+                "old",
+                pub_year is not None
+                and (
+                    cues.dated_background(sent, start, clause[0], pub_year - 1)
+                    or cues.dated_after(sent, end, region_hi, pub_year - 3)
+                ),
+            ),
+            (
+                "past",
+                sent.has("past_time", end, region_hi)
+                or sent.has("past_time", clause[0], start)
+                or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start)),
+            ),
+            ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+            (
+                "relative",
+                clause[0] > 0
+                and sent.has("relative", clause[0] - 1, clause[0])
+                and _dated_clause(sent, clause, pub_year),
+            ),
+        ):
             if test:
                 conf -= PENALTY[name]
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
@@ -179,8 +240,8 @@ class CandidateFinder:
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
             # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
-            inner = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
-            subjects, objects = inner[:1], [o for o in objects if o not in inner[:1]]
+            gap = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
+            subjects, objects = gap[:1], [o for o in objects if o not in gap[:1]]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
@@ -190,24 +251,46 @@ class CandidateFinder:
                 subjects, objects = [pair[0]], [pair[1]]
         if rule.family == "partnership" and subjects and not objects and req is not None:
             objects = _content_partners(sent, req, subjects)
-        if rule.family == "termination" and subjects and not objects and req is not None \
-                and sent.has("bilateral", max(0, req - 4), req):
+        if (
+            rule.family == "termination"
+            and subjects
+            and not objects
+            and req is not None
+            and sent.has("bilateral", max(0, req - 4), req)
+        ):
             # "disappointed that Russia decided to suspend the bilateral ... agreement": the other state named
-            objects = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes if c not in subjects))[:1]
+            objects = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes if c not in subjects))[
+                :1
+            ]
         if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
             after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
             subjects = list(after.codes[:1]) if after is not None else []
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
-        if rule.type == "partnership_signed" and rule.stage is None and (
-                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)):
+        if (
+            rule.type == "partnership_signed"
+            and rule.stage is None
+            and (
+                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)
+            )
+        ):
             # «Поручить ... подписать», «Распоряжение о подписании Соглашения»: signing is ordered, not done
             etype, stage = "partnership_strengthened", "authorized"
         domain = domain_of(sent, start, end, None)
-        base = dict(rule=rule, type=etype, family=rule.family, sent=sent, trigger=(start, end),
-                    confidence=round(conf, 3), stage=stage, domain=domain, claimed=parties.claimed,
-                    descriptors=parties.descriptors, also=also)
+        base: dict[str, Any] = {
+            "rule": rule,
+            "type": etype,
+            "family": rule.family,
+            "sent": sent,
+            "trigger": (start, end),
+            "confidence": round(conf, 3),
+            "stage": stage,
+            "domain": domain,
+            "claimed": parties.claimed,
+            "descriptors": parties.descriptors,
+            "also": also,
+        }
         base["impersonal"] = not parties.explicit and not parties.mentioned_before
         base["item"] = doc.item_of(sent.idx)
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
@@ -217,9 +300,16 @@ class CandidateFinder:
         if items:
             return self._item_candidates(items, rule, subjects, base)
         if rule.family == "termination":
-            actors = subjects or [None]
-            return [Candidate(actor=a, counterparts=tuple(o for o in objects if o != a),
-                              can_create=can_create and a is not None, **base) for a in actors]
+            actors: list[str | None] = [*subjects] or [None]
+            return [
+                Candidate(
+                    actor=a,
+                    counterparts=tuple(o for o in objects if o != a),
+                    can_create=can_create and a is not None,
+                    **base,
+                )
+                for a in actors
+            ]
         if not subjects and len(objects) >= 2:  # "was signed by X's minister and his Y counterpart"
             subjects, objects = objects[:1], objects[1:]
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
@@ -228,38 +318,47 @@ class CandidateFinder:
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
-            return [Candidate(actor=a, counterparts=tuple(o for o in objects if o not in subjects), **base)
-                    for a in subjects]
+            return [
+                Candidate(actor=a, counterparts=tuple(o for o in objects if o not in subjects), **base)
+                for a in subjects
+            ]
         if not subjects:
             return [Candidate(actor=None, counterparts=tuple(objects), can_create=False, **base)]
         if len(everyone) > 2 and self._plural(sent, req):
             return [Candidate(actor=everyone[0], counterparts=(o,), **base) for o in everyone[1:]]
         return [Candidate(actor=everyone[0], counterparts=tuple(everyone[1:]), can_create=len(everyone) > 1, **base)]
 
-    def _item_candidates(self, items: list[Sentence], rule: Rule, subjects: list[str], base: dict) -> list[Candidate]:
+    def _item_candidates(
+        self, items: list[Sentence], rule: Rule, subjects: list[str], base: dict[str, Any]
+    ) -> list[Candidate]:
         """One event per listed instrument: the lead line's subjects act, each item names the other side."""
-        out = []
+        out: list[Candidate] = []
+        actors: list[str | None] = [*subjects] or [None]
         for item in items:
             objs = list(dict.fromkeys(c for m in item.mentions if m.is_state for c in m.codes if c not in subjects))
             etype = (rule.bilateral_type or rule.type) if objs else (rule.multilateral_type or rule.type)
             fields = {**base, "sent": item, "type": etype if rule.family == "termination" else rule.type}
             if rule.family == "termination":
-                out.extend(Candidate(actor=a, counterparts=tuple(objs), can_create=bool(objs), **fields)
-                           for a in subjects or [None])
+                out.extend(
+                    Candidate(actor=a, counterparts=tuple(objs), can_create=bool(objs), **fields) for a in actors
+                )
             elif subjects and objs:
-                out.append(Candidate(actor=subjects[0], counterparts=tuple(o for o in [*subjects[1:], *objs]), **fields))
+                out.append(
+                    Candidate(actor=subjects[0], counterparts=tuple(o for o in [*subjects[1:], *objs]), **fields)
+                )
         return out
 
-    def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str],
-              hi: int) -> tuple[str, bool]:
+    def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str], hi: int) -> tuple[str, bool]:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
             return rule.type, True
         partners = _partner_orgs(sent, end, hi)  # "the Agreement between Niger and the EU": the EU as one side
         states = [o for o in objects if (o not in self.gazetteer.groups and o != "CoE") or o in partners]
-        multilateral = any(m.kind == "body" or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
-                           for m in sent.mentions if start - 8 <= m.start < hi) \
-            or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
+        multilateral = any(
+            m.kind == "body" or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
+            for m in sent.mentions
+            if start - 8 <= m.start < hi
+        ) or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
         if not states and multilateral:
             return rule.multilateral_type or rule.type, True
         if states and not any(m.kind == "body" for m in sent.mentions if end <= m.start < hi):
@@ -274,7 +373,7 @@ class CandidateFinder:
         while heads.get(req, req) in heads:  # "defence cooperation agreements": the last noun decides
             req = heads[req]
         word = sent.tokens[req].text
-        before = [t.text for t in sent.tokens[max(0, req - 3):req]]
+        before = [t.text for t in sent.tokens[max(0, req - 3) : req]]
         nums = [k for k, w in enumerate(before) if w in _PLURAL_NUM]
         # "two agreements" is plural; "a four-way memorandum" is one document
         if nums and not (nums[-1] + 1 < len(before) and before[nums[-1] + 1] == "-"):
@@ -284,8 +383,11 @@ class CandidateFinder:
         adjective_plural = bool(before) and before[-1].endswith(("ые", "ие"))
         # «подписал с Палау и Микронезией соглашения»: right after the verb or a party it is the plural object,
         # not a genitive of a head noun («проект соглашения»)
-        bare = word.endswith("ения") and req > 0 and (cues.inside_mention(sent, req - 1) or any(
-            h.start <= req - 1 < h.end for h in sent.triggers))
+        bare = (
+            word.endswith("ения")
+            and req > 0
+            and (cues.inside_mention(sent, req - 1) or any(h.start <= req - 1 < h.end for h in sent.triggers))
+        )
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и"))) or bare
 
 
@@ -299,10 +401,14 @@ def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
     for m in sent.mentions:
         if m.kind != "org" or not end <= m.start < hi:
             continue
-        marker = max((h.start for h in sent.by_tag.get("with_marker", ()) if m.start - 9 <= h.start < m.start), default=None)
-        if marker is not None and sent.has("agreement", max(0, marker - 3), marker) and sent.tokens[marker].text != "from":
-            out.update(m.codes)
-        elif marker is not None and sent.tokens[marker].text in ("between", "между"):
+        marker = max(
+            (h.start for h in sent.by_tag.get("with_marker", ()) if m.start - 9 <= h.start < m.start), default=None
+        )
+        if (
+            marker is not None
+            and sent.has("agreement", max(0, marker - 3), marker)
+            and sent.tokens[marker].text != "from"
+        ) or (marker is not None and sent.tokens[marker].text in ("between", "между")):
             out.update(m.codes)
     return out
 
@@ -340,8 +446,11 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         if cand.by_tag.get("agreement") and any(m.kind in _HEAD_KINDS for m in cand.mentions):
             return cand
     for cand in above:
-        if cand.by_tag.get("agreement") or any(m.kind in ("org", "body") for m in cand.mentions) \
-                or cand.by_tag.get("body"):
+        if (
+            cand.by_tag.get("agreement")
+            or any(m.kind in ("org", "body") for m in cand.mentions)
+            or cand.by_tag.get("body")
+        ):
             return cand
     return None
 
@@ -350,7 +459,7 @@ _HEAD_KINDS = frozenset({"name", "metonym", "multi", "org", "body"})
 
 
 def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
-    """"Albanese said after he and Natano signed": "he" is the leader named before it in the sentence."""
+    """ "Albanese said after he and Natano signed": "he" is the leader named before it in the sentence."""
     for h in sent.tagged("person_pronoun", 0, start):
         nxt = sent.tokens[h.end].text if h.end < len(sent.tokens) else ""
         if nxt not in ("and", "и"):
@@ -365,13 +474,18 @@ CONTENT_SPAN = 25  # tokens of a content clause read for the other side
 
 
 def _content_partners(sent: Sentence, req: int, subjects: list[str]) -> list[str]:
-    """"signed the agreement by which the United Kingdom hands sovereignty … to Mauritius": the other state
+    """ "signed the agreement by which the United Kingdom hands sovereignty … to Mauritius": the other state
     named in the clause that says what the agreement does."""
     opener = next(iter(sent.tagged("content_clause", req + 1, req + 4)), None)
     if opener is None:
         return []
-    named = [c for m in sent.mentions if m.is_state and opener.end <= m.start < opener.end + CONTENT_SPAN
-             for c in m.codes if c not in subjects]
+    named = [
+        c
+        for m in sent.mentions
+        if m.is_state and opener.end <= m.start < opener.end + CONTENT_SPAN
+        for c in m.codes
+        if c not in subjects
+    ]
     return list(dict.fromkeys(named))[:1]
 
 

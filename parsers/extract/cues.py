@@ -67,10 +67,7 @@ class Sentence:
 
     def has(self, tag: str, lo: int, hi: int) -> bool:
         """A hit of `tag` starting in [lo, hi); a plain loop: called ~100 times per document."""
-        for h in self.by_tag.get(tag, ()):
-            if lo <= h[1] < hi:
-                return True
-        return False
+        return any(lo <= h[1] < hi for h in self.by_tag.get(tag, ()))
 
     def years(self) -> list[tuple[int, int]]:
         """(token index, year) for four-digit years (computed once; callers only read it)."""
@@ -84,8 +81,16 @@ class Sentence:
 class Doc:
     """The sentences of one document, analysed lazily: only those the engine looks at cost anything."""
 
-    def __init__(self, raw: str, folded: str, spans: list[tuple[int, int]], matcher: Matcher,
-                 gazetteer: Gazetteer, titled: bool, on: date | None = None) -> None:
+    def __init__(
+        self,
+        raw: str,
+        folded: str,
+        spans: list[tuple[int, int]],
+        matcher: Matcher,
+        gazetteer: Gazetteer,
+        titled: bool,
+        on: date | None = None,
+    ) -> None:
         self.raw, self.folded, self.spans, self.titled = raw, folded, spans, titled
         self.on = on  # publication date: who held an office then
         self._matcher, self._gazetteer = matcher, gazetteer
@@ -127,7 +132,7 @@ class Doc:
 
     @functools.cached_property
     def _items(self) -> list[int]:
-        return [i for i, (a, _) in enumerate(self.spans) if self.raw[a:a + 1] in _BULLETS]
+        return [i for i, (a, _) in enumerate(self.spans) if self.raw[a : a + 1] in _BULLETS]
 
     def index_at(self, pos: int) -> int:
         """Index of the sentence containing character `pos` (or the one before a gap)."""
@@ -162,8 +167,13 @@ SEAT_SPAN = 4  # "the Washington-based OAS", "the OAS, headquartered in Washingt
 def _without_seats(mentions: list[Mention], hits: list[Hit], gazetteer: Gazetteer) -> list[Mention]:
     """Drop a state named only as the seat of a body in the sentence: it is neither actor nor counterpart."""
     markers = [h.start for h in hits if h.tag == "seat_marker"]
-    seats = [(m, b.seat) for m in mentions if m.kind in ("body", "org")
-             for b in (gazetteer.registry.for_alias(m.label),) if b is not None and b.seat]
+    seats = [
+        (m, b.seat)
+        for m in mentions
+        if m.kind in ("body", "org")
+        for b in (gazetteer.registry.for_alias(m.label),)
+        if b is not None and b.seat
+    ]
     if not seats:
         return mentions
 
@@ -172,16 +182,20 @@ def _without_seats(mentions: list[Mention], hits: list[Hit], gazetteer: Gazettee
             return False
         for body, seat in seats:
             lo, hi = min(s.start, body.start), max(s.end, body.end)
-            if seat == s.codes[0] and hi - lo <= SEAT_SPAN + (s.end - s.start) + (body.end - body.start) \
-                    and any(lo <= k <= hi for k in markers):
+            if (
+                seat == s.codes[0]
+                and hi - lo <= SEAT_SPAN + (s.end - s.start) + (body.end - body.start)
+                and any(lo <= k <= hi for k in markers)
+            ):
                 return True
         return False
 
     return [m for m in mentions if not is_seat(m)]
 
 
-def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher,
-            gazetteer: Gazetteer, is_title: bool) -> Sentence:
+def analyse(
+    raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Matcher, gazetteer: Gazetteer, is_title: bool
+) -> Sentence:
     """One sentence on its own (debugging, tests): tokens, lexicon hits and gazetteer mentions."""
     sent = Doc(raw, folded, [span], matcher, gazetteer, is_title).get(0)
     sent.idx = idx
@@ -189,10 +203,10 @@ def analyse(raw: str, folded: str, span: tuple[int, int], idx: int, matcher: Mat
 
 
 def _dateline(m: Mention, tokens: list[Token], raw: str) -> bool:
-    """"STOCKHOLM — ..." / "MOSCOW, Dec 20 -": where the story was filed, not a party to it."""
+    """ "STOCKHOLM — ..." / "MOSCOW, Dec 20 -": where the story was filed, not a party to it."""
     if m.start != 0 or m.kind != "metonym" or m.end >= len(tokens) or tokens[m.end].text not in _DATELINE_NEXT:
         return False
-    return raw[tokens[0].start:tokens[m.end - 1].end].isupper()
+    return raw[tokens[0].start : tokens[m.end - 1].end].isupper()
 
 
 ASIDE_MAX = 12  # tokens inside one parenthetical or comma-bounded adverbial ("with immediate effect")
@@ -214,7 +228,9 @@ def aside_length(sent: Sentence, pos: int) -> int:
 
 
 NAME_RUN_MAX = 6
-PARTY_RUN_MAX = 8  # window tokens a party's official name may take back ("with the Government of the United States of America")
+PARTY_RUN_MAX = (
+    8  # window tokens a party's official name may take back ("with the Government of the United States of America")
+)
 
 
 def party_length(sent: Sentence, lo: int, hi: int) -> int:
@@ -233,7 +249,6 @@ def party_length(sent: Sentence, lo: int, hi: int) -> int:
     return min(PARTY_RUN_MAX, len(inside))
 
 
-
 def name_end(sent: Sentence, hi: int) -> int:
     """Move a window end past the capitalised name it cuts through (at most NAME_RUN_MAX tokens)."""
     n = len(sent.tokens)
@@ -244,12 +259,17 @@ def name_end(sent: Sentence, hi: int) -> int:
 
 
 def dated_after(sent: Sentence, end: int, hi: int, before: int) -> bool:
-    """"Chile's exit from the treaty in 2018": a year at or before `before`, led by in/в, right after the
+    """ "Chile's exit from the treaty in 2018": a year at or before `before`, led by in/в, right after the
     trigger's object, with no other verb of signing or ending between (not "the treaty signed in 1999")."""
     triggers = [h.start for h in sent.triggers if h.start >= end]
-    return any(end < i < min(hi, end + 10) and year <= before and sent.tokens[i - 1].text in _YEAR_PREP
-               and not any(t < i for t in triggers) and not sent.has("month", i - 1, i)
-               for i, year in sent.years())
+    return any(
+        end < i < min(hi, end + 10)
+        and year <= before
+        and sent.tokens[i - 1].text in _YEAR_PREP
+        and not any(t < i for t in triggers)
+        and not sent.has("month", i - 1, i)
+        for i, year in sent.years()
+    )
 
 
 def background_before(sent: Sentence, lo: int, hi: int) -> bool:
@@ -264,8 +284,10 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
 
 
 def _after_clause(sent: Sentence, pos: int) -> bool:
-    """"after Russia walked out" / «после того как»: a clause (a state or a pronoun opens it), not a phrase."""
-    return sent.has("clause_opener", pos, pos + 2) or any(m.start in (pos, pos + 1) and m.is_state for m in sent.mentions)
+    """ "after Russia walked out" / «после того как»: a clause (a state or a pronoun opens it), not a phrase."""
+    return sent.has("clause_opener", pos, pos + 2) or any(
+        m.start in (pos, pos + 1) and m.is_state for m in sent.mentions
+    )
 
 
 def clause_bounds(sent: Sentence, start: int, end: int) -> tuple[int, int]:
@@ -311,30 +333,40 @@ def _in_aside(sent: Sentence, pos: int, trigger: int) -> bool:
 def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bool:
     """Anniversaries, "signed in 1997" and decades: the agreement is history, not news."""
     lo = min(max(0, start - 6), clause_bounds(sent, start, end)[0])
-    if sent.has("historical", lo, end + 6) or any(not _in_aside(sent, h.start, start)
-                                                  for h in sent.by_tag.get("anniversary", ())):
+    if sent.has("historical", lo, end + 6) or any(
+        not _in_aside(sent, h.start, start) for h in sent.by_tag.get("anniversary", ())
+    ):
         return True
     if ref_year is None:
         return False
     for i, year in sent.years():
         if i <= end + 6 and year <= ref_year - 10:
             return True
-        if start - 8 <= i <= end + 6 and year <= ref_year - 2 and i > 0 \
-                and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 2):i]):
+        if (
+            start - 8 <= i <= end + 6
+            and year <= ref_year - 2
+            and i > 0
+            and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 2) : i])
+        ):
             return True
     return False
 
 
 def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int | None) -> bool:
-    """"In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
+    """ "In 2019, X withdrew...": a past year opening the trigger's clause marks background."""
     if ref_year is None:
         return False
     # "in 2019," / "in March 2018," / "on 4 May 2016": the preposition may stand up to three tokens before the year
-    return any(clause_lo - 4 <= i < start and year <= ref_year - 2 and i > 0
-               and (_YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3):i])
-                    or sent.has("month", i - 1, i))  # "5 December 1994, in Budapest, X signed"
-               and not sent.has("signed_when", max(0, i - 8), i)  # «Договора, подписанного … 1994 года,»
-               for i, year in sent.years())
+    return any(
+        clause_lo - 4 <= i < start
+        and year <= ref_year - 2
+        and i > 0
+        and (
+            _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3) : i]) or sent.has("month", i - 1, i)
+        )  # "5 December 1994, in Budapest, X signed"
+        and not sent.has("signed_when", max(0, i - 8), i)  # «Договора, подписанного … 1994 года,»
+        for i, year in sent.years()
+    )
 
 
 def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:

@@ -16,30 +16,35 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import date, timedelta
 import pathlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date, timedelta
 
 from parsers.extract.candidates import Candidate, CandidateFinder
 from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import dates_of, max_stage, officials
 from parsers.extract.gazetteer import Gazetteer, load_gazetteer
 from parsers.extract.instrument import Found, find_instrument
-from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.lang import detect_lang
-from parsers.models import Event, ExtractionInput, Item, Official, StoredEvent, event_id
 from parsers.extract.morph import Inflector
 from parsers.extract.officials import load_officials
+from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
+from parsers.models import Event, ExtractionInput, Item, Official, StoredEvent, event_id
 
 THRESHOLD = 0.5
 BACKGROUND_DAYS = 180  # an event dated this long before publication is flagged "background"
 NAMING_LOOKBACK = 2  # sentences before the evidence searched for the parties it leaves unnamed
 TYPE_MARGIN = 0.2
-TYPE_PRIORITY = {"suspension": 3, "withdrawal": 2, "termination": 1, "partnership_signed": 2,
-                 "partnership_strengthened": 1}
+TYPE_PRIORITY = {
+    "suspension": 3,
+    "withdrawal": 2,
+    "termination": 1,
+    "partnership_signed": 2,
+    "partnership_strengthened": 1,
+}
 
 
 class _Group:
@@ -83,8 +88,12 @@ class Extractor:
         raw, lang, sents, cands = self._analyse(doc)
         if sents is None or not cands:
             return []
-        groups = _merge(cands, functools.partial(self._finder.default_actor, sents), self.threshold,
-                        functools.partial(self._finder.named_set, sents))
+        groups = _merge(
+            cands,
+            functools.partial(self._finder.default_actor, sents),
+            self.threshold,
+            functools.partial(self._finder.named_set, sents),
+        )
         groups = _drop_history(groups, 2 if sents.titled else 1)
         return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
 
@@ -103,13 +112,16 @@ class Extractor:
         if not positions:  # most items: no trigger word at all, nothing else to do
             return raw, lang, None, []
         titled = bool(doc.title.strip())
-        spans = ([(0, len(doc.title))] if titled else []) + \
-            split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
-        sents = Doc(raw, folded, spans, matcher, self.gazetteer, titled,
-                    doc.published.date() if doc.published else None)
+        spans = ([(0, len(doc.title))] if titled else []) + split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
+        sents = Doc(
+            raw, folded, spans, matcher, self.gazetteer, titled, doc.published.date() if doc.published else None
+        )
         could = self.rules.trigger_filters.get(lang)
-        wanted = [i for i in sorted({sents.index_at(p) for p in positions})
-                  if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)]
+        wanted = [
+            i
+            for i in sorted({sents.index_at(p) for p in positions})
+            if (could is None or could(folded, *spans[i])) and sents.has_trigger(i)
+        ]
         return raw, lang, sents, self._finder.find(sents, wanted, lang, doc.published)
 
     def _event(self, group: _Group, raw: str, sents: Doc, lang: str, doc: ExtractionInput) -> list[Event]:
@@ -134,12 +146,22 @@ class Extractor:
         if group.family == "partnership" and not counterparts:
             return []
         proof = _evidence(strong, best, raw, sents)
-        found = find_instrument([proof, *(c for c in group.cands if c is not proof)], self.gazetteer.registry, raw,
-                                group.family, etype, group.actor, {group.actor, *counterparts},
-                                (sents.get(k) for k in range(proof.sent.idx - 1, -1, -1)))
+        found = find_instrument(
+            [proof, *(c for c in group.cands if c is not proof)],
+            self.gazetteer.registry,
+            raw,
+            group.family,
+            etype,
+            group.actor,
+            {group.actor, *counterparts},
+            (sents.get(k) for k in range(proof.sent.idx - 1, -1, -1)),
+        )
         shared = [c for c in counterparts if found.body is None or c != found.body.code]
-        others = [_multilateral(f, group.family, etype, list(shared)) + (f.instrument,) for f in found.also] \
-            if group.family == "termination" else []
+        others = (
+            [(*_multilateral(f, group.family, etype, list(shared)), f.instrument) for f in found.also]
+            if group.family == "termination"
+            else []
+        )
         etype, counterparts = _multilateral(found, group.family, etype, counterparts)
         flags: set[str] = set()
         claimed = next((c.claimed for c in group.cands if c.claimed), None)
@@ -151,19 +173,33 @@ class Extractor:
         people, dates, precision = self._people_and_dates(strong, sents, lang, doc)
         bonus = min(0.1, 0.03 * (len(strong) - 1))
         span = _naming_span(proof.sent, {group.actor, *counterparts}, sents)
-        if doc.published is not None and dates and \
-                max(dates) < doc.published.date() - timedelta(days=BACKGROUND_DAYS):
+        if doc.published is not None and dates and max(dates) < doc.published.date() - timedelta(days=BACKGROUND_DAYS):
             flags.add("background")  # dated well before publication: context for an analyst, not news
         event = Event(
-            family=group.family, type=etype, actor=group.actor, counterparts=tuple(counterparts),
-            domain=_domain(best, strong), evidence=raw[span[0]:span[1]], span=span,
-            confidence=round(min(0.99, best.confidence + bonus), 3), rule=best.rule.id, flags=tuple(sorted(flags)),
-            stage=stage, lang=lang, officials=tuple(people), dates=tuple(dates), agreement="",
-            extractor_version=self.version, date_precision=tuple(precision), instrument=found.instrument)
+            family=group.family,
+            type=etype,
+            actor=group.actor,
+            counterparts=tuple(counterparts),
+            domain=_domain(best, strong),
+            evidence=raw[span[0] : span[1]],
+            span=span,
+            confidence=round(min(0.99, best.confidence + bonus), 3),
+            rule=best.rule.id,
+            flags=tuple(sorted(flags)),
+            stage=stage,
+            lang=lang,
+            officials=tuple(people),
+            dates=tuple(dates),
+            agreement="",
+            extractor_version=self.version,
+            date_precision=tuple(precision),
+            instrument=found.instrument,
+        )
         return [event, *(replace(event, type=t, counterparts=tuple(cps), instrument=inst) for t, cps, inst in others)]
 
-    def _people_and_dates(self, strong: list[Candidate], sents: Doc, lang: str,
-                          doc: ExtractionInput) -> tuple[list[Official], list[date], list[str]]:
+    def _people_and_dates(
+        self, strong: list[Candidate], sents: Doc, lang: str, doc: ExtractionInput
+    ) -> tuple[list[Official], list[date], list[str]]:
         """Officials from the evidence sentences and the sentence after each; dates from the evidence."""
         people: list[Official] = []
         dates: list[date] = []
@@ -171,8 +207,11 @@ class Extractor:
         for c in sorted(strong, key=lambda c: c.sent.idx):
             nxt = c.sent.idx + 1
             # analyse the next sentence only when a title word (minister, ambassador...) is in it
-            follow = sents.get(nxt) if nxt < len(sents) and self._roles[lang].search(sents.folded, *sents.spans[nxt]) \
+            follow = (
+                sents.get(nxt)
+                if nxt < len(sents) and self._roles[lang].search(sents.folded, *sents.spans[nxt])
                 else None
+            )
             for s in (c.sent, follow):
                 for o in officials(s, sents.raw) if s is not None else ():
                     if all(o.name != p.name for p in people):
@@ -247,8 +286,14 @@ def _drop_history(groups: list[_Group], lead: int) -> list[_Group]:
     """A signing told after the lead between the parties of an agreement the text reports ended is that
     agreement's history («Документ был заключен в 1996 году»), not a new partnership."""
     ended = [g.parties for g in groups if g.family == "termination"]
-    return [g for g in groups if g.family != "partnership" or not ended
-            or any(c.sent.idx < lead for c in g.cands) or not any(g.parties <= p for p in ended)]
+    return [
+        g
+        for g in groups
+        if g.family != "partnership"
+        or not ended
+        or any(c.sent.idx < lead for c in g.cands)
+        or not any(g.parties <= p for p in ended)
+    ]
 
 
 def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, int]:
@@ -268,8 +313,13 @@ def _naming_span(sent: Sentence, parties: set[str], sents: Doc) -> tuple[int, in
 
 def _other_instrument(group: _Group, cand: Candidate) -> bool:
     """A counterpart-less exit from a named body next to a group about agreements with states."""
-    return cand.family == "termination" and not cand.counterparts and cand.type == "withdrawal" and cand.body \
+    return (
+        cand.family == "termination"
+        and not cand.counterparts
+        and cand.type == "withdrawal"
+        and cand.body
         and all(c.type != "withdrawal" and c.counterparts for c in group.cands)
+    )
 
 
 def _other_item(group: _Group, cand: Candidate) -> bool:
@@ -280,8 +330,9 @@ def _other_item(group: _Group, cand: Candidate) -> bool:
 def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) -> Candidate:
     """The sentence to show an analyst: the best full sentence of the body, the headline only if
     nothing else supports the event (a headline is a claim, the body sentence says who did what)."""
+
     def headline(c: Candidate) -> bool:
-        return (sents.titled and c.sent.idx == 0) or not raw[c.sent.start:c.sent.end].rstrip().endswith(_FULL_STOP)
+        return (sents.titled and c.sent.idx == 0) or not raw[c.sent.start : c.sent.end].rstrip().endswith(_FULL_STOP)
 
     body = [c for c in strong if not headline(c)]
     return max(body, key=lambda c: (c.confidence, -c.sent.idx)) if body else best
@@ -290,8 +341,12 @@ def _evidence(strong: list[Candidate], best: Candidate, raw: str, sents: Doc) ->
 _FULL_STOP = (".", "!", "?", "…", "»", '"', "”", ")")
 
 
-def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], threshold: float = THRESHOLD,
-           named_set: Callable[[int], list[str]] = lambda idx: []) -> list[_Group]:
+def _merge(
+    cands: list[Candidate],
+    lead_actor: Callable[[], str | None],
+    threshold: float = THRESHOLD,
+    named_set: Callable[[int], list[str]] = lambda idx: [],
+) -> list[_Group]:
     """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
 
     `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
@@ -300,10 +355,18 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
     for cand in cands:
         if cand.whole and cand.actor is None:  # "Our seven states are putting on hold…": each named state acts
             named = named_set(cand.sent.idx)
-            named = named[:cand.whole] if 0 < cand.whole <= len(named) else named
+            named = named[: cand.whole] if 0 < cand.whole <= len(named) else named
             for code in named:
-                groups.append(_Group(replace(cand, actor=code, can_create=True,
-                                             counterparts=tuple(c for c in cand.counterparts if c != code))))
+                groups.append(
+                    _Group(
+                        replace(
+                            cand,
+                            actor=code,
+                            can_create=True,
+                            counterparts=tuple(c for c in cand.counterparts if c != code),
+                        )
+                    )
+                )
             if named:
                 continue
         if cand.others and cand.actor is None:  # "The other two said they would leave too"
@@ -321,11 +384,18 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                 continue
             cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
         if cand.actor is None:
-            same = [g for g in groups if g.family == cand.family and not _other_item(g, cand)
-                    and not _other_instrument(g, cand)]
+            same = [
+                g
+                for g in groups
+                if g.family == cand.family and not _other_item(g, cand) and not _other_instrument(g, cand)
+            ]
             fit = [g for g in same if set(cand.counterparts) <= g.parties]
-            if not fit and (cand.family == "termination" or not cand.counterparts) and not (cand.body and cand.counterparts) \
-                    and not (cand.pronoun and cand.counterparts):  # "Separately, it suspended a treaty with Norway"
+            if (
+                not fit
+                and (cand.family == "termination" or not cand.counterparts)
+                and not (cand.body and cand.counterparts)
+                and not (cand.pronoun and cand.counterparts)
+            ):  # "Separately, it suspended a treaty with Norway"
                 fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
                 fit[-1].add(cand, threshold)
@@ -340,8 +410,11 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
                     continue
                 cand = replace(cand, actor=default_actor, counterparts=rest, can_create=True)
             else:
-                cand = replace(cand, actor=default_actor,
-                               can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))))
+                cand = replace(
+                    cand,
+                    actor=default_actor,
+                    can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))),
+                )
         fits = [g for g in reversed(groups) if _matches(g, cand)]
         # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
         target = next((g for g in fits if any(c.confidence >= threshold for c in g.cands)), fits[0] if fits else None)
@@ -349,8 +422,11 @@ def _merge(cands: list[Candidate], lead_actor: Callable[[], str | None], thresho
             if target.family == "partnership" and len(cand.counterparts) > len(target.counterparts):
                 target.actor = target.actor or cand.actor
             target.add(cand, threshold)
-        elif cand.can_create and not (cand.also and not _same_move(groups, cand) and any(
-                g.family == cand.family and g.actor != cand.actor for g in groups)):
+        elif cand.can_create and not (
+            cand.also
+            and not _same_move(groups, cand)
+            and any(g.family == cand.family and g.actor != cand.actor for g in groups)
+        ):
             groups.append(_Group(cand))
     return groups
 
@@ -362,17 +438,25 @@ def extract_events(extractor: Extractor, docs: Iterable[ExtractionInput]) -> lis
 
 def extract_items(extractor: Extractor, items: Iterable[Item]) -> list[StoredEvent]:
     """`extract_events` over stored or fetched items (their publication date anchors relative dates)."""
-    return extract_events(extractor, (ExtractionInput(text=i.text, title=i.title, lang=i.lang, published=i.published,
-                                                      id=i.id) for i in items))
+    return extract_events(
+        extractor,
+        (ExtractionInput(text=i.text, title=i.title, lang=i.lang, published=i.published, id=i.id) for i in items),
+    )
 
 
 def _same_move(groups: list[_Group], cand: Candidate) -> bool:
-    """"France, too, would withdraw from the treaty" after "the Netherlands will leave the Energy Charter
+    """ "France, too, would withdraw from the treaty" after "the Netherlands will leave the Energy Charter
     Treaty": another state making the latest move, referred back to, not a parallel background move."""
     prior = next((g for g in reversed(groups) if g.family == cand.family), None)
-    return prior is not None and cand.family == "termination" and not cand.counterparts and not prior.counterparts \
-        and cand.type == prior.cands[0].type and cand.sent.idx - prior.cands[-1].sent.idx <= 2 \
+    return (
+        prior is not None
+        and cand.family == "termination"
+        and not cand.counterparts
+        and not prior.counterparts
+        and cand.type == prior.cands[0].type
+        and cand.sent.idx - prior.cands[-1].sent.idx <= 2
         and cand.sent.has("too", 0, len(cand.sent.tokens))
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -383,8 +467,11 @@ def _cached(config_dir: str, fingerprint: str) -> Extractor:
     officials_path = base / "officials.yaml"
     registry = load_registry(base / "registry") if (base / "registry").is_dir() else Registry(())
     gazetteer = load_gazetteer(gaz_path, inflector, registry, load_officials(officials_path))
-    extra = gaz_path.read_bytes() + (officials_path.read_bytes() if officials_path.exists() else b"") \
+    extra = (
+        gaz_path.read_bytes()
+        + (officials_path.read_bytes() if officials_path.exists() else b"")
         + b"".join(p.read_bytes() for p in registry_files(base / "registry"))
+    )
     rules = load_rules(base / "rules", inflector, extra)
     return Extractor(rules, gazetteer, rules.version)
 
@@ -394,8 +481,14 @@ def load_extractor(config_dir: pathlib.Path) -> Extractor:
     officials.yaml and registry/*.yaml (organisations and treaty regimes; a config dir without one recognises none)."""
     base = pathlib.Path(config_dir).resolve()
     digest = hashlib.sha256()
-    for path in sorted([base / "gazetteer.yaml", base / "officials.yaml", *(base / "rules").glob("*.yaml"),
-                        *registry_files(base / "registry")]):
+    for path in sorted(
+        [
+            base / "gazetteer.yaml",
+            base / "officials.yaml",
+            *(base / "rules").glob("*.yaml"),
+            *registry_files(base / "registry"),
+        ]
+    ):
         if path.exists():
             digest.update(path.name.encode() + path.read_bytes())
     return _cached(str(base), digest.hexdigest())

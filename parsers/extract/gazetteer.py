@@ -16,9 +16,7 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-
 from parsers.config.yamlio import YamlError, load_yaml, read_error
-
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
 from parsers.extract.officials import Person, Term, resolve
@@ -68,15 +66,20 @@ def _case_of(alias: str) -> str:
 class Gazetteer:
     """Token-trie matcher for state, organisation and multilateral-body names."""
 
-    def __init__(self, data: dict[str, Any], inflector: Inflector, source: str = "gazetteer.yaml",
-                 registry: Registry | None = None, library: Sequence[StateName] = (),
-                 population: dict[str, int] | None = None, officials: Sequence[Person] = ()) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        inflector: Inflector,
+        source: str = "gazetteer.yaml",
+        registry: Registry | None = None,
+        library: Sequence[StateName] = (),
+        population: dict[str, int] | None = None,
+        officials: Sequence[Person] = (),
+    ) -> None:
         self.registry = registry if registry is not None else Registry(())
         self._trie: dict[str, Any] = {}
         self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
-        self.groups: dict[str, frozenset[str]] = {
-            g: frozenset(m) for g, m in (data.get("groups") or {}).items()
-        }
+        self.groups: dict[str, frozenset[str]] = {g: frozenset(m) for g, m in (data.get("groups") or {}).items()}
         self._inflector = inflector
         self._add_library(library, population or {}, data, source)
         for kind in KINDS:
@@ -106,8 +109,9 @@ class Gazetteer:
             if roots:
                 self._starts[form] = roots
 
-    def _add_library(self, library: Sequence[StateName], population: dict[str, int], data: dict[str, Any],
-                     source: str) -> None:
+    def _add_library(
+        self, library: Sequence[StateName], population: dict[str, int], data: dict[str, Any], source: str
+    ) -> None:
         """Package aliases; one several states claim goes to the most populous ("Congolese" -> CD)."""
         for kind in ("exclude", "not_states"):
             if not isinstance(data.get(kind) or [], list):
@@ -207,12 +211,13 @@ def _registry_mention(body: Body) -> tuple[tuple[str, ...], str]:
 def _case_ok(case: str, raw: str, tok: Token) -> bool:
     if case == "any":
         return True
-    text = raw[tok.start:tok.end]
+    text = raw[tok.start : tok.end]
     return text.isupper() if case == "upper" else text[:1].isupper()
 
 
-def load_gazetteer(path: pathlib.Path, inflector: Inflector, registry: Registry | None = None,
-                   officials: Sequence[Person] = ()) -> Gazetteer:
+def load_gazetteer(
+    path: pathlib.Path, inflector: Inflector, registry: Registry | None = None, officials: Sequence[Person] = ()
+) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
     try:
         data = load_yaml(path.read_text(encoding="utf-8"), str(path)) or {}

@@ -20,18 +20,113 @@ from parsers.models import Instrument
 BEFORE, AFTER = 6, 12  # token window around the trigger where the instrument is looked for
 LEFT_MAX, RIGHT_MAX, QUOTE_MAX = 6, 18, 30
 _DETERMINERS = frozenset({"the", "a", "an", "this", "these", "that", "those"})
-_STOP_LEFT = frozenset({
-    "of", "to", "with", "from", "on", "in", "for", "by", "at", "about", "and", "or", "its", "their", "his", "her",
-    "our", "as", "under", "is", "are", "was", "were", "has", "have", "had", "will", "would", "not", "said", "says",
-    "о", "об", "с", "со", "в", "во", "на", "по", "от", "до", "из", "к", "между", "за", "и", "или", "не", "свое",
-    "своего", "своих", "свои", "его", "их", "под", "при", "для", "через", "среди", "сразу",
-})
+_STOP_LEFT = frozenset(
+    {
+        "of",
+        "to",
+        "with",
+        "from",
+        "on",
+        "in",
+        "for",
+        "by",
+        "at",
+        "about",
+        "and",
+        "or",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "as",
+        "under",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "not",
+        "said",
+        "says",
+        "о",
+        "об",
+        "с",
+        "со",
+        "в",
+        "во",
+        "на",
+        "по",
+        "от",
+        "до",
+        "из",
+        "к",
+        "между",
+        "за",
+        "и",
+        "или",
+        "не",
+        "свое",
+        "своего",
+        "своих",
+        "свои",
+        "его",
+        "их",
+        "под",
+        "при",
+        "для",
+        "через",
+        "среди",
+        "сразу",
+    }
+)
 _TOPIC = frozenset({"on", "of", "between", "concerning", "regarding", "о", "об", "между", "по"})
-_STOP_RIGHT = frozenset({
-    "that", "which", "who", "signed", "concluded", "since", "in", "from", "until", "after", "before", "by", "to",
-    "was", "were", "is", "are", "has", "have", "had", "will", "would", "with", "and", "as", "at", "for",
-    "который", "которое", "которая", "которые", "подписанный", "подписанное", "от", "до", "после", "с", "со",
-})
+_STOP_RIGHT = frozenset(
+    {
+        "that",
+        "which",
+        "who",
+        "signed",
+        "concluded",
+        "since",
+        "in",
+        "from",
+        "until",
+        "after",
+        "before",
+        "by",
+        "to",
+        "was",
+        "were",
+        "is",
+        "are",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "with",
+        "and",
+        "as",
+        "at",
+        "for",
+        "который",
+        "которое",
+        "которая",
+        "которые",
+        "подписанный",
+        "подписанное",
+        "от",
+        "до",
+        "после",
+        "с",
+        "со",
+    }
+)
 _OPEN, _CLOSE = frozenset({"«", '"', "“", "„"}), frozenset({"»", '"', "”", "“"})
 _JOINERS = frozenset({"-", "–", "—", "/", "."})
 
@@ -46,8 +141,16 @@ class Found:
     also: tuple[Found, ...] = ()
 
 
-def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, family: str, etype: str,
-                    actor: str, parties: set[str], earlier: Iterable[Sentence] = ()) -> Found:
+def find_instrument(
+    cands: Sequence[Candidate],
+    registry: Registry,
+    raw: str,
+    family: str,
+    etype: str,
+    actor: str,
+    parties: set[str],
+    earlier: Iterable[Sentence] = (),
+) -> Found:
     """The registry body nearest a trigger in the event's sentences, else the agreement phrase there.
 
     `earlier`: sentences before the evidence, nearest first (lazily analysed), where the body that "the
@@ -73,13 +176,19 @@ def find_instrument(cands: Sequence[Candidate], registry: Registry, raw: str, fa
             for m in sent.mentions:
                 body = registry.for_alias(m.label) if m.kind in ("body", "org") else None
                 if body is not None:
-                    return Found(Instrument(raw[sent.tokens[m.start].start:sent.tokens[m.end - 1].end], body.id,
-                                            body.instrument_kind), body)
+                    return Found(
+                        Instrument(
+                            raw[sent.tokens[m.start].start : sent.tokens[m.end - 1].end], body.id, body.instrument_kind
+                        ),
+                        body,
+                    )
     for c in cands:
         span = _phrase(c.sent, c.trigger)
         if span is not None:
             toks = c.sent.tokens
-            return Found(Instrument(raw[toks[span[0]].start:toks[span[1] - 1].end], None, _kind(family, etype, parties)))
+            return Found(
+                Instrument(raw[toks[span[0]].start : toks[span[1] - 1].end], None, _kind(family, etype, parties))
+            )
     return Found(Instrument("", None, _kind(family, etype, parties)))
 
 
@@ -90,7 +199,7 @@ def _as_written(sent: Sentence, start: int, end: int, body: Body, raw: str) -> I
     toks = sent.tokens
     if start > 0 and toks[start - 1].text in ("the", "its", "their"):
         start -= 1  # "the Treaty on Open Skies", as written
-    return Instrument(raw[toks[start].start:toks[end - 1].end], body.id, body.instrument_kind)
+    return Instrument(raw[toks[start].start : toks[end - 1].end], body.id, body.instrument_kind)
 
 
 def _coordinated(sent: Sentence, start: int, end: int, body: Body, registry: Registry, raw: str) -> list[Found]:
@@ -102,13 +211,17 @@ def _coordinated(sent: Sentence, start: int, end: int, body: Body, registry: Reg
     mentions = sorted(sent.mentions, key=lambda m: m.start)
     for side in (1, -1):
         lo, hi = start, end
-        for m in (mentions if side == 1 else reversed(mentions)):
+        for m in mentions if side == 1 else reversed(mentions):
             gap = range(hi, m.start) if side == 1 else range(m.end, lo)
             if (side == 1 and m.start < hi) or (side == -1 and m.end > lo):
                 continue
             other = registry.for_alias(m.label) if m.kind in ("body", "org") else None
-            if other is None or len(gap) > 5 or not all(sent.tokens[i].text in _COORD for i in gap) \
-                    or not any(sent.tokens[i].text in (",", "and", "и") for i in gap):
+            if (
+                other is None
+                or len(gap) > 5
+                or not all(sent.tokens[i].text in _COORD for i in gap)
+                or not any(sent.tokens[i].text in (",", "and", "и") for i in gap)
+            ):
                 break
             if other.kind != "bilateral treaty" and other.code not in codes:
                 codes.add(other.code)
@@ -127,8 +240,9 @@ def _kind(family: str, etype: str, parties: set[str]) -> str:
     return "multilateral" if family == "termination" and etype != "termination" and len(states) < 2 else "bilateral"
 
 
-def _registry_hits(c: Candidate, registry: Registry, parties: set[str],
-                   anywhere: bool = False) -> list[tuple[int, int, int, Body]]:
+def _registry_hits(
+    c: Candidate, registry: Registry, parties: set[str], anywhere: bool = False
+) -> list[tuple[int, int, int, Body]]:
     """(distance, start, end, body) of registry mentions around the trigger that the event is about."""
     lo, hi = (0, len(c.sent.tokens)) if anywhere else (c.trigger[0] - BEFORE, c.trigger[1] + AFTER)
     out = []
@@ -143,8 +257,14 @@ def _registry_hits(c: Candidate, registry: Registry, parties: set[str],
         if m.kind == "multi" and not set(body.parties) & parties:
             continue
         after = m.start >= c.trigger[1]
-        if after and not anywhere and any(c.trigger[1] <= h.start < m.start and not _in_mention(c.sent, h.start)
-                         for h in c.sent.by_tag.get("instrument_head", ())):
+        if (
+            after
+            and not anywhere
+            and any(
+                c.trigger[1] <= h.start < m.start and not _in_mention(c.sent, h.start)
+                for h in c.sent.by_tag.get("instrument_head", ())
+            )
+        ):
             continue  # "ended its agreement with Norway under the Barents Council": the agreement is it
         dist = m.start - c.trigger[1] if after else c.trigger[0] - m.end + 3  # the object side first
         out.append((dist, m.start, m.end, body))
@@ -153,8 +273,11 @@ def _registry_hits(c: Candidate, registry: Registry, parties: set[str],
 
 def _phrase(sent: Sentence, trigger: tuple[int, int]) -> tuple[int, int] | None:
     """Token span of the instrument phrase around the instrument noun nearest the trigger."""
-    heads = [h for h in sent.by_tag.get("instrument_head", ())
-             if trigger[0] - BEFORE <= h.start < trigger[1] + AFTER and not _in_mention(sent, h.start)]
+    heads = [
+        h
+        for h in sent.by_tag.get("instrument_head", ())
+        if trigger[0] - BEFORE <= h.start < trigger[1] + AFTER and not _in_mention(sent, h.start)
+    ]
     if not heads:
         return None
     head = min(heads, key=lambda h: h.start - trigger[1] if h.start >= trigger[1] else trigger[0] - h.end + 3)
@@ -198,8 +321,13 @@ def _left(sent: Sentence, i: int, trigger: tuple[int, int], stops: set[int]) -> 
         text = toks[j].text
         if text in _DETERMINERS:
             return j if first < i else i
-        if text in _STOP_LEFT or j in stops or not (toks[j].is_word or text in _JOINERS) or any(
-                h.start <= j < h.end for h in sent.triggers) or _names_state(sent, j):
+        if (
+            text in _STOP_LEFT
+            or j in stops
+            or not (toks[j].is_word or text in _JOINERS)
+            or any(h.start <= j < h.end for h in sent.triggers)
+            or _names_state(sent, j)
+        ):
             break
         first = j
         j -= 1
@@ -210,8 +338,9 @@ def _left(sent: Sentence, i: int, trigger: tuple[int, int], stops: set[int]) -> 
 
 def _names_state(sent: Sentence, j: int) -> bool:
     """A state name ends at j and is not joined on ("Russia's ... agreement" stops, "Russia-India" does not)."""
-    return any(m.end == j + 1 and m.kind in ("name", "metonym", "leader") for m in sent.mentions) and \
-        not (j + 1 < len(sent.tokens) and sent.tokens[j + 1].text in _JOINERS)
+    return any(m.end == j + 1 and m.kind in ("name", "metonym", "leader") for m in sent.mentions) and not (
+        j + 1 < len(sent.tokens) and sent.tokens[j + 1].text in _JOINERS
+    )
 
 
 def _right(sent: Sentence, end: int, stops: set[int]) -> int:
@@ -220,8 +349,13 @@ def _right(sent: Sentence, end: int, stops: set[int]) -> int:
     if end >= len(toks) or toks[end].text not in _TOPIC or end + 1 in stops:
         return end
     k = end + 1
-    while k < len(toks) and k - end <= RIGHT_MAX and (toks[k].is_word or toks[k].text in _JOINERS) \
-            and toks[k].text not in _STOP_RIGHT and k not in stops:
+    while (
+        k < len(toks)
+        and k - end <= RIGHT_MAX
+        and (toks[k].is_word or toks[k].text in _JOINERS)
+        and toks[k].text not in _STOP_RIGHT
+        and k not in stops
+    ):
         k += 1
     while k > end + 1 and (toks[k - 1].text in _JOINERS or toks[k - 1].text in _STOP_LEFT):
         k -= 1  # "... Республики Казахстан и" ends before the conjunction

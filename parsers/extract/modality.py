@@ -53,9 +53,19 @@ def parse_modality(raw: Any, lexicons: set[str], source: str) -> tuple[ModalCue,
         types = tuple(item.get("types", ()))
         if any(t not in FAMILY_OF for t in types):
             raise ConfigError(f"{source}: modality {name!r}: field 'types' must list event types")
-        out.append(ModalCue(name, item["cue"], item.get("scope", "before"), int(item.get("span", 8)),
-                            float(item.get("penalty", 0.45)), item.get("with"), int(item.get("near", 6)), types,
-                            item.get("unless")))
+        out.append(
+            ModalCue(
+                name,
+                item["cue"],
+                item.get("scope", "before"),
+                int(item.get("span", 8)),
+                float(item.get("penalty", 0.45)),
+                item.get("with"),
+                int(item.get("near", 6)),
+                types,
+                item.get("unless"),
+            )
+        )
     return tuple(out)
 
 

@@ -23,10 +23,10 @@ class Inflector:
         return {}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__()
+        self.__init__()  # type: ignore[misc]  # a fresh instance of this exact class, not a subclass
 
     @property
-    def _morph(self):  # noqa: ANN202 - pymorphy3.MorphAnalyzer, imported lazily
+    def _morph(self):
         if self._morph_analyzer is None:
             import pymorphy3  # imported lazily: loading dictionaries is the one slow step
 
@@ -52,12 +52,15 @@ class Inflector:
         forms = {word}
         for parse in self._morph.parse(word):
             tag = parse.tag
-            if parse.normal_form.replace("ё", "е") == word or ("nomn" in tag and tag.POS in ("ADJF", "PRTF", "NOUN") and (proper or tag.POS != "NOUN")):
+            if parse.normal_form.replace("ё", "е") == word or (
+                "nomn" in tag and tag.POS in ("ADJF", "PRTF", "NOUN") and (proper or tag.POS != "NOUN")
+            ):
                 if proper and tag.POS not in ("NOUN", "ADJF", "PRTF"):
                     continue
                 # full participles ("подписанное соглашение") describe an agreement, they report nothing
-                forms |= {f.word.replace("ё", "е") for f in parse.lexeme if proper or "PRTF" not in f.tag
-                          or tag.POS == "PRTF"}
+                forms |= {
+                    f.word.replace("ё", "е") for f in parse.lexeme if proper or "PRTF" not in f.tag or tag.POS == "PRTF"
+                }
                 if proper:
                     break
         return forms
@@ -65,18 +68,32 @@ class Inflector:
     def _expand_name(self, word: str) -> set[str]:
         """A name's forms: the first noun/adjective reading that is its own nominative, a declining one
         first ("Хониара" is a guessed indeclinable masculine too); unknown -а/-я names decline like «Лима»."""
-        parses = [p for p in self._morph.parse(word) if p.tag.POS in ("NOUN", "ADJF", "PRTF")
-                  and (p.normal_form.replace("ё", "е") == word or "nomn" in p.tag)]
+        parses = [
+            p
+            for p in self._morph.parse(word)
+            if p.tag.POS in ("NOUN", "ADJF", "PRTF") and (p.normal_form.replace("ё", "е") == word or "nomn" in p.tag)
+        ]
         own = [p for p in parses if p.normal_form.replace("ё", "е") == word and "Fixd" not in p.tag]
         if word.endswith(_ADJ_ENDINGS):  # «антигуанский» is guessed as a noun first
             own.sort(key=lambda p: p.tag.POS != "ADJF")
         pick = (own or parses)[:1]
         forms = {word} | {f.word.replace("ё", "е") for p in pick for f in p.lexeme}
-        if not own and word[-1:] in ("а", "я") and len(word) > 3 and word[-2] not in "аеиоуыэюя" \
-                and (not parses or not self._morph.word_is_known(word)):
+        if (
+            not own
+            and word[-1:] in ("а", "я")
+            and len(word) > 3
+            and word[-2] not in "аеиоуыэюя"
+            and (not parses or not self._morph.word_is_known(word))
+        ):
             stem, soft = word[:-1], word[-1] == "я" or word[-2] in "гкхжшчщ"
-            forms |= {stem + e for e in (("и", "е", "ю", "ей", "ею") if word[-1] == "я" else
-                                          ("и" if soft else "ы", "е", "у", "ой", "ою", "ей"))}
+            forms |= {
+                stem + e
+                for e in (
+                    ("и", "е", "ю", "ей", "ею")
+                    if word[-1] == "я"
+                    else ("и" if soft else "ы", "е", "у", "ой", "ою", "ей")
+                )
+            }
         return forms
 
     def phrase(self, entry: str, proper: bool = False) -> tuple[frozenset[str] | str, ...]:
@@ -98,7 +115,9 @@ class Inflector:
         word = fold(name)
         if not self._morph.word_is_known(word):  # a dictionary lookup; no guessing for unknown words
             return 0
-        if any("Geox" in p.tag and "nomn" in p.tag and p.normal_form.replace("ё", "е") == word
-               for p in self._morph.parse(word)):
+        if any(
+            "Geox" in p.tag and "nomn" in p.tag and p.normal_form.replace("ё", "е") == word
+            for p in self._morph.parse(word)
+        ):
             return 2
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from parsers.extract.cues import Sentence
@@ -73,24 +74,48 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     group = [mentions[k]]
     if k == 0:
         return group
-    filler = {i for tag in ("party_filler", "party_role") for h in sent.by_tag.get(tag, ())
-              for i in range(h.start, h.end)}
+    filler = {
+        i for tag in ("party_filler", "party_role") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)
+    }
     person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
-        plain = all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler
-                    for i in gap) and len(gap) <= 5
-        spoken = not plain and len(gap) <= PERSON_GAP and any(i in person for i in gap) and all(
-            sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or sent.tokens[i].text == "'"
-            or i in filler or i in person or sent.capitalised(i) or sent.tokens[i].text == "s" for i in gap)
+        plain = (
+            all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler for i in gap)
+            and len(gap) <= 5
+        )
+        spoken = (
+            not plain
+            and len(gap) <= PERSON_GAP
+            and any(i in person for i in gap)
+            and all(
+                sent.tokens[i].text in _COORD
+                or sent.tokens[i].text in _DETERMINERS
+                or sent.tokens[i].text == "'"
+                or i in filler
+                or i in person
+                or sent.capitalised(i)
+                or sent.tokens[i].text == "s"
+                for i in gap
+            )
+        )
         coord = any(sent.tokens[i].text in _COORD for i in gap)
         # "North Korea's Kim", "Russian President Putin": one party named twice, no coordinator needed
         same = prev.codes == mentions[k].codes and prev.kind != "org"
-        apposed = not coord and len(gap) <= 4 and all(
-            sent.tokens[i].text in ("'", "s") or i in person or i in filler or sent.capitalised(i)
-            or (same and sent.tokens[i].text in _POSSESSIVE) for i in gap)
-        if not apposed and (not (plain or spoken) or not coord and gap):
+        apposed = (
+            not coord
+            and len(gap) <= 4
+            and all(
+                sent.tokens[i].text in ("'", "s")
+                or i in person
+                or i in filler
+                or sent.capitalised(i)
+                or (same and sent.tokens[i].text in _POSSESSIVE)
+                for i in gap
+            )
+        )
+        if not apposed and (not (plain or spoken) or (not coord and gap)):
             break
         group.insert(0, prev)
         k -= 1
@@ -106,7 +131,7 @@ def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mentio
 
 
 def _excepted(sent: Sentence, m: Mention) -> bool:
-    """"any country other than the United States": the state right after an exception marker."""
+    """ "any country other than the United States": the state right after an exception marker."""
     j = m.start
     while j > 0 and sent.tokens[j - 1].text in _DETERMINERS:
         j -= 1
@@ -114,17 +139,20 @@ def _excepted(sent: Sentence, m: Mention) -> bool:
 
 
 def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, start: int) -> list[str]:
-    """"Kenya and the European Union signed": a party organisation coordinated after the subject state."""
+    """ "Kenya and the European Union signed": a party organisation coordinated after the subject state."""
     out: list[str] = []
     if pick is None:
         return out
     last = states[pick]
-    for m in states[pick + 1:]:
+    for m in states[pick + 1 :]:
         if m.end > start or m.kind != "org":
             break
-        gap = sent.tokens[last.end:m.start]
-        if not (0 < len(gap) <= 3 and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
-                and any(t.text in ("and", "и", "&") for t in gap)):
+        gap = sent.tokens[last.end : m.start]
+        if not (
+            0 < len(gap) <= 3
+            and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
+            and any(t.text in ("and", "и", "&") for t in gap)
+        ):
             break
         out.extend(m.codes)
         last = m
@@ -138,11 +166,15 @@ def _codes(mentions: list[Mention]) -> list[str]:
     return out
 
 
-def _claimed(sent: Sentence, lo: int, hi: int, numbers: dict[str, int]) -> tuple[tuple[int, str | None] | None, set[str]]:
+def _claimed(
+    sent: Sentence, lo: int, hi: int, numbers: dict[str, int]
+) -> tuple[tuple[int, str | None] | None, set[str]]:
     """Find "N [group] countries" in [lo, hi); return (count, group) and the orgs used as the scope."""
     toks = sent.tokens
     for i in range(lo, hi):
-        value = numbers.get(toks[i].text) or (int(toks[i].text) if toks[i].text.isdigit() and len(toks[i].text) < 3 else 0)
+        value = numbers.get(toks[i].text) or (
+            int(toks[i].text) if toks[i].text.isdigit() and len(toks[i].text) < 3 else 0
+        )
         if not value:
             continue
         for j in range(i + 1, min(i + 8, hi)):
@@ -169,16 +201,24 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
     commas = [i for i in range(end, len(sent.tokens)) if sent.tokens[i].text in (",", ";")]
     out: list[Mention] = []
     for k, m in enumerate(mentions):
-        gap_ok = k > 0 and mentions[k - 1] in out and all(
-            t.text in _COORD or t.text in _DETERMINERS for t in sent.tokens[mentions[k - 1].end:m.start])
-        hyphen = k + 1 < len(mentions) and sent.tokens[m.end:mentions[k + 1].start] and \
-            all(t.text == "-" for t in sent.tokens[m.end:mentions[k + 1].start])
-        near_noun = any(m.start - 2 <= h.end <= m.start for tag in ("agreement", "body")
-                        for h in sent.by_tag.get(tag, ()))
+        gap_ok = (
+            k > 0
+            and mentions[k - 1] in out
+            and all(t.text in _COORD or t.text in _DETERMINERS for t in sent.tokens[mentions[k - 1].end : m.start])
+        )
+        hyphen = (
+            k + 1 < len(mentions)
+            and sent.tokens[m.end : mentions[k + 1].start]
+            and all(t.text == "-" for t in sent.tokens[m.end : mentions[k + 1].start])
+        )
+        near_noun = any(
+            m.start - 2 <= h.end <= m.start for tag in ("agreement", "body") for h in sent.by_tag.get(tag, ())
+        )
         org_ok = m.kind in ("org", "multi") and (m.start - end <= 4 or near_noun)
         marker = max((b for b in markers if b < m.start), default=None)
-        in_phrase = marker is not None and m.start - marker <= MARKER_SPAN and \
-            not any(marker < c < m.start for c in commas)
+        in_phrase = (
+            marker is not None and m.start - marker <= MARKER_SPAN and not any(marker < c < m.start for c in commas)
+        )
         if org_ok or gap_ok or hyphen or in_phrase:
             out.append(m)
     return out
@@ -188,23 +228,23 @@ def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) 
     """States after the subject and before the trigger that follow with/between ("pact with Oman")."""
     markers = {h.start for h in sent.by_tag.get("with_marker", ())}
     out: list[Mention] = []
-    for m in states[after + 1:]:
+    for m in states[after + 1 :]:
         if m.end > start:
             break
         j = m.start - 1
         while j >= 0 and sent.tokens[j].text in _DETERMINERS:
             j -= 1
-        if j in markers or (out and all(t.text in _COORD for t in sent.tokens[out[-1].end:m.start])):
+        if j in markers or (out and all(t.text in _COORD for t in sent.tokens[out[-1].end : m.start])):
             out.append(m)
     return out
 
 
 def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]:
-    """"between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
+    """ "between A and B" / «между A и B» / "the Russia-Belarus alliance": a coordinated pair."""
     pairs = [m for m in states if m.start < hi]  # a party org counts only in "between the EU and X"
     for k in range(len(pairs) - 1, -1, -1):
         group = _coordinated(sent, pairs, k)
-        joints = {t.text for a, b in zip(group, group[1:]) for t in sent.tokens[a.end:b.start]}
+        joints = {t.text for a, b in itertools.pairwise(group) for t in sent.tokens[a.end : b.start]}
         before = group[0].start - 1
         while before >= 0 and sent.tokens[before].text in _DETERMINERS:
             before -= 1
@@ -215,10 +255,13 @@ def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]
                 continue
         joined = "-" in joints or "/" in joints
         lo = min(end, group[0].start)
-        marked = any(lo <= h.start < group[0].start and sent.tokens[h.start].text not in ("between", "между")
-                     for h in sent.by_tag.get("with_marker", ()))
-        if (len(group) >= 2 and (between or joined or not marked)) or \
-                (group[0].kind == "multi" and len(group[0].codes) > 1):
+        marked = any(
+            lo <= h.start < group[0].start and sent.tokens[h.start].text not in ("between", "между")
+            for h in sent.by_tag.get("with_marker", ())
+        )
+        if (len(group) >= 2 and (between or joined or not marked)) or (
+            group[0].kind == "multi" and len(group[0].codes) > 1
+        ):
             return _codes(group)
     return []
 
@@ -233,8 +276,13 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
     asides = _asides(sent, start)
     for k in range(len(states) - 1, -1, -1):
         m = states[k]
-        if m.end <= start and m.kind in STATE_KINDS and not _group_blocked(sent, states, k, clause_start) \
-                and not any(a <= m.start < b for a, b in asides) and _stands_for_state(sent, m, start):
+        if (
+            m.end <= start
+            and m.kind in STATE_KINDS
+            and not _group_blocked(sent, states, k, clause_start)
+            and not any(a <= m.start < b for a, b in asides)
+            and _stands_for_state(sent, m, start)
+        ):
             return k
     return None
 
@@ -249,7 +297,10 @@ def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
     side", "Thai and American commanders") or stands right before the verb; not "the French contingent"."""
     if m.kind != "demonym" or m.end >= start - 1:
         return True
-    return any(sent.has(tag, m.end, m.end + 2) for tag in ("demonym_head", "role", "person", "party_filler", "agreement", "relations"))
+    return any(
+        sent.has(tag, m.end, m.end + 2)
+        for tag in ("demonym_head", "role", "person", "party_filler", "agreement", "relations")
+    )
 
 
 SPEAKER_SPAN = 8  # tokens between a reporting verb and the state whose officials speak
@@ -281,12 +332,12 @@ def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
 
 
 def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> list[str]:
-    """"Chile notified Peru that it is leaving...": states right after a recipient verb, before the trigger."""
+    """ "Chile notified Peru that it is leaving...": states right after a recipient verb, before the trigger."""
     verbs = {h.start for h in sent.by_tag.get("recipient_verb", ())}
     if not verbs:
         return []
     out: list[str] = []
-    for m in states[(k + 1 if k is not None else 0):]:
+    for m in states[(k + 1 if k is not None else 0) :]:
         if m.end > start:
             break
         j = m.start - 1
@@ -297,8 +348,9 @@ def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> l
     return out
 
 
-def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int],
-                 stop: int | None = None) -> Parties:
+def find_parties(
+    sent: Sentence, start: int, end: int, clause: tuple[int, int], numbers: dict[str, int], stop: int | None = None
+) -> Parties:
     """Subjects before the trigger, objects after it, with between/compound pairs as fallback."""
     states = [m for m in sent.mentions if m.kind in _PARTY_KINDS and not _nonstate(sent, m)]
     pick = _subject_index(sent, states, start, clause[0])
@@ -324,15 +376,35 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
     if not subjects:  # "suspending Iran's cooperation with the IAEA": the possessor right after the trigger acts
-        owner = next((m for m in states if end <= m.start <= end + 2 and m.is_state and m.end + 1 < len(sent.tokens)
-                      and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"), None)
+        owner = next(
+            (
+                m
+                for m in states
+                if end <= m.start <= end + 2
+                and m.is_state
+                and m.end + 1 < len(sent.tokens)
+                and sent.tokens[m.end].text == "'"
+                and sent.tokens[m.end + 1].text == "s"
+            ),
+            None,
+        )
         if owner is not None:
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
     if not subjects:  # "to give effect to … the United Kingdom's free trade agreements with Australia"
-        owner = next((m for m in states if end <= m.start < hi and m.is_state and m.end + 1 < len(sent.tokens)
-                      and sent.tokens[m.end].text == "'" and sent.tokens[m.end + 1].text == "s"
-                      and sent.has("agreement", m.end + 2, m.end + 6)), None)
+        owner = next(
+            (
+                m
+                for m in states
+                if end <= m.start < hi
+                and m.is_state
+                and m.end + 1 < len(sent.tokens)
+                and sent.tokens[m.end].text == "'"
+                and sent.tokens[m.end + 1].text == "s"
+                and sent.has("agreement", m.end + 2, m.end + 6)
+            ),
+            None,
+        )
         if owner is not None:
             subjects = list(owner.codes)
             objects = [c for c in objects if c not in subjects]
@@ -341,8 +413,9 @@ def find_parties(sent: Sentence, start: int, end: int, clause: tuple[int, int], 
         agent = next((m for m in states if by is not None and by < m.start <= by + 2 and m.is_state), None)
         if agent is not None:
             subjects = list(agent.codes)
-            objects = [c for c in objects if c not in subjects] or \
-                [c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects]
+            objects = [c for c in objects if c not in subjects] or [
+                c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects
+            ]
     if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
         anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]

@@ -14,14 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-
 from parsers.config.yamlio import load_yaml
 from parsers.errors import ConfigError
 
 KINDS = ("organisation", "multilateral treaty", "bilateral treaty")
 # what an event's instrument.kind says for an instrument of each registry kind
-INSTRUMENT_KIND = {"organisation": "organisation", "multilateral treaty": "multilateral",
-                   "bilateral treaty": "bilateral"}
+INSTRUMENT_KIND = {
+    "organisation": "organisation",
+    "multilateral treaty": "multilateral",
+    "bilateral treaty": "bilateral",
+}
 REGIONS = ("Africa", "Americas", "Asia", "Europe", "Eurasia", "Middle East", "Oceania", "Global")
 FIELDS = frozenset({"id", "kind", "code", "label", "en", "ru", "party", "parties", "seat", "region"})
 REQUIRED = ("id", "kind", "label", "en", "ru", "region")
@@ -102,7 +104,9 @@ def _body(raw: Any, where: str) -> Body:
     if not isinstance(code, str) or not _CODE.match(code):
         raise ConfigError(f"{where}: field 'code' must be a short code, got {code!r}")
     if _ISO2.match(code) and _is_country(code):
-        raise ConfigError(f"{where}: field 'code' {code!r} is a state's ISO code; counterparts would read it as that state")
+        raise ConfigError(
+            f"{where}: field 'code' {code!r} is a state's ISO code; counterparts would read it as that state"
+        )
     if raw["region"] not in REGIONS:
         raise ConfigError(f"{where}: field 'region' must be one of {list(REGIONS)}, got {raw['region']!r}")
     seat = raw.get("seat")
@@ -118,8 +122,17 @@ def _body(raw: Any, where: str) -> Body:
     if not isinstance(raw["label"], str):
         raise ConfigError(f"{where}: field 'label' must be a string")
     names = _strings(raw["en"], where, "en") + _strings(raw["ru"], where, "ru")
-    return Body(id=ident, kind=kind, code=code, label=raw["label"], names=names, party=raw.get("party", False),
-                parties=tuple(parties), seat=seat, region=raw["region"])
+    return Body(
+        id=ident,
+        kind=kind,
+        code=code,
+        label=raw["label"],
+        names=names,
+        party=raw.get("party", False),
+        parties=tuple(parties),
+        seat=seat,
+        region=raw["region"],
+    )
 
 
 def parse_registry(data: Any, source: str) -> list[Body]:

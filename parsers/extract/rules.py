@@ -14,18 +14,29 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-
 from parsers.config.yamlio import load_yaml, read_error
-
 from parsers.errors import ConfigError
-from parsers.models import FAMILY_OF
 from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, token_words_regex, words_regex
+from parsers.models import FAMILY_OF
 
 RULE_FIELDS = {
-    "id", "type", "lang", "triggers", "requires", "window", "confidence", "examples",
-    "at_start", "multilateral_type", "bilateral_type", "stage", "direction", "yields_to", "inherits",
+    "id",
+    "type",
+    "lang",
+    "triggers",
+    "requires",
+    "window",
+    "confidence",
+    "examples",
+    "at_start",
+    "multilateral_type",
+    "bilateral_type",
+    "stage",
+    "direction",
+    "yields_to",
+    "inherits",
 }
 FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
@@ -109,8 +120,10 @@ class Matcher:
 
     def _build_index(self) -> dict[str, tuple[tuple[str, ...], tuple[tuple[tuple, str], ...]]]:
         """words + phrases merged by first form; built once (a benign race: every thread builds the same)."""
-        index = {form: (tuple(self.words.get(form, ())), tuple(self.phrases.get(form, ())))
-                 for form in {*self.words, *self.phrases}}
+        index = {
+            form: (tuple(self.words.get(form, ())), tuple(self.phrases.get(form, ())))
+            for form in {*self.words, *self.phrases}
+        }
         self.__dict__["_index"] = index
         return index
 
@@ -232,13 +245,32 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
     if not isinstance(yields_to, list) or any(f not in FAMILIES for f in yields_to):
         raise _fail(path, rid, "yields_to", f"must list families from {FAMILIES}")
     ex = raw.get("examples") or {}
-    if not isinstance(ex, dict) or set(ex) - {"match", "no_match"} or not _str_list(ex.get("match", [])) \
-            or not _str_list(ex.get("no_match", [])):
+    if (
+        not isinstance(ex, dict)
+        or set(ex) - {"match", "no_match"}
+        or not _str_list(ex.get("match", []))
+        or not _str_list(ex.get("no_match", []))
+    ):
         raise _fail(path, rid, "examples", "must be {match: [str], no_match: [str]}")
-    return Rule(rid, raw["type"], lang, tuple(raw["triggers"]), tuple(requires), window, float(conf),
-                bool(raw.get("at_start", False)), raw.get("multilateral_type"), raw.get("bilateral_type"),
-                raw.get("stage"), raw.get("direction", "both"), tuple(yields_to), bool(raw.get("inherits", False)),
-                tuple(ex.get("match", [])), tuple(ex.get("no_match", [])), path.name)
+    return Rule(
+        rid,
+        raw["type"],
+        lang,
+        tuple(raw["triggers"]),
+        tuple(requires),
+        window,
+        float(conf),
+        bool(raw.get("at_start", False)),
+        raw.get("multilateral_type"),
+        raw.get("bilateral_type"),
+        raw.get("stage"),
+        raw.get("direction", "both"),
+        tuple(yields_to),
+        bool(raw.get("inherits", False)),
+        tuple(ex.get("match", [])),
+        tuple(ex.get("no_match", [])),
+        path.name,
+    )
 
 
 def _load_yaml(path: pathlib.Path) -> Any:
@@ -291,11 +323,18 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
             anchor = max((p for p in pattern if p != "*"), key=lambda forms: min(map(len, forms)))
             first_forms.setdefault(rule.lang, set()).update(anchor)
     tables = [_word_table(common, key, inflector, common_path) for key in ("numbers", "months")]
-    return RuleSet(rules, lexicons, tables[0], tables[1], matchers, "rules-" + digest.hexdigest()[:10],
-                   {lang: words_regex(forms) for lang, forms in first_forms.items()},
-                   {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
-                   {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()},
-                   parse_modality(common.get("modality"), set(lexicons), common_path.name))
+    return RuleSet(
+        rules,
+        lexicons,
+        tables[0],
+        tables[1],
+        matchers,
+        "rules-" + digest.hexdigest()[:10],
+        {lang: words_regex(forms) for lang, forms in first_forms.items()},
+        {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
+        {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()},
+        parse_modality(common.get("modality"), set(lexicons), common_path.name),
+    )
 
 
 def _word_table(common: dict, key: str, inflector: Inflector, path: pathlib.Path) -> dict[str, dict[str, int]]:

@@ -15,15 +15,18 @@ from __future__ import annotations
 import gettext
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 # Cyrillic spelling of a place: capitalised parts joined by hyphens or spaces; "о", "оф", "де" particles
 _RU_PLACE = re.compile(r"^[А-ЯЁ][а-яё]+(?:(?:-[а-яё]{1,3})*[- ][А-ЯЁ][а-яё]+)*$")
 _LATIN = re.compile(r"^[A-Za-z][A-Za-z .'’-]+$")
-_STATE_WORDS = re.compile(r"\b(Republic|Kingdom|State|States|Federation|Commonwealth|Union|Principality|"
-                          r"Sultanate|Emirates|Duchy|Islands|Confederation)\b")
+_STATE_WORDS = re.compile(
+    r"\b(Republic|Kingdom|State|States|Federation|Commonwealth|Union|Principality|"
+    r"Sultanate|Emirates|Duchy|Islands|Confederation)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,7 @@ class StateName:
 
 
 def _ascii(text: str) -> str:
-    """"Bogotá" -> "Bogota": wires drop the accents."""
+    """ "Bogotá" -> "Bogota": wires drop the accents."""
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
@@ -85,7 +88,7 @@ def cldr_names(codes: set[str]) -> Iterator[tuple[str, str]]:
                     yield code, form
 
 
-def _countryinfo() -> dict[str, dict]:
+def _countryinfo() -> dict[str, Any]:
     import countryinfo
 
     out = {}
@@ -106,7 +109,7 @@ def _alt_spellings(info: dict) -> Iterator[str]:
 
 
 def _demonyms(info: dict) -> Iterator[str]:
-    """"Antiguan,Barbudan" -> both."""
+    """ "Antiguan,Barbudan" -> both."""
     for part in (info.get("demonym") or "").split(","):
         if part.strip():
             yield part.strip()
@@ -143,8 +146,11 @@ class _Capitals:
     def russian(self, code: str, city: dict | None, english: set[str]) -> tuple[str | None, list[str]]:
         """(primary Russian name, other usable spellings); CLDR's time-zone city wins when it is the capital."""
         cands = sorted({a for a in (city or {}).get("alternatenames", ()) if _RU_PLACE.match(a)})
-        cldr = {self._ru_zones.get(z, {}).get("city") for z in self._zones.get(code, ())
-                if _zone_city(self._en_zones, z) in english}
+        cldr = {
+            self._ru_zones.get(z, {}).get("city")
+            for z in self._zones.get(code, ())
+            if _zone_city(self._en_zones, z) in english
+        }
         cldr.discard(None)
         exact = [c for c in cands if c in cldr] or sorted(cldr)
         ranked = exact or sorted(cands, key=lambda c: (*self._rank(c), -_likeness(c, english)))
@@ -153,8 +159,7 @@ class _Capitals:
         primary = ranked[0]
         # other spellings close to the primary one ("Таллинн"), never a word pymorphy3 knows otherwise
         # ("Ганой" is Ghana's instrumental, "Беч" and "Кудус" are other languages' names)
-        others = [c for c in cands if c != primary and c[:2] == primary[:2] and "ъ" not in c
-                  and self._is_known(c) != 1]
+        others = [c for c in cands if c != primary and c[:2] == primary[:2] and "ъ" not in c and self._is_known(c) != 1]
         return primary, others
 
     def _rank(self, name: str) -> tuple[int, int, int]:
@@ -163,10 +168,43 @@ class _Capitals:
         return ({2: 0, 1: 1}.get(known, 2), name.count(" "), sum(name.count(ch) for ch in "эъы"))
 
 
-_TRANSLIT = str.maketrans({"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-                           "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-                           "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-                           "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya"})
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+    }
+)
 
 
 def _likeness(russian: str, english: set[str]) -> float:
@@ -175,7 +213,7 @@ def _likeness(russian: str, english: set[str]) -> float:
     return max((SequenceMatcher(None, latin, _ascii(e).lower()).ratio() for e in english), default=0.0)
 
 
-def _zone_city(names: dict, zone: str) -> str:
+def _zone_city(names: Mapping[str, Any], zone: str) -> str:
     """CLDR's exemplar city of a zone; English leaves it out when the zone id says it ("Pacific/Funafuti")."""
     return names.get(zone, {}).get("city") or zone.rsplit("/", 1)[-1].replace("_", " ")
 

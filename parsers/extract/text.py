@@ -13,9 +13,63 @@ _FOLD_PAIRS = (("ё", "е"), ("’", "'"), ("‘", "'"), ("`", "'"), ("–", "-"
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
 # Tokens ending with a period that do not end a sentence (lower-cased, without the period).
 _ABBREV = frozenset(
-    "mr mrs ms dr prof gen col lt maj capt sgt st jr sr inc ltd co corp no vs etc e.g i.e u.s u.k "
-    "jan feb mar apr jun jul aug sep sept oct nov dec adm gov sen rep "
-    "г гг т.е т.д им ул д см стр тыс млн млрд руб долл".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "maj",
+        "capt",
+        "sgt",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "no",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "г",
+        "гг",
+        "т.е",
+        "т.д",
+        "им",
+        "ул",
+        "д",
+        "см",
+        "стр",
+        "тыс",
+        "млн",
+        "млрд",
+        "руб",
+        "долл",
+    ]
 )
 
 
@@ -23,7 +77,7 @@ def fold(text: str) -> str:
     """Lower-case and unify ё/quotes/dashes without changing the length (spans stay valid)."""
     low = text.lower()
     if len(low) != len(text):  # a few characters (İ) lower-case to two: keep those as they are
-        low = "".join(c if len(c) == 1 else o for c, o in zip((ch.lower() for ch in text), text))
+        low = "".join(c if len(c) == 1 else o for c, o in zip((ch.lower() for ch in text), text, strict=False))
     for a, b in _FOLD_PAIRS:
         if a in low:
             low = low.replace(a, b)
@@ -51,8 +105,6 @@ def tokenize(text: str, start: int = 0, end: int | None = None, folded: str | No
     end = len(text) if end is None else end
     new = tuple.__new__
     return [new(Token, (m.group(), m.start(), m.end())) for m in _TOKEN.finditer(folded, start, end)]
-
-
 
 
 def _sentence_end_regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -92,8 +144,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     while pos < end:
         for m in _SENT_END.finditer(text, pos, end):
             at = m.start()
-            if text[at] == "." and not (at > _ABBREV_LEN and text[at - _ABBREV_LEN - 1:at].isalpha()) \
-                    and not_abbrev(text, at + 1, end) is None:
+            if (
+                text[at] == "."
+                and not (at > _ABBREV_LEN and text[at - _ABBREV_LEN - 1 : at].isalpha())
+                and not_abbrev(text, at + 1, end) is None
+            ):
                 pos = at + 1
                 break
             stop = m.end(1) if m.lastindex else at
@@ -162,7 +217,7 @@ class LazyPattern:
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - whatever re.Pattern has
+    def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
         compiled = re.compile(self.pattern)  # a benign race: two threads compile the same pattern

@@ -5,8 +5,15 @@ from __future__ import annotations
 import random
 
 
-def backoff_delay(attempt: int, *, base: float, cap: float, jitter: float = 0.25,
-                  retry_after: float | None = None, rng: random.Random | None = None) -> float:
+def backoff_delay(
+    attempt: int,
+    *,
+    base: float,
+    cap: float,
+    jitter: float = 0.25,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
     """Seconds before attempt `attempt + 1`: exponential, capped, jittered, never below Retry-After.
 
     Jitter spreads many failing sources over time so they do not all come back in the same second.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from parsers.ids import short_hash
 from parsers.models import Event
@@ -21,7 +22,13 @@ from parsers.models import Event
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
 _STAGE_RANK = {s: i for i, s in enumerate(STAGES)}
 # When mentions disagree on the type, the later step of the lifecycle (or the harder act) wins.
-_TYPE_RANK = {"partnership_strengthened": 0, "partnership_signed": 1, "suspension": 0, "termination": 1, "withdrawal": 1}
+_TYPE_RANK = {
+    "partnership_strengthened": 0,
+    "partnership_signed": 1,
+    "suspension": 0,
+    "termination": 1,
+    "withdrawal": 1,
+}
 OFFICIAL_GROUPS = frozenset({"legal"})
 
 
@@ -130,23 +137,32 @@ def cluster_id_for(m: Mention) -> str:
 def start(m: Mention, policy: ClusterPolicy) -> Cluster:
     e = m.event
     return Cluster(
-        cluster_id=cluster_id_for(m), family=e.family, type=e.type, actor=e.actor, parties=_parties(e),
-        domain=e.domain, stage=e.stage if e.stage in _STAGE_RANK else "announced", official=m.official,
-        confidence=combined_confidence([e.confidence], m.official, policy), mentions=1,
-        sources=frozenset({m.source_id}), first_seen_at=m.seen_at, last_seen_at=m.seen_at,
+        cluster_id=cluster_id_for(m),
+        family=e.family,
+        type=e.type,
+        actor=e.actor,
+        parties=_parties(e),
+        domain=e.domain,
+        stage=e.stage if e.stage in _STAGE_RANK else "announced",
+        official=m.official,
+        confidence=combined_confidence([e.confidence], m.official, policy),
+        mentions=1,
+        sources=frozenset({m.source_id}),
+        first_seen_at=m.seen_at,
+        last_seen_at=m.seen_at,
         source_confidence=((m.source_id, e.confidence),),
         **_instrument_fields(e),
     )
 
 
-def _instrument_fields(e: Event) -> dict[str, str | None]:
+def _instrument_fields(e: Event) -> dict[str, Any]:
     i = e.instrument
     if i is None:
         return {}
     return {"instrument_text": i.text, "instrument_id": i.id, "instrument_kind": i.kind}
 
 
-def _better_instrument(c: Cluster, e: Event) -> dict[str, str | None]:
+def _better_instrument(c: Cluster, e: Event) -> dict[str, Any]:
     """The cluster keeps its instrument unless the mention names one it lacks (an id, or any text)."""
     i = e.instrument
     if i is None or c.instrument_id:
@@ -166,10 +182,13 @@ def absorb(c: Cluster, m: Mention, policy: ClusterPolicy) -> Cluster:
         type=max(c.type, e.type, key=lambda t: _TYPE_RANK.get(t, 0)),
         parties=c.parties | _parties(e),
         domain=c.domain if c.domain != "other" else e.domain,
-        stage=stage, official=official,
+        stage=stage,
+        official=official,
         confidence=combined_confidence(per_source.values(), official, policy),
-        mentions=c.mentions + 1, sources=c.sources | {m.source_id},
-        first_seen_at=min(c.first_seen_at, m.seen_at), last_seen_at=max(c.last_seen_at, m.seen_at),
+        mentions=c.mentions + 1,
+        sources=c.sources | {m.source_id},
+        first_seen_at=min(c.first_seen_at, m.seen_at),
+        last_seen_at=max(c.last_seen_at, m.seen_at),
         source_confidence=tuple(sorted(per_source.items())),
         **_better_instrument(c, e),
     )
@@ -201,8 +220,11 @@ class Assignment:
     cluster_id: str
 
 
-def assign(mentions: Sequence[Mention], existing: Sequence[Cluster], policy: ClusterPolicy,
-           ) -> tuple[list[Assignment], dict[str, Cluster]]:
+def assign(
+    mentions: Sequence[Mention],
+    existing: Sequence[Cluster],
+    policy: ClusterPolicy,
+) -> tuple[list[Assignment], dict[str, Cluster]]:
     """Put each mention (oldest first) into a cluster; returns assignments and every touched cluster."""
     pool: dict[str, Cluster] = {c.cluster_id: c for c in existing}
     touched: dict[str, Cluster] = {}

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from parsers.policy.backoff import backoff_delay
 from parsers.ids import short_hash
+from parsers.policy.backoff import backoff_delay
 
 HARD, SOFT = 1.0, 0.5
 SOFT_KINDS = frozenset({"not_a_feed", "parse", "empty", "challenge"})
@@ -104,39 +104,70 @@ def _event(prev: SourceHealth, kind: str, message: str, score: float, run_id: st
     return HealthEvent(short_hash(prev.source_id, kind, run_id), prev.source_id, kind, message, score, run_id, now)
 
 
-def _next_attempt(score: float, failures: int, outcome: Outcome, now: datetime, policy: HealthPolicy,
-                  rng: random.Random) -> datetime | None:
+def _next_attempt(
+    score: float, failures: int, outcome: Outcome, now: datetime, policy: HealthPolicy, rng: random.Random
+) -> datetime | None:
     """Backoff once the score passes `backoff_after`; a server's Retry-After always counts."""
     delay = outcome.retry_after or 0.0
     if score >= policy.disable_at:
         delay = max(delay, policy.disabled_probe_s)
     elif score >= policy.backoff_after:
-        delay = backoff_delay(failures, base=policy.backoff_base_s, cap=policy.backoff_cap_s, jitter=policy.jitter,
-                              retry_after=outcome.retry_after, rng=rng)
+        delay = backoff_delay(
+            failures,
+            base=policy.backoff_base_s,
+            cap=policy.backoff_cap_s,
+            jitter=policy.jitter,
+            retry_after=outcome.retry_after,
+            rng=rng,
+        )
     return now + timedelta(seconds=delay) if delay > 0 else None
 
 
-def assess(prev: SourceHealth, outcome: Outcome, *, now: datetime, run_id: str, policy: HealthPolicy,
-           rng: random.Random | None = None) -> tuple[SourceHealth, list[HealthEvent]]:
+def assess(
+    prev: SourceHealth,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    run_id: str,
+    policy: HealthPolicy,
+    rng: random.Random | None = None,
+) -> tuple[SourceHealth, list[HealthEvent]]:
     """New health after one attempt, plus the transitions it caused (at most one)."""
     rng = rng or random.Random()
     if outcome.error_kind is None:
         items = prev.last_items if outcome.items is None else outcome.items
-        after = replace(prev, state="ok", score=0.0, next_attempt_at=None, last_items=items, consecutive_failures=0,
-                        first_success_at=prev.first_success_at or now)
+        after = replace(
+            prev,
+            state="ok",
+            score=0.0,
+            next_attempt_at=None,
+            last_items=items,
+            consecutive_failures=0,
+            first_success_at=prev.first_success_at or now,
+        )
         if prev.state in ("failing", "disabled"):
-            return after, [_event(prev, "recovered", f"source {prev.source_id} recovered (score was {prev.score:g})",
-                                  0.0, run_id, now)]
+            return after, [
+                _event(
+                    prev, "recovered", f"source {prev.source_id} recovered (score was {prev.score:g})", 0.0, run_id, now
+                )
+            ]
         return after, []
     score = prev.score + failure_weight(outcome.error_kind, outcome.status)
     failures = prev.consecutive_failures + 1
     state = "disabled" if score >= policy.disable_at else "failing" if score >= policy.failing_at else prev.state
-    after = replace(prev, state=state, score=score, consecutive_failures=failures,
-                    next_attempt_at=_next_attempt(score, failures, outcome, now, policy, rng))
+    after = replace(
+        prev,
+        state=state,
+        score=score,
+        consecutive_failures=failures,
+        next_attempt_at=_next_attempt(score, failures, outcome, now, policy, rng),
+    )
     if state != prev.state and state in ("failing", "disabled"):
         verb = "is failing" if state == "failing" else "was disabled after repeated failures"
-        message = (f"source {prev.source_id} {verb}: {failures} failures in a row, score {score:g}, "
-                   f"last {outcome.error_kind}" + (f" (HTTP {outcome.status})" if outcome.status else ""))
+        message = (
+            f"source {prev.source_id} {verb}: {failures} failures in a row, score {score:g}, "
+            f"last {outcome.error_kind}" + (f" (HTTP {outcome.status})" if outcome.status else "")
+        )
         return after, [_event(prev, state, message, score, run_id, now)]
     return after, []
 
@@ -149,12 +180,16 @@ def by_hand(prev: SourceHealth, *, enable: bool, now: datetime) -> tuple[SourceH
     """
     if enable:
         after = replace(prev, state="ok", score=0.0, next_attempt_at=None, consecutive_failures=0)
-        message = (f"source {prev.source_id} enabled by hand (was {prev.state}, score {prev.score:g}); "
-                   "it is fetched on the next run")
+        message = (
+            f"source {prev.source_id} enabled by hand (was {prev.state}, score {prev.score:g}); "
+            "it is fetched on the next run"
+        )
     else:
         after = replace(prev, state=HAND_DISABLED, next_attempt_at=None)
-        message = (f"source {prev.source_id} disabled by hand (was {prev.state}, score {prev.score:g}); "
-                   f"not fetched until `treatywatch sources --enable {prev.source_id}`")
+        message = (
+            f"source {prev.source_id} disabled by hand (was {prev.state}, score {prev.score:g}); "
+            f"not fetched until `treatywatch sources --enable {prev.source_id}`"
+        )
     kind = "enabled" if enable else "disabled"
     key = short_hash(prev.source_id, kind, "by-hand", now.isoformat())
     return after, HealthEvent(key, prev.source_id, kind, message, after.score, None, now)

@@ -8,7 +8,7 @@ the heartbeat. Read from config/routing.yaml by `parsers.config.routing.load_pol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MODES = ("immediate", "digest")
 DOMAINS = ("military", "defense", "security", "economic", "other")
@@ -54,7 +54,7 @@ class AlertPolicy:
 
     def next_digest(self, now: datetime) -> datetime:
         """The next digest slot at or after `now` (slots start at `digest_at_hour` UTC, every period)."""
-        now = now.astimezone(timezone.utc)
+        now = now.astimezone(UTC)
         slot = now.replace(hour=self.digest_at_hour, minute=0, second=0, microsecond=0)
         while slot > now:
             slot -= self.digest_every

@@ -50,7 +50,11 @@ def test_yaml_items_of_one_entry_get_distinct_keys():
     ("env", "tags", "channel"),
     [
         ("termination=json://127.0.0.1:9/hook", {"termination"}, "generic"),
-        ("termination,health=mailto://u:pw99@127.0.0.1:25?from=a@example.com&to=b@example.com", {"termination", "health"}, "email"),
+        (
+            "termination,health=mailto://u:pw99@127.0.0.1:25?from=a@example.com&to=b@example.com",
+            {"termination", "health"},
+            "email",
+        ),
         ("slack://T000AAAA/B000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX/#chan", DEFAULT_TAGS, "slack"),
         ("json://127.0.0.1:9/hook", DEFAULT_TAGS, "generic"),
     ],
@@ -127,8 +131,12 @@ def test_invalid_file_raises_naming_file_without_secret(name, secret, where):
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("- just a list\n", "mapping"), ("version: 2\nurls: []\n", "version"),
-     ("urls: json://x/y\n", "list"), ("include: http://example.org/a.yml\n", "include")],
+    [
+        ("- just a list\n", "mapping"),
+        ("version: 2\nurls: []\n", "version"),
+        ("urls: json://x/y\n", "list"),
+        ("include: http://example.org/a.yml\n", "include"),
+    ],
 )
 def test_unsupported_yaml_shapes_are_config_errors(tmp_path, text, fragment):
     path = tmp_path / "alerts.yml"
@@ -173,8 +181,13 @@ def test_mask_query_masks_credential_like_parameters():
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("termination", ["mail", "all"]), ("partnership", ["chat", "all"]), ("health", ["mail", "all"]),
-     ("digest", ["all"]), ("nothing", ["all"])],
+    [
+        ("termination", ["mail", "all"]),
+        ("partnership", ["chat", "all"]),
+        ("health", ["mail", "all"]),
+        ("digest", ["all"]),
+        ("nothing", ["all"]),
+    ],
 )
 def test_routes_by_tag(tag, expected):
     def dest(name: str, tags: set[str]) -> Destination:
@@ -200,10 +213,17 @@ def test_scrub_removes_every_secret_part_of_a_url(url, secrets):
     assert not any(s in cleaned for s in secrets)
 
 
-@pytest.mark.parametrize(("alerts_yaml", "env", "where"), [
-    ('version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton, health\n', None, "alerts.yml: entry 1"),
-    (None, "json://127.0.0.1:9/ok terminaton=json://127.0.0.1:9/hook", "TREATYWATCH_APPRISE_URLS: entry 2"),
-])
+@pytest.mark.parametrize(
+    ("alerts_yaml", "env", "where"),
+    [
+        (
+            'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton, health\n',
+            None,
+            "alerts.yml: entry 1",
+        ),
+        (None, "json://127.0.0.1:9/ok terminaton=json://127.0.0.1:9/hook", "TREATYWATCH_APPRISE_URLS: entry 2"),
+    ],
+)
 def test_an_unknown_tag_is_an_error_listing_the_known_ones(tmp_path, alerts_yaml, env, where):
     path = None
     if alerts_yaml:

@@ -35,17 +35,32 @@ def load_view(name: str = "ru-termination.json", **changes) -> AlertView:
     [
         ({}, "Termination: Russia (RU) ends military agreements with Bulgaria (BG), Germany (DE) … (+9)"),
         ({"counterparts": ("BG",)}, "Termination: Russia (RU) ends military agreements with Bulgaria (BG)"),
-        ({"counterparts": ("BG", "DE", "PL")},
-         "Termination: Russia (RU) ends military agreements with Bulgaria (BG), Germany (DE), Poland (PL)"),
-        ({"type": "suspension", "counterparts": ("US",), "domain": "security"},
-         "Suspension: Russia (RU) suspends security agreements with United States (US)"),
-        ({"type": "withdrawal", "counterparts": ("CoE",), "domain": "other"},
-         "Withdrawal: Russia (RU) withdraws from agreements with Council of Europe (CoE)"),
+        (
+            {"counterparts": ("BG", "DE", "PL")},
+            "Termination: Russia (RU) ends military agreements with Bulgaria (BG), Germany (DE), Poland (PL)",
+        ),
+        (
+            {"type": "suspension", "counterparts": ("US",), "domain": "security"},
+            "Suspension: Russia (RU) suspends security agreements with United States (US)",
+        ),
+        (
+            {"type": "withdrawal", "counterparts": ("CoE",), "domain": "other"},
+            "Withdrawal: Russia (RU) withdraws from agreements with Council of Europe (CoE)",
+        ),
         ({"type": "termination", "counterparts": ()}, "Termination: Russia (RU) ends military agreements"),
-        ({"family": "partnership", "type": "partnership_signed", "counterparts": ("IN",)},
-         "Partnership signed: Russia (RU) – India (IN), military"),
-        ({"family": "partnership", "type": "partnership_strengthened", "actor": "KP", "counterparts": ("RU", "CSTO")},
-         "Partnership strengthened: North Korea (KP) – Russia (RU), Collective Security Treaty Organization (CSTO), military"),
+        (
+            {"family": "partnership", "type": "partnership_signed", "counterparts": ("IN",)},
+            "Partnership signed: Russia (RU) – India (IN), military",
+        ),
+        (
+            {
+                "family": "partnership",
+                "type": "partnership_strengthened",
+                "actor": "KP",
+                "counterparts": ("RU", "CSTO"),
+            },
+            "Partnership strengthened: North Korea (KP) – Russia (RU), Collective Security Treaty Organization (CSTO), military",
+        ),
     ],
 )
 def test_title_says_who_did_what_to_whom(changes, title):
@@ -57,10 +72,20 @@ def test_title_says_who_did_what_to_whom(changes, title):
 
 @pytest.mark.parametrize(
     ("code", "label"),
-    [("EU", "European Union (EU)"), ("nato", "North Atlantic Treaty Organization (NATO)"),
-     ("CSTO", "Collective Security Treaty Organization (CSTO)"), ("CIS", "Commonwealth of Independent States (CIS)"),
-     ("CoE", "Council of Europe (CoE)"), ("RU", "Russia (RU)"), ("KR", "South Korea (KR)"), ("DEU", "Germany (DEU)"),
-     ("ZZ", "ZZ"), ("Wakanda", "Wakanda"), ("<!channel> *X*", "channel X"), ("<script>", "script")],
+    [
+        ("EU", "European Union (EU)"),
+        ("nato", "North Atlantic Treaty Organization (NATO)"),
+        ("CSTO", "Collective Security Treaty Organization (CSTO)"),
+        ("CIS", "Commonwealth of Independent States (CIS)"),
+        ("CoE", "Council of Europe (CoE)"),
+        ("RU", "Russia (RU)"),
+        ("KR", "South Korea (KR)"),
+        ("DEU", "Germany (DEU)"),
+        ("ZZ", "ZZ"),
+        ("Wakanda", "Wakanda"),
+        ("<!channel> *X*", "channel X"),
+        ("<script>", "script"),
+    ],
 )
 def test_party_labels(code, label):
     assert party_label(code) == label
@@ -78,8 +103,19 @@ def test_title_fits_a_limit_by_dropping_names(limit):
 def test_body_carries_the_facts(channel):
     view = load_view()
     body = render(view, channel).body
-    for fact in ("Russia (RU)", "Bulgaria (BG)", "Czechia (CZ)", "military", "authorized", "0.92",
-                 "multi", "Mikhail Mishustin", "example-news", "treatywatch query", "ev_3f9c2a1b7d5e"):
+    for fact in (
+        "Russia (RU)",
+        "Bulgaria (BG)",
+        "Czechia (CZ)",
+        "military",
+        "authorized",
+        "0.92",
+        "multi",
+        "Mikhail Mishustin",
+        "example-news",
+        "treatywatch query",
+        "ev_3f9c2a1b7d5e",
+    ):
         assert fact in body, fact
 
 
@@ -114,9 +150,14 @@ def test_termination_is_a_warning_partnership_info():
 
 # --- escaping ------------------------------------------------------------------------------------
 
+
 def evil_view(**changes) -> AlertView:
-    return load_view(item_title=EVIL_TITLE, evidence='He said <b>"end it"</b> & <!here> <@U123> *now*',
-                     officials=(Official("<img src=x onerror=alert(1)>", "<!everyone>"),), **changes)
+    return load_view(
+        item_title=EVIL_TITLE,
+        evidence='He said <b>"end it"</b> & <!here> <@U123> *now*',
+        officials=(Official("<img src=x onerror=alert(1)>", "<!everyone>"),),
+        **changes,
+    )
 
 
 def test_html_email_escapes_feed_text():
@@ -169,14 +210,17 @@ def test_control_characters_are_removed(channel):
 
 # --- size limits ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "changes",
     [
         {"evidence": "Very long evidence sentence & <more> " * 2000},
         {"counterparts": tuple(f"X{i}" for i in range(500))},
         {"item_title": "T&<" * 5000, "item_url": "https://example.org/" + "a&b" * 3000},
-        {"officials": tuple(Official("Name &" * 50, "Role <" * 50, "RU") for _ in range(50)),
-         "flags": tuple(f"flag_{i}" * 20 for i in range(100))},
+        {
+            "officials": tuple(Official("Name &" * 50, "Role <" * 50, "RU") for _ in range(50)),
+            "flags": tuple(f"flag_{i}" * 20 for i in range(100)),
+        },
         {"evidence": "x" * 50_000, "counterparts": ("BG",) * 300, "item_title": "<" * 9000, "source_id": "s" * 5000},
     ],
 )
@@ -185,7 +229,9 @@ def test_slack_stays_under_3000_characters(changes):
     assert len(alert.body) <= SLACK_MAX < 3000
     assert len(alert.title) <= 150
     # truncation never cuts an entity in half
-    assert not re.search(r"&(?:a|am|l|g|amp|lt|gt)?(?![a-z]*;)", alert.body.replace("&amp;", "").replace("&lt;", "").replace("&gt;", ""))
+    assert not re.search(
+        r"&(?:a|am|l|g|amp|lt|gt)?(?![a-z]*;)", alert.body.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")
+    )
 
 
 def test_long_party_lists_are_truncated_in_title_and_slack_but_complete_in_email():
@@ -214,25 +260,53 @@ def test_flags_are_said_in_plain_words(channel):
     assert "claimed_count_mismatch" not in body and "not_in_group" not in body
 
 
-@pytest.mark.parametrize(("channel", "source_line"), [("slack", "*Source:*"), ("console", "  source:"),
-                                                      ("generic", "**Source:**")])
+@pytest.mark.parametrize(
+    ("channel", "source_line"), [("slack", "*Source:*"), ("console", "  source:"), ("generic", "**Source:**")]
+)
 def test_a_blank_line_separates_evidence_from_source(channel, source_line):
     body = render(load_view(), channel).body
     assert f"\n\n{source_line}" in body
 
 
-@pytest.mark.parametrize(("changes", "title"), [
-    ({"type": "withdrawal", "counterparts": ("CFE",), "instrument_id": "CFE", "instrument_kind": "multilateral",
-      "instrument_text": "Договора об обычных вооруженных силах в Европе", "instrument_label": "the CFE Treaty"},
-     "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"),
-    ({"type": "suspension", "actor": "AM", "counterparts": ("CSTO",), "instrument_id": "CSTO",
-      "instrument_kind": "organisation", "instrument_text": "CSTO"},
-     "Suspension: Armenia (AM) suspends CSTO (organisation)"),
-    ({"counterparts": ("BG",), "instrument_text": "long-standing military agreements", "instrument_kind": "bilateral"},
-     "Termination: Russia (RU) ends long-standing military agreements (bilateral) with Bulgaria (BG)"),
-    ({"counterparts": ("BG",), "instrument_kind": "bilateral"},
-     "Termination: Russia (RU) ends military agreements with Bulgaria (BG)"),
-])
+@pytest.mark.parametrize(
+    ("changes", "title"),
+    [
+        (
+            {
+                "type": "withdrawal",
+                "counterparts": ("CFE",),
+                "instrument_id": "CFE",
+                "instrument_kind": "multilateral",
+                "instrument_text": "Договора об обычных вооруженных силах в Европе",
+                "instrument_label": "the CFE Treaty",
+            },
+            "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)",
+        ),
+        (
+            {
+                "type": "suspension",
+                "actor": "AM",
+                "counterparts": ("CSTO",),
+                "instrument_id": "CSTO",
+                "instrument_kind": "organisation",
+                "instrument_text": "CSTO",
+            },
+            "Suspension: Armenia (AM) suspends CSTO (organisation)",
+        ),
+        (
+            {
+                "counterparts": ("BG",),
+                "instrument_text": "long-standing military agreements",
+                "instrument_kind": "bilateral",
+            },
+            "Termination: Russia (RU) ends long-standing military agreements (bilateral) with Bulgaria (BG)",
+        ),
+        (
+            {"counterparts": ("BG",), "instrument_kind": "bilateral"},
+            "Termination: Russia (RU) ends military agreements with Bulgaria (BG)",
+        ),
+    ],
+)
 def test_title_names_the_instrument(changes, title):
     view = load_view(**changes)
     assert title_for(view) == title
@@ -242,8 +316,14 @@ def test_title_names_the_instrument(changes, title):
 
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_body_names_the_instrument_and_escapes_its_text(channel):
-    view = load_view(type="withdrawal", counterparts=("OAS",), instrument_id="OAS", instrument_kind="organisation",
-                     instrument_text="the <b>OAS</b> & co", instrument_label="the Organization of American States")
+    view = load_view(
+        type="withdrawal",
+        counterparts=("OAS",),
+        instrument_id="OAS",
+        instrument_kind="organisation",
+        instrument_text="the <b>OAS</b> & co",
+        instrument_label="the Organization of American States",
+    )
     body = render(view, channel).body
     assert "the Organization of American States (organisation, registry id OAS)" in body
     assert "<b>OAS</b>" not in body or channel == "console"

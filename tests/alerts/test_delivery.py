@@ -35,12 +35,15 @@ class World:
     def serve(self, *names: str) -> None:
         for name in names:
             self.server.expect_request(f"/{name}").respond_with_data(
-                (FIXTURES / "alerting" / name).read_bytes(), content_type="application/rss+xml")
+                (FIXTURES / "alerting" / name).read_bytes(), content_type="application/rss+xml"
+            )
             self.feeds.append(name)
 
     def configure(self, urls: list[tuple[str, str]], routing: dict | None = None) -> None:
-        sources = "\n".join(f'  - {{id: "{n.split(".")[0]}", kind: rss, url: "{self.server.url_for("/" + n)}", full_text: never}}'
-                            for n in self.feeds)
+        sources = "\n".join(
+            f'  - {{id: "{n.split(".")[0]}", kind: rss, url: "{self.server.url_for("/" + n)}", full_text: never}}'
+            for n in self.feeds
+        )
         (self.tmp / "sources.yaml").write_text("sources:\n" + sources + "\n", encoding="utf-8")
         lines = ["version: 1", "urls:"] + [f'  - "{u}":\n      - tag: {t}' for u, t in urls]
         (self.tmp / "alerts.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -51,12 +54,19 @@ class World:
 
         for key, value in self.env().items():
             self.monkeypatch.setenv(key, value)
-        return monitor(sources=str(self.tmp / "sources.yaml"), alerts=str(self.tmp / "alerts.yml"),
-                       db_path=str(self.db), config_dir=str(REPO / "config"))
+        return monitor(
+            sources=str(self.tmp / "sources.yaml"),
+            alerts=str(self.tmp / "alerts.yml"),
+            db_path=str(self.db),
+            config_dir=str(REPO / "config"),
+        )
 
     def env(self) -> dict[str, str]:
-        return {"TREATYWATCH_ROUTING": str(self.tmp / "routing.yaml"), "TREATYWATCH_ALERT_HORIZON_DAYS": "off",
-                "TREATYWATCH_FETCH_RETRIES": "0"}
+        return {
+            "TREATYWATCH_ROUTING": str(self.tmp / "routing.yaml"),
+            "TREATYWATCH_ALERT_HORIZON_DAYS": "off",
+            "TREATYWATCH_FETCH_RETRIES": "0",
+        }
 
     def rows(self, sql: str) -> list[tuple]:
         return db_rows(self.db, sql)
@@ -104,7 +114,10 @@ def test_three_outlets_one_alert_then_one_follow_up_for_a_new_party(world, smtp_
     assert second.delivery.sent == 1 and len(smtp_server.messages) == 2
     follow_up = smtp_server.messages[1]
     assert subject(follow_up).startswith("Update – Termination") and "Portugal" in subject(follow_up)
-    assert world.rows("SELECT kind, change FROM alerts ORDER BY created_at") == [("event", "new"), ("update", "parties:+PT")]
+    assert world.rows("SELECT kind, change FROM alerts ORDER BY created_at") == [
+        ("event", "new"),
+        ("update", "parties:+PT"),
+    ]
 
     third = world.run()
     assert third.delivery.sent == 0 and len(smtp_server.messages) == 2
@@ -113,7 +126,8 @@ def test_three_outlets_one_alert_then_one_follow_up_for_a_new_party(world, smtp_
 def test_slack_429_then_success_and_markup_arrives_escaped(world, httpserver, monkeypatch, smtp_server):
     answers = iter([Response("rate_limited", status=429, headers={"Retry-After": "1"})])
     httpserver.expect_request("/services/T000AAAA/B000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX").respond_with_handler(
-        lambda request: next(answers, Response("ok", status=200)))
+        lambda request: next(answers, Response("ok", status=200))
+    )
     monkeypatch.setattr(NotifySlack, "webhook_url", httpserver.url_for("/services"))
     world.serve("markup-title.xml")
     world.configure([(SLACK, "termination"), (smtp_server.url(), "termination")])
@@ -130,35 +144,47 @@ def test_slack_429_then_success_and_markup_arrives_escaped(world, httpserver, mo
     text = json.dumps(posts[-1], ensure_ascii=False)
     assert "|Ministry R&amp;D ends pact with Paris>" in text
     assert "<!channel" not in text and "script" not in text and "evil.example" not in text
-    html = next(p for p in smtp_server.messages[0].walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    html = (
+        next(p for p in smtp_server.messages[0].walk() if p.get_content_type() == "text/html")
+        .get_payload(decode=True)
+        .decode()
+    )
     assert "Ministry R&amp;D ends pact with Paris" in html and "<script" not in html and "evil.example" not in html
 
 
 def test_digest_mode_sends_one_message_at_the_digest_time(world, smtp_server):
     world.serve("partnership.xml", "wire-a.xml")
-    world.configure([(smtp_server.url(), "termination, partnership")],
-                    {"tags": {"partnership": {"mode": "digest"}}, "digest": {"every_hours": 24, "at_hour_utc": 7}})
+    world.configure(
+        [(smtp_server.url(), "termination, partnership")],
+        {"tags": {"partnership": {"mode": "digest"}}, "digest": {"every_hours": 24, "at_hour_utc": 7}},
+    )
 
     summary = world.run()
 
     assert summary.delivery.sent == 1  # the termination, immediately
     assert world.rows("SELECT tag, status, mode FROM alerts ORDER BY tag") == [
-        ("partnership", "pending", "digest"), ("termination", "sent", "immediate")]
-    from flows.alerts.destinations import load_destinations
+        ("partnership", "pending", "digest"),
+        ("termination", "sent", "immediate"),
+    ]
     from flows.alerts.delivery import deliver
+    from flows.alerts.destinations import load_destinations
     from parsers.config.routing import load_policy
 
     policy = load_policy(world.tmp / "routing.yaml")
     due_at = world.rows("SELECT not_before FROM alerts WHERE mode = 'digest'")[0][0]
-    report = deliver(world.db, load_destinations(world.tmp / "alerts.yml", None), policy, now=due_at + timedelta(seconds=1))
+    report = deliver(
+        world.db, load_destinations(world.tmp / "alerts.yml", None), policy, now=due_at + timedelta(seconds=1)
+    )
     assert report.sent == 1
     assert subject(smtp_server.messages[-1]).startswith("treatywatch digest: 1 event")
 
 
 def test_watch_list_and_domain_filters(world, smtp_server):
     world.serve("wire-a.xml", "partnership.xml")
-    world.configure([(smtp_server.url(), "termination, partnership")],
-                    {"tags": {"termination": {"watch": ["US"]}, "partnership": {"domains": ["economic"]}}})
+    world.configure(
+        [(smtp_server.url(), "termination, partnership")],
+        {"tags": {"termination": {"watch": ["US"]}, "partnership": {"domains": ["economic"]}}},
+    )
     summary = world.run()
     assert len(summary.new_events) == 2 and summary.alerts_queued == 0 and smtp_server.messages == []
 
@@ -209,7 +235,9 @@ def test_crash_between_send_and_mark(world, smtp_server, httpserver, monkeypatch
     health_box = (f"json://127.0.0.1:{httpserver.port}/health", "health")
     httpserver.expect_request("/health", method="POST").respond_with_data("ok")
     world.configure([target, health_box])
-    blocked = _merge(json.loads((world.tmp / "routing.yaml").read_text()), {"tags": {"termination": {"debounce_minutes": 1}}})
+    blocked = _merge(
+        json.loads((world.tmp / "routing.yaml").read_text()), {"tags": {"termination": {"debounce_minutes": 1}}}
+    )
     (world.tmp / "routing.yaml").write_text(json.dumps(blocked))
     world.run()  # stores the event; the debounce keeps the alert queued
     assert world.rows("SELECT status FROM alerts") == [("pending",)]
@@ -217,8 +245,14 @@ def test_crash_between_send_and_mark(world, smtp_server, httpserver, monkeypatch
     con.execute("UPDATE alerts SET not_before = now() - INTERVAL 1 MINUTE")
     con.close()
 
-    child = subprocess.run([sys.executable, "-c", CRASH, str(world.tmp), httpserver.url_for("/services")], cwd=REPO, capture_output=True, text=True,
-                           env={**os.environ, **world.env()}, timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CRASH, str(world.tmp), httpserver.url_for("/services")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **world.env()},
+        timeout=120,
+    )
 
     assert child.returncode == 97, child.stderr
     sent_before = len(smtp_server.messages) if channel == "email" else len(slack_posts(httpserver))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-from email.header import decode_header, make_header
 import io
 import json
 import socket
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import apprise
@@ -19,9 +19,9 @@ import pytest
 from apprise.plugins.slack import NotifySlack
 from rich.console import Console
 
-from flows.alerts.send import DeliveryOutcome, send
 from flows.alerts.destinations import CONSOLE, Destination, load_destinations
 from flows.alerts.render import SLACK_MAX, AlertView, RenderedAlert, render
+from flows.alerts.send import DeliveryOutcome, send
 from parsers.models import Official
 from tests.support import SmtpSink, wait_for
 
@@ -34,10 +34,13 @@ SLACK_URL = "slack://T000AAAA/B000BBBB/XXXXXXXXXXXXXXXXXXXXXXXX/#chan"
 def load_view(**changes) -> AlertView:
     data = json.loads((FIXTURES / "ru-termination.json").read_text())
     data.pop("_expect")
-    data.update(counterparts=tuple(data["counterparts"]), flags=tuple(data["flags"]),
-                officials=tuple(Official(**o) for o in data["officials"]),
-                published=datetime.fromisoformat(data["published"]),
-                detected_at=datetime.fromisoformat(data["detected_at"]))
+    data.update(
+        counterparts=tuple(data["counterparts"]),
+        flags=tuple(data["flags"]),
+        officials=tuple(Official(**o) for o in data["officials"]),
+        published=datetime.fromisoformat(data["published"]),
+        detected_at=datetime.fromisoformat(data["detected_at"]),
+    )
     return replace(AlertView(**data), **changes)
 
 
@@ -55,6 +58,7 @@ def closed_port() -> Iterator[int]:
 
 
 # --- email -------------------------------------------------------------------------------------
+
 
 def test_email_arrives_with_title_as_subject_and_escaped_html_and_text(smtp_server: SmtpSink):
     destination = dest(f"mailto://127.0.0.1:{smtp_server.port}?from=a@example.com&to=b@example.com&cto=3")
@@ -75,8 +79,12 @@ def test_email_arrives_with_title_as_subject_and_escaped_html_and_text(smtp_serv
     assert "&lt;!channel&gt;" in html
     # text/plain is not interpreted: the title arrives as literal characters, not markup
     assert INJECTION in text
-    for fact in ("Czechia (CZ)", "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';",
-                 "https://news.example.org/2025/03/russia-ends-agreements?src=rss&lang=en", "treatywatch query"):
+    for fact in (
+        "Czechia (CZ)",
+        "SELECT detected_at, type, actor, counterparts, confidence, source_id, item_url FROM v_events WHERE event_id = 'ev_3f9c2a1b7d5e';",
+        "https://news.example.org/2025/03/russia-ends-agreements?src=rss&lang=en",
+        "treatywatch query",
+    ):
         assert fact in text, fact
 
 
@@ -89,6 +97,7 @@ def test_email_to_a_dead_server_fails_fast_without_the_password(closed_port):
 
 
 # --- json --------------------------------------------------------------------------------------
+
 
 def test_json_webhook_gets_title_and_message(httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
@@ -146,6 +155,7 @@ def test_only_the_given_destination_is_notified(httpserver):
 
 # --- slack -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def slack_hook(httpserver, monkeypatch):
     monkeypatch.setattr(NotifySlack, "webhook_url", httpserver.url_for("/services"))
@@ -162,13 +172,15 @@ def test_slack_payload_is_block_kit_with_our_mrkdwn(slack_hook, options):
     wait_for(lambda: len(slack_hook.log) == 1)
     payload = slack_hook.log[0][0].get_json()
     assert payload == {
-        "attachments": [{
-            "blocks": [
-                {"type": "header", "text": {"type": "plain_text", "text": alert.title, "emoji": True}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": alert.body.rstrip()}},
-            ],
-            "color": apprise.AppriseAsset().color("warning"),
-        }],
+        "attachments": [
+            {
+                "blocks": [
+                    {"type": "header", "text": {"type": "plain_text", "text": alert.title, "emoji": True}},
+                    {"type": "section", "text": {"type": "mrkdwn", "text": alert.body.rstrip()}},
+                ],
+                "color": apprise.AppriseAsset().color("warning"),
+            }
+        ],
         "channel": "#chan",
     }
     text = payload["attachments"][0]["blocks"][1]["text"]["text"]
@@ -198,6 +210,7 @@ def test_slack_rejection_is_a_failed_outcome_without_tokens(httpserver, monkeypa
 
 # --- console and odd cases ---------------------------------------------------------------------
 
+
 def test_console_prints_without_interpreting_markup():
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, color_system=None)
@@ -209,7 +222,12 @@ def test_console_prints_without_interpreting_markup():
 
 
 def test_unloadable_destination_is_a_failed_outcome_not_an_exception():
-    broken = Destination(key="x", tags=frozenset({"termination"}), channel="generic",
-                         display="notaservice://…", url="notaservice://user:pw4242@example.org")
+    broken = Destination(
+        key="x",
+        tags=frozenset({"termination"}),
+        channel="generic",
+        display="notaservice://…",
+        url="notaservice://user:pw4242@example.org",
+    )
     outcome = send(broken, RenderedAlert("t", "b", "markdown"))
     assert outcome.ok is False and "pw4242" not in outcome.error

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from typer.testing import CliRunner
 
-from flows.store import ledger
-from flows.store import db
 from flows.cli.app import app
+from flows.store import db, ledger
 
 
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "t.duckdb"
     with db.connect(path) as con:
-        ledger.insert(con, [ledger.LedgerRow(a, "event", "c1", "new", "d1", "slack://T/B/***", "termination")
-                            for a in ("a-sent", "a-unsure")])
+        ledger.insert(
+            con,
+            [
+                ledger.LedgerRow(a, "event", "c1", "new", "d1", "slack://T/B/***", "termination")
+                for a in ("a-sent", "a-unsure")
+            ],
+        )
         ledger.mark_sent(con, ["a-sent"])
         ledger.mark_sending(con, ["a-unsure"])
         ledger.recover_interrupted(con, {"d1": "slack"})
@@ -31,7 +37,10 @@ def test_resend_queues_an_uncertain_alert_once(db_path):
     result = CliRunner().invoke(app, ["alerts", "--resend", "a-unsure", "--db", str(db_path)])
     assert result.exit_code == 0
     with db.connect(db_path, read_only=True) as con:
-        assert con.execute("SELECT status, attempts FROM alerts WHERE alert_id = 'a-unsure'").fetchone() == ("pending", 0)
+        assert con.execute("SELECT status, attempts FROM alerts WHERE alert_id = 'a-unsure'").fetchone() == (
+            "pending",
+            0,
+        )
 
 
 @pytest.mark.parametrize("alert_id,message", [("a-sent", "only uncertain or given_up"), ("nope", "no such alert")])
@@ -47,7 +56,7 @@ def test_unknown_status_is_an_error_naming_the_choices(db_path):
 
 
 def test_a_waiting_alert_shows_its_next_attempt_and_why(db_path):
-    from datetime import timedelta, timezone
+    from datetime import timedelta
 
     with db.connect(db_path) as con:
         ledger.insert(con, [ledger.LedgerRow("a-wait", "event", "c2", "new", "d2", "mailto://****", "termination")])
@@ -56,4 +65,4 @@ def test_a_waiting_alert_shows_its_next_attempt_and_why(db_path):
     result = CliRunner().invoke(app, ["alerts", "--status", "pending", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert "next attempt" in result.output and "refused" in result.output
-    assert f"{due.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z" in result.output
+    assert f"{due.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z" in result.output

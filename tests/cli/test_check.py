@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.store import db
-from flows.cli.check import ERROR, OK, WARN, check_database, check_prefect_api, run_checks
 from flows.cli.app import app
+from flows.cli.check import ERROR, OK, WARN, check_database, check_prefect_api, run_checks
 from flows.settings import load_settings
+from flows.store import db
 from tests.support import REPO, free_port
 
 GOOD_ALERTS = 'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: termination\n'
@@ -35,23 +35,42 @@ def results(conf: Path, tmp_path: Path, **env: str) -> dict[str, tuple[str, str]
 
 def test_repository_config_passes(conf, tmp_path):
     got = results(conf, tmp_path)
-    assert {k: v[0] for k, v in got.items()} == {"sources": OK, "rules": OK, "alerts": OK, "routing": OK,
-                                                 "schedules": OK, "database": OK, "prefect": OK}
+    assert {k: v[0] for k, v in got.items()} == {
+        "sources": OK,
+        "rules": OK,
+        "alerts": OK,
+        "routing": OK,
+        "schedules": OK,
+        "database": OK,
+        "prefect": OK,
+    }
     assert "does not exist yet" in got["database"][1]
     assert "json://" in got["alerts"][1]
     assert "registry bodies" in got["rules"][1]
 
 
-@pytest.mark.parametrize(("file", "content", "check", "message"), [
-    ("sources.yaml", "sources:\n  - {id: a, kind: rss}\n", "sources", "field 'url'"),
-    ("sources.yaml", "sources: [\n", "sources", "invalid YAML"),
-    ("alerts.yml", 'version: 1\nurls:\n  - "nosuchscheme://x":\n      - tag: termination\n', "alerts", "nosuchscheme"),
-    ("schedules.yaml", "schedules:\n  - {name: a, groups: [legal]}\n", "schedules", "exactly one of interval"),
-    ("rules/common.yaml", "rules: [\n", "rules", "common.yaml"),
-    ("alerts.yml", 'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton\n', "alerts",
-     "unknown tag(s) 'terminaton' (did you mean 'termination'?)"),
-    ("registry/bodies.yaml", "entries:\n  - {id: XYZ, kind: club}\n", "rules", "bodies.yaml: entry 1 (XYZ)"),
-])
+@pytest.mark.parametrize(
+    ("file", "content", "check", "message"),
+    [
+        ("sources.yaml", "sources:\n  - {id: a, kind: rss}\n", "sources", "field 'url'"),
+        ("sources.yaml", "sources: [\n", "sources", "invalid YAML"),
+        (
+            "alerts.yml",
+            'version: 1\nurls:\n  - "nosuchscheme://x":\n      - tag: termination\n',
+            "alerts",
+            "nosuchscheme",
+        ),
+        ("schedules.yaml", "schedules:\n  - {name: a, groups: [legal]}\n", "schedules", "exactly one of interval"),
+        ("rules/common.yaml", "rules: [\n", "rules", "common.yaml"),
+        (
+            "alerts.yml",
+            'version: 1\nurls:\n  - "json://127.0.0.1:9/hook":\n      - tag: terminaton\n',
+            "alerts",
+            "unknown tag(s) 'terminaton' (did you mean 'termination'?)",
+        ),
+        ("registry/bodies.yaml", "entries:\n  - {id: XYZ, kind: club}\n", "rules", "bodies.yaml: entry 1 (XYZ)"),
+    ],
+)
 def test_a_broken_file_is_an_error_naming_it(conf, tmp_path, file, content, check, message):
     (conf / file).write_text(content, encoding="utf-8")
     got = results(conf, tmp_path)
@@ -84,8 +103,15 @@ def test_database_states(tmp_path):
         pass
     assert check_database(settings).level == OK and "schema v" in check_database(settings).detail
     holder = subprocess.Popen(  # another process (a run) holding the file
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('open', flush=True); "
-                               "sys.stdin.readline()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('open', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         r = check_database(settings)
@@ -103,8 +129,15 @@ def test_unreachable_prefect_api_is_an_error():
 
 
 def test_cli_exit_codes(conf, tmp_path):
-    args = ["check", "--config-dir", str(conf), "--schedules", str(conf / "schedules.yaml"),
-            "--db", str(tmp_path / "tw.duckdb")]
+    args = [
+        "check",
+        "--config-dir",
+        str(conf),
+        "--schedules",
+        str(conf / "schedules.yaml"),
+        "--db",
+        str(tmp_path / "tw.duckdb"),
+    ]
     ok = CliRunner().invoke(app, args)
     assert ok.exit_code == 0 and "configuration ok" in ok.output
     (conf / "sources.yaml").write_text("sources: 5\n")

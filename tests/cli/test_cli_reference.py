@@ -19,5 +19,7 @@ def test_every_command_and_option_has_help_text():
     for path, cmd in _walk(typer.main.get_command(app), ["treatywatch"]):
         if not (cmd.help or "").strip():
             missing.append(" ".join(path))
-        missing += [f"{' '.join(path)} {p.name}" for p in cmd.params if p.name != "help" and not getattr(p, "help", "x")]
+        missing += [
+            f"{' '.join(path)} {p.name}" for p in cmd.params if p.name != "help" and not getattr(p, "help", "x")
+        ]
     assert missing == []

@@ -6,9 +6,9 @@ import pathlib
 
 import pytest
 
+from parsers.config.sources import KNOWN_KINDS, load_sources
 from parsers.errors import ConfigError, TreatywatchError
 from parsers.models import Source
-from parsers.config.sources import KNOWN_KINDS, load_sources
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "config" / "sources.yaml"
@@ -87,21 +87,34 @@ OK = "id: a, kind: rss, url: 'https://a.example/f'"
         ("- {id: a, kind: html, url: 'https://a.example/', listing: {item: li, colour: red}}", "source 'a'", "listing"),
         ("- {id: a, kind: pravo, url: 'http://p.example/api'}", "source 'a'", "pravo"),
         ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: kremlin}}", "source 'a'", "pravo"),
-        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, page_size: 50}}",
-         "source 'a'", "pravo"),
-        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, mode: rss, page_size: 30}}",
-         "source 'a'", "pravo"),
-        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, days: 0}}",
-         "source 'a'", "pravo"),
-        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, document_types: x}}",
-         "source 'a'", "pravo"),
-        ("- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, sort: 6}}",
-         "source 'a'", "pravo"),
+        (
+            "- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, page_size: 50}}",
+            "source 'a'",
+            "pravo",
+        ),
+        (
+            "- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, mode: rss, page_size: 30}}",
+            "source 'a'",
+            "pravo",
+        ),
+        (
+            "- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, days: 0}}",
+            "source 'a'",
+            "pravo",
+        ),
+        (
+            "- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, document_types: x}}",
+            "source 'a'",
+            "pravo",
+        ),
+        (
+            "- {id: a, kind: pravo, url: 'http://p.example/api', pravo: {block: government, sort: 6}}",
+            "source 'a'",
+            "pravo",
+        ),
     ],
 )
-def test_bad_entries_name_file_source_and_field(
-    tmp_path: pathlib.Path, entries: str, where: str, field: str
-) -> None:
+def test_bad_entries_name_file_source_and_field(tmp_path: pathlib.Path, entries: str, where: str, field: str) -> None:
     path = write(tmp_path, f"sources:\n  {entries}\n")
     with pytest.raises(ConfigError) as info:
         load_sources(path)
@@ -126,11 +139,14 @@ def test_missing_file_is_config_error(tmp_path: pathlib.Path) -> None:
 
 
 def test_html_and_pravo_options_load(tmp_path: pathlib.Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 sources:
   - {id: h, kind: html, url: 'https://h.example/', horizon_days: 0, listing: {item: li.story, date: time}}
   - {id: p, kind: pravo, url: 'http://p.example/api', pravo: {block: international, document_types: [Указ]}}
-""")
+""",
+    )
     html, pravo_ = load_sources(path)
     assert html.horizon_days == 0 and html.option("listing") == (("date", "time"), ("item", "li.story"))
     from parsers.documents.pravo import PravoQuery

@@ -20,12 +20,15 @@ from tests.support import FIXTURES, REPO
 DUPLICATE = FIXTURES / "config" / "duplicate-key.yaml"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("NO: [Norway]", {"NO": ["Norway"]}),  # YAML 1.1 would make the key False
-    ("a: [ON, off, y, Yes]", {"a": ["ON", "off", "y", "Yes"]}),
-    ("a: true\nb: FALSE", {"a": True, "b": False}),
-    ("a: &x {k: 1}\nb:\n  <<: *x\n  k: 2", {"a": {"k": 1}, "b": {"k": 2}}),  # a merge may override
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NO: [Norway]", {"NO": ["Norway"]}),  # YAML 1.1 would make the key False
+        ("a: [ON, off, y, Yes]", {"a": ["ON", "off", "y", "Yes"]}),
+        ("a: true\nb: FALSE", {"a": True, "b": False}),
+        ("a: &x {k: 1}\nb:\n  <<: *x\n  k: 2", {"a": {"k": 1}, "b": {"k": 2}}),  # a merge may override
+    ],
+)
 def test_only_true_and_false_are_booleans(text: str, expected: object) -> None:
     assert load_yaml(text) == expected
 
@@ -78,8 +81,13 @@ def test_every_reader_refuses_repeated_keys(tmp_path: pathlib.Path, reader: str)
     }
     path = tmp_path / f"{reader}.yaml"
     path.write_text(texts[reader], encoding="utf-8")
-    load = {"sources": load_sources, "routing": load_policy, "schedules": load_schedules,
-            "gazetteer": lambda p: load_gazetteer(p, Inflector()), "alerts": lambda p: load_destinations(p, None)}
+    load = {
+        "sources": load_sources,
+        "routing": load_policy,
+        "schedules": load_schedules,
+        "gazetteer": lambda p: load_gazetteer(p, Inflector()),
+        "alerts": lambda p: load_destinations(p, None),
+    }
     with pytest.raises(ConfigError, match="duplicate key") as err:
         load[reader](path)
     assert str(path) in str(err.value)

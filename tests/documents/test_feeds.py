@@ -131,8 +131,10 @@ def test_needs_full_text_modes(full_text: str, expected: list[bool]) -> None:
 
 
 def test_long_summary_does_not_need_full_text() -> None:
-    body = (FIXTURES / "rss20.xml").read_text().replace(
-        "&lt;p&gt;The two countries signed an agreement in Moscow.&lt;/p&gt;", "word " * 200
+    body = (
+        (FIXTURES / "rss20.xml")
+        .read_text()
+        .replace("&lt;p&gt;The two countries signed an agreement in Moscow.&lt;/p&gt;", "word " * 200)
     )
     doc = FetchedDocument(url="https://n.example/", final_url="https://n.example/", status=200, body=body.encode())
     assert parse_feed(doc, SOURCE).items[1].needs_full_text is False

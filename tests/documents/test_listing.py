@@ -17,8 +17,9 @@ SOURCE = Source(id="press", kind="html", url=URL, options=(("listing", tuple(sor
 
 
 def doc(name: str, content_type: str = "text/html") -> FetchedDocument:
-    return FetchedDocument(url=URL, final_url=URL, status=200, body=(FIXTURES / name).read_bytes(),
-                           content_type=content_type)
+    return FetchedDocument(
+        url=URL, final_url=URL, status=200, body=(FIXTURES / name).read_bytes(), content_type=content_type
+    )
 
 
 @pytest.mark.parametrize("name", ["press.html", "press-cp1251.html"])
@@ -46,8 +47,7 @@ def test_ids_are_stable_and_follow_the_canonical_url() -> None:
 
 @pytest.mark.parametrize(
     ("body", "kind"),
-    [(b"<html><body><p>We moved</p></body></html>", "not_a_feed"), (b"", "not_a_feed"),
-     (b"\x00\xff<<<", "not_a_feed")],
+    [(b"<html><body><p>We moved</p></body></html>", "not_a_feed"), (b"", "not_a_feed"), (b"\x00\xff<<<", "not_a_feed")],
 )
 def test_selector_matching_nothing_is_classified(body: bytes, kind: str) -> None:
     bad = FetchedDocument(url=URL, final_url=URL, status=200, body=body)
@@ -67,14 +67,21 @@ def test_spec_defaults_and_scope() -> None:
     spec = ListingSpec(item="a.headline", title=":scope", link=":scope")
     page = b'<div><a class="headline" href="/n/1">One</a><a class="headline" href="/n/2">Two</a></div>'
     items = parse_listing(FetchedDocument(url=URL, final_url=URL, status=200, body=page), SOURCE, spec).items
-    assert [(i.title, i.url) for i in items] == [("One", "https://ministry.example.org/n/1"),
-                                                 ("Two", "https://ministry.example.org/n/2")]
+    assert [(i.title, i.url) for i in items] == [
+        ("One", "https://ministry.example.org/n/1"),
+        ("Two", "https://ministry.example.org/n/2"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("raw", "problem"),
-    [({}, "'item'"), ({"item": ""}, "'item'"), ({"item": "li", "colour": "x"}, "unknown key 'colour'"),
-     ({"item": "li", "date": 3}, "'date'"), ("li", "mapping")],
+    [
+        ({}, "'item'"),
+        ({"item": ""}, "'item'"),
+        ({"item": "li", "colour": "x"}, "unknown key 'colour'"),
+        ({"item": "li", "date": 3}, "'date'"),
+        ("li", "mapping"),
+    ],
 )
 def test_validate_spec(raw: object, problem: str) -> None:
     problems = validate_spec(raw)

@@ -13,8 +13,9 @@ from parsers.models import FetchedDocument, Source
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 BASE = "http://publication.pravo.gov.ru/api"
-SOURCE = Source(id="pravo-gov", kind="pravo", url=BASE, lang="ru", group="legal",
-                options=(("pravo", (("block", "government"),)),))
+SOURCE = Source(
+    id="pravo-gov", kind="pravo", url=BASE, lang="ru", group="legal", options=(("pravo", (("block", "government"),)),)
+)
 
 
 def doc(name: str, content_type: str = "application/json") -> FetchedDocument:
@@ -32,9 +33,15 @@ def test_documents_url_has_block_types_day_sorting_and_paging() -> None:
     assert url.startswith("http://publication.pravo.gov.ru/api/Documents?")
     # working public clients filter by one day (PeriodType=day&Date=DD.MM.YYYY); ISO dates are ignored
     assert query_of(url) == [
-        ("Block", "government"), ("DocumentTypes", "guid-1"), ("DocumentTypes", "guid-2"),
-        ("PeriodType", "day"), ("Date", "19.12.2025"),
-        ("SortedBy", "6"), ("SortDestination", "1"), ("PageSize", "100"), ("Index", "2"),
+        ("Block", "government"),
+        ("DocumentTypes", "guid-1"),
+        ("DocumentTypes", "guid-2"),
+        ("PeriodType", "day"),
+        ("Date", "19.12.2025"),
+        ("SortedBy", "6"),
+        ("SortDestination", "1"),
+        ("PageSize", "100"),
+        ("Index", "2"),
     ]
     named = pravo.documents_url(BASE, q, (), date(2025, 12, 19), 1, "о ратификации")
     assert ("Name", "о ратификации") in query_of(named)
@@ -43,8 +50,10 @@ def test_documents_url_has_block_types_day_sorting_and_paging() -> None:
 def test_window_is_one_query_per_day_and_name_newest_first() -> None:
     q = pravo.PravoQuery(block="president", days=2, names=("о ратификации", "о денонсации"))
     assert pravo.window(q, date(2025, 12, 19)) == [
-        (date(2025, 12, 19), "о ратификации"), (date(2025, 12, 19), "о денонсации"),
-        (date(2025, 12, 18), "о ратификации"), (date(2025, 12, 18), "о денонсации"),
+        (date(2025, 12, 19), "о ратификации"),
+        (date(2025, 12, 19), "о денонсации"),
+        (date(2025, 12, 18), "о ратификации"),
+        (date(2025, 12, 18), "о денонсации"),
     ]
     assert pravo.window(pravo.PravoQuery(block="president", days=1), date(2025, 12, 19)) == [(date(2025, 12, 19), None)]
 
@@ -53,11 +62,13 @@ def test_window_is_one_query_per_day_and_name_newest_first() -> None:
     ("builder", "expected"),
     [
         (lambda: pravo.document_types_url(BASE, "international"), f"{BASE}/DocumentTypes?block=international"),
-        (lambda: pravo.rss_url(BASE, pravo.PravoQuery(block="president", mode="rss", page_size=200)),
-         f"{BASE}/rss?block=president&pageSize=200"),
+        (
+            lambda: pravo.rss_url(BASE, pravo.PravoQuery(block="president", mode="rss", page_size=200)),
+            f"{BASE}/rss?block=president&pageSize=200",
+        ),
     ],
 )
-def test_reference_and_rss_urls(builder, expected: str) -> None:  # noqa: ANN001
+def test_reference_and_rss_urls(builder, expected: str) -> None:
     assert builder() == expected
 
 
@@ -78,8 +89,10 @@ def test_moscow_today(now: datetime, expected: date) -> None:
         (("Постановление Правительства Российской Федерации",), ("fd5a8766-f6fd-4ac2-8fd9-66f414d314ac",)),
         (("распоряжение",), ("11111111-2222-3333-4444-555555555555",)),  # an exact name beats prefixes
         (("Распоряжение Правительства",), ("7ff5b3b5-3757-44f1-bb76-3766cabe3593",)),  # prefix
-        (("Постановление", "Распоряжение"),
-         ("fd5a8766-f6fd-4ac2-8fd9-66f414d314ac", "11111111-2222-3333-4444-555555555555")),
+        (
+            ("Постановление", "Распоряжение"),
+            ("fd5a8766-f6fd-4ac2-8fd9-66f414d314ac", "11111111-2222-3333-4444-555555555555"),
+        ),
     ],
 )
 def test_document_type_ids_are_looked_up_by_name(wanted: tuple[str, ...], expected: tuple[str, ...]) -> None:
@@ -115,8 +128,7 @@ def test_last_page_has_no_more() -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("pravo/documents-no-items.json", "parse"), ("pravo/antibot.html", "not_a_feed"),
-     ("feeds/broken.xml", "parse")],
+    [("pravo/documents-no-items.json", "parse"), ("pravo/antibot.html", "not_a_feed"), ("feeds/broken.xml", "parse")],
 )
 def test_bad_answers_are_classified(name: str, kind: str) -> None:
     page = pravo.parse_documents(doc(name), SOURCE)

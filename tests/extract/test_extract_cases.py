@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from parsers.config.yamlio import load_yaml
 from parsers.extract.engine import load_extractor
 from parsers.models import ExtractionInput
-from parsers.config.yamlio import load_yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "extract").glob("*.yaml"))
@@ -37,8 +37,12 @@ def test_case_ids_are_unique() -> None:
 def test_case_attributes(extractor, case: dict) -> None:
     """Lifecycle stage, domain, dates resolved against `published`, and officials of the one event."""
     (event,) = extractor.extract(_doc(case))
-    got = {"stage": event.stage, "domain": event.domain, "dates": [d.isoformat() for d in event.dates],
-           "officials": [o.name for o in event.officials]}
+    got = {
+        "stage": event.stage,
+        "domain": event.domain,
+        "dates": [d.isoformat() for d in event.dates],
+        "officials": [o.name for o in event.officials],
+    }
     assert {k: got[k] for k in case["attrs"]} == case["attrs"]
 
 
@@ -60,7 +64,7 @@ def test_event_contract(extractor, case: dict) -> None:
     doc = _doc(case)
     full = f"{doc.title}\n\n{doc.text}" if doc.title else doc.text
     for event in extractor.extract(doc):
-        assert full[event.span[0]:event.span[1]] == event.evidence
+        assert full[event.span[0] : event.span[1]] == event.evidence
         assert 0.5 <= event.confidence <= 1
         assert event.family in ("termination", "partnership")
         assert event.domain in ("military", "defense", "security", "economic", "other")
@@ -76,9 +80,12 @@ def test_language_detected_when_missing(extractor) -> None:
 
 
 def test_relative_month_resolves_to_the_latest_not_after_published(extractor) -> None:
-    doc = ExtractionInput(title="Japan and the Philippines sign defence pact",
-                          text="In November, Japan and the Philippines signed a reciprocal access agreement.",
-                          lang="en", published=datetime(2026, 3, 2))
+    doc = ExtractionInput(
+        title="Japan and the Philippines sign defence pact",
+        text="In November, Japan and the Philippines signed a reciprocal access agreement.",
+        lang="en",
+        published=datetime(2026, 3, 2),
+    )
     (event,) = extractor.extract(doc)
     assert [d.isoformat() for d in event.dates] == ["2025-11-01"]
 

@@ -29,8 +29,9 @@ def events() -> list[dict]:
 
 
 def test_exactly_the_golden_events(events: list[dict]) -> None:
-    assert [(e["type"], e["actor"], sorted(e["counterparts"])) for e in events] == \
-        [(g["type"], g["actor"], g["counterparts"]) for g in GOLDEN["events"]]
+    assert [(e["type"], e["actor"], sorted(e["counterparts"])) for e in events] == [
+        (g["type"], g["actor"], g["counterparts"]) for g in GOLDEN["events"]
+    ]
 
 
 @pytest.mark.parametrize("index", range(len(GOLDEN["events"])))

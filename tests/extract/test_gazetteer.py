@@ -20,35 +20,83 @@ def codes(text: str) -> list[str]:
     return [c for m in GAZ.find(tokenize(text), text) for c in m.codes]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Britain", ["GB"]), ("the Czech Republic", ["CZ"]), ("Czechia", ["CZ"]), ("the Netherlands", ["NL"]),
-    ("French", ["FR"]), ("Russian", ["RU"]), ("Moscow", ["RU"]), ("the Kremlin", ["RU"]),
-    ("Washington", ["US"]), ("Pyongyang", ["KP"]), ("Seoul", ["KR"]), ("U.S.", ["US"]), ("Türkiye", ["TR"]),
-    ("South Korea", ["KR"]), ("North Korea", ["KP"]), ("Germany", ["DE"]), ("India's", ["IN"]),
-    ("Manila", ["PH"]), ("Hanoi", ["VN"]), ("Tashkent", ["UZ"]), ("Chadian", ["TD"]), ("Omani", ["OM"]),
-    ("the Organization of American States", []),
-    ("São Tomé and Príncipe", ["ST"]), ("the two Koreas", ["KR", "KP"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Britain", ["GB"]),
+        ("the Czech Republic", ["CZ"]),
+        ("Czechia", ["CZ"]),
+        ("the Netherlands", ["NL"]),
+        ("French", ["FR"]),
+        ("Russian", ["RU"]),
+        ("Moscow", ["RU"]),
+        ("the Kremlin", ["RU"]),
+        ("Washington", ["US"]),
+        ("Pyongyang", ["KP"]),
+        ("Seoul", ["KR"]),
+        ("U.S.", ["US"]),
+        ("Türkiye", ["TR"]),
+        ("South Korea", ["KR"]),
+        ("North Korea", ["KP"]),
+        ("Germany", ["DE"]),
+        ("India's", ["IN"]),
+        ("Manila", ["PH"]),
+        ("Hanoi", ["VN"]),
+        ("Tashkent", ["UZ"]),
+        ("Chadian", ["TD"]),
+        ("Omani", ["OM"]),
+        ("the Organization of American States", []),
+        ("São Tomé and Príncipe", ["ST"]),
+        ("the two Koreas", ["KR", "KP"]),
+    ],
+)
 def test_english_names(text: str, expected: list[str]) -> None:
     assert codes(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("российско-индийский", ["RU", "IN"]), ("Бамако", ["ML"]), ("Минобороны России", ["RU"]),
-    ("с Германией", ["DE"]), ("Германии", ["DE"]), ("во Франции", ["FR"]), ("с Белоруссией", ["BY"]),
-    ("Республикой Беларусь", ["BY"]), ("Соединенными Штатами", ["US"]), ("с Южной Кореей", ["KR"]),
-    ("Сан-Томе и Принсипи", ["ST"]), ("Королевства Дания", ["DK"]), ("с Того", ["TG"]),
-    ("российской", ["RU"]), ("Москвой", ["RU"]), ("Кремлю", ["RU"]), ("Великобританией", ["GB"]),
-    ("в Ташкенте", ["UZ"]), ("Манилой", ["PH"]), ("узбекско-российский", ["UZ", "RU"]), ("эмиратский", ["AE"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("российско-индийский", ["RU", "IN"]),
+        ("Бамако", ["ML"]),
+        ("Минобороны России", ["RU"]),
+        ("с Германией", ["DE"]),
+        ("Германии", ["DE"]),
+        ("во Франции", ["FR"]),
+        ("с Белоруссией", ["BY"]),
+        ("Республикой Беларусь", ["BY"]),
+        ("Соединенными Штатами", ["US"]),
+        ("с Южной Кореей", ["KR"]),
+        ("Сан-Томе и Принсипи", ["ST"]),
+        ("Королевства Дания", ["DK"]),
+        ("с Того", ["TG"]),
+        ("российской", ["RU"]),
+        ("Москвой", ["RU"]),
+        ("Кремлю", ["RU"]),
+        ("Великобританией", ["GB"]),
+        ("в Ташкенте", ["UZ"]),
+        ("Манилой", ["PH"]),
+        ("узбекско-российский", ["UZ", "RU"]),
+        ("эмиратский", ["AE"]),
+    ],
+)
 def test_russian_inflected_forms(text: str, expected: list[str]) -> None:
     assert codes(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("NATO", ["NATO"]), ("the European Union", ["EU"]), ("EU", ["EU"]), ("ОДКБ", ["CSTO"]), ("СНГ", ["CIS"]),
-    ("Совета Европы", ["CoE"]), ("PACE", ["CoE"]), ("Евросоюзом", ["EU"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NATO", ["NATO"]),
+        ("the European Union", ["EU"]),
+        ("EU", ["EU"]),
+        ("ОДКБ", ["CSTO"]),
+        ("СНГ", ["CIS"]),
+        ("Совета Европы", ["CoE"]),
+        ("PACE", ["CoE"]),
+        ("Евросоюзом", ["EU"]),
+    ],
+)
 def test_organisations(text: str, expected: list[str]) -> None:
     assert codes(text) == expected
 
@@ -81,17 +129,38 @@ def test_bad_gazetteer_raises_config_error(tmp_path: pathlib.Path, content: str)
         load_gazetteer(path, Inflector())
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Honiara", ["SB"]), ("в Хониаре", ["SB"]), ("с Асунсьоном", ["PY"]), ("Port Moresby", ["PG"]),
-    ("в Порт-Морсби", ["PG"]), ("Нью-Дели", ["IN"]), ("Papua New Guinean", ["PG"]), ("Nigerien", ["NE"]),
-    ("Nigerian", ["NG"]), ("с Папуа — Новой Гвинеей", ["PG"]), ("Южно-Африканской Республикой", ["ZA"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Honiara", ["SB"]),
+        ("в Хониаре", ["SB"]),
+        ("с Асунсьоном", ["PY"]),
+        ("Port Moresby", ["PG"]),
+        ("в Порт-Морсби", ["PG"]),
+        ("Нью-Дели", ["IN"]),
+        ("Papua New Guinean", ["PG"]),
+        ("Nigerien", ["NE"]),
+        ("Nigerian", ["NG"]),
+        ("с Папуа — Новой Гвинеей", ["PG"]),
+        ("Южно-Африканской Республикой", ["ZA"]),
+    ],
+)
 def test_library_capitals_names_and_demonyms(text: str, expected: list[str]) -> None:
     assert codes(text) == expected
 
 
-@pytest.mark.parametrize("text", ["Latin American states", "в Латинской Америке", "New Mexico", "Georgia Tech",
-                                  "Male voters", "Victoria police", "San Jose"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Latin American states",
+        "в Латинской Америке",
+        "New Mexico",
+        "Georgia Tech",
+        "Male voters",
+        "Victoria police",
+        "San Jose",
+    ],
+)
 def test_not_states_and_excluded_aliases_name_no_state(text: str) -> None:
     assert codes(text) == []
 
@@ -110,7 +179,9 @@ def test_gazetteer_yaml_has_no_duplicate_keys() -> None:
     def walk(node: yaml.Node, where: str) -> None:
         if isinstance(node, yaml.MappingNode):
             keys = [k.value for k, _ in node.value]
-            assert len(keys) == len(set(keys)), f"{where}: duplicate keys {sorted({k for k in keys if keys.count(k) > 1})}"
+            assert len(keys) == len(set(keys)), (
+                f"{where}: duplicate keys {sorted({k for k in keys if keys.count(k) > 1})}"
+            )
             for k, v in node.value:
                 walk(v, f"{where}.{k.value}")
 

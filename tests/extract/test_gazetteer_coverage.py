@@ -68,8 +68,13 @@ def _nominative(word: str) -> pymorphy3.analyzer.Parse | str | None:
     """The dictionary's declining nominative reading; "fixed" for a known indeclinable name («Тонга»);
     None when the dictionary has no noun or adjective reading (the grammar rules below decide)."""
     low = word.lower().replace("ё", "е")
-    parses = [p for p in MORPH.parse(low) if "nomn" in p.tag and p.tag.POS in ("NOUN", "ADJF", "PRTF")
-              and (p.normal_form.replace("ё", "е") == low or p.tag.POS != "NOUN" or "plur" in p.tag)]
+    parses = [
+        p
+        for p in MORPH.parse(low)
+        if "nomn" in p.tag
+        and p.tag.POS in ("NOUN", "ADJF", "PRTF")
+        and (p.normal_form.replace("ё", "е") == low or p.tag.POS != "NOUN" or "plur" in p.tag)
+    ]
     if not MORPH.word_is_known(low) or not parses:
         return None
     own = [p for p in parses if p.normal_form.replace("ё", "е") == low] or parses  # «Гренадины», not «гренадин»
@@ -79,9 +84,11 @@ def _nominative(word: str) -> pymorphy3.analyzer.Parse | str | None:
 
 # Russian declension of foreign names the dictionary does not know: -а/-я like «Лима», a consonant like
 # «Рияд»; names ending in another vowel do not decline («Морсби», «Того»)
-_ENDINGS = {"а": {"gent": "ы", "datv": "е", "accs": "у", "ablt": "ой", "loct": "е"},
-            "я": {"gent": "и", "datv": "е", "accs": "ю", "ablt": "ей", "loct": "е"},
-            "": {"gent": "а", "datv": "у", "accs": "", "ablt": "ом", "loct": "е"}}
+_ENDINGS = {
+    "а": {"gent": "ы", "datv": "е", "accs": "у", "ablt": "ой", "loct": "е"},
+    "я": {"gent": "и", "datv": "е", "accs": "ю", "ablt": "ей", "loct": "е"},
+    "": {"gent": "а", "datv": "у", "accs": "", "ablt": "ом", "loct": "е"},
+}
 
 
 def _by_rule(word: str, case: str) -> str:
@@ -206,22 +213,44 @@ def test_russian_adjective_in_config(code: str) -> None:
     assert {f: codes(f) for f in forms} == {f: [code] for f in forms}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    # Guinea variants: the longest name wins; "New Guinea" (the island) names no state
-    ("Guinea", ["GN"]), ("Guinea-Bissau", ["GW"]), ("Equatorial Guinea", ["GQ"]), ("Papua New Guinea", ["PG"]),
-    ("New Guinea", []), ("Гвинея-Бисау", ["GW"]), ("Экваториальной Гвинеи", ["GQ"]),
-    # Niger and Nigeria, and their demonyms (countryinfo keeps 'Nigerien' and 'Nigerian' apart)
-    ("Niger", ["NE"]), ("Nigeria", ["NG"]), ("Nigerien", ["NE"]), ("Nigerian", ["NG"]), ("Нигером", ["NE"]),
-    ("Нигерией", ["NG"]),
-    # two Congos: the qualified names are unambiguous; bare English "Congo" goes to the more populous CD,
-    # bare Russian «Конго» is CLDR's and pycountry's short name of the Republic of the Congo (CG)
-    ("Democratic Republic of the Congo", ["CD"]), ("Congo-Kinshasa", ["CD"]), ("Congo-Brazzaville", ["CG"]),
-    ("Republic of the Congo", ["CG"]), ("Congo", ["CD"]), ("Конго", ["CG"]), ("ДРК", ["CD"]),
-    # Georgia the state, not the US state in its usual contexts; Washington is the US either way
-    ("Georgia", ["GE"]), ("Atlanta, Georgia", []), ("Georgia Tech", []), ("Washington", ["US"]),
-    ("Washington state", []),
-    # Dominica and the Dominican Republic share "Dominican": it is the more populous DO
-    ("Dominica", ["DM"]), ("Dominican Republic", ["DO"]), ("Dominican", ["DO"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Guinea variants: the longest name wins; "New Guinea" (the island) names no state
+        ("Guinea", ["GN"]),
+        ("Guinea-Bissau", ["GW"]),
+        ("Equatorial Guinea", ["GQ"]),
+        ("Papua New Guinea", ["PG"]),
+        ("New Guinea", []),
+        ("Гвинея-Бисау", ["GW"]),
+        ("Экваториальной Гвинеи", ["GQ"]),
+        # Niger and Nigeria, and their demonyms (countryinfo keeps 'Nigerien' and 'Nigerian' apart)
+        ("Niger", ["NE"]),
+        ("Nigeria", ["NG"]),
+        ("Nigerien", ["NE"]),
+        ("Nigerian", ["NG"]),
+        ("Нигером", ["NE"]),
+        ("Нигерией", ["NG"]),
+        # two Congos: the qualified names are unambiguous; bare English "Congo" goes to the more populous CD,
+        # bare Russian «Конго» is CLDR's and pycountry's short name of the Republic of the Congo (CG)
+        ("Democratic Republic of the Congo", ["CD"]),
+        ("Congo-Kinshasa", ["CD"]),
+        ("Congo-Brazzaville", ["CG"]),
+        ("Republic of the Congo", ["CG"]),
+        ("Congo", ["CD"]),
+        ("Конго", ["CG"]),
+        ("ДРК", ["CD"]),
+        # Georgia the state, not the US state in its usual contexts; Washington is the US either way
+        ("Georgia", ["GE"]),
+        ("Atlanta, Georgia", []),
+        ("Georgia Tech", []),
+        ("Washington", ["US"]),
+        ("Washington state", []),
+        # Dominica and the Dominican Republic share "Dominican": it is the more populous DO
+        ("Dominica", ["DM"]),
+        ("Dominican Republic", ["DO"]),
+        ("Dominican", ["DO"]),
+    ],
+)
 def test_ambiguous_library_data_is_handled_deliberately(text: str, expected: list[str]) -> None:
     assert codes(text) == expected

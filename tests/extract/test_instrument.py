@@ -31,21 +31,65 @@ def events(text: str, title: str = "", lang: str | None = None) -> list:
 
 # --- the registry ---------------------------------------------------------------------------------
 
+
 def test_registry_covers_every_continent_and_treaty_family() -> None:
     assert len(REGISTRY) >= 80
     assert {b.region for b in REGISTRY} == set(REGIONS)
-    wanted = {"CFE", "INF", "NEW_START", "OPEN_SKIES", "CTBT", "NPT", "ROME_STATUTE", "OTTAWA", "CCM", "ATT", "ECHR",
-              "PARIS_AGREEMENT", "JCPOA", "WHO", "UNESCO", "UNHRC", "OAS", "ECOWAS", "SADC", "ECCAS", "IGAD", "AU",
-              "CELAC", "UNASUR", "MERCOSUR", "ASEAN", "PIF", "IWC", "OPEC", "CSTO", "CIS", "EAEU", "NATO", "EU", "COE",
-              "PACE", "OSCE", "BARENTS"}
+    wanted = {
+        "CFE",
+        "INF",
+        "NEW_START",
+        "OPEN_SKIES",
+        "CTBT",
+        "NPT",
+        "ROME_STATUTE",
+        "OTTAWA",
+        "CCM",
+        "ATT",
+        "ECHR",
+        "PARIS_AGREEMENT",
+        "JCPOA",
+        "WHO",
+        "UNESCO",
+        "UNHRC",
+        "OAS",
+        "ECOWAS",
+        "SADC",
+        "ECCAS",
+        "IGAD",
+        "AU",
+        "CELAC",
+        "UNASUR",
+        "MERCOSUR",
+        "ASEAN",
+        "PIF",
+        "IWC",
+        "OPEC",
+        "CSTO",
+        "CIS",
+        "EAEU",
+        "NATO",
+        "EU",
+        "COE",
+        "PACE",
+        "OSCE",
+        "BARENTS",
+    }
     assert wanted <= set(REGISTRY.by_id)
     assert {b.kind for b in REGISTRY} == {"organisation", "multilateral treaty", "bilateral treaty"}
 
 
 def test_codes_analysts_expect() -> None:
     code = {b.id: b.code for b in REGISTRY}
-    assert [code[i] for i in ("EU", "NATO", "CSTO", "CIS", "COE", "PACE", "ECHR")] == \
-        ["EU", "NATO", "CSTO", "CIS", "CoE", "CoE", "CoE"]
+    assert [code[i] for i in ("EU", "NATO", "CSTO", "CIS", "COE", "PACE", "ECHR")] == [
+        "EU",
+        "NATO",
+        "CSTO",
+        "CIS",
+        "CoE",
+        "CoE",
+        "CoE",
+    ]
     assert code["ECOWAS"] == "ECOWAS" and code["CFE"] == "CFE"
     assert code["AU"] != "AU"  # Australia's ISO code
 
@@ -67,8 +111,12 @@ def test_gazetteer_rejects_organisation_sections(tmp_path: pathlib.Path) -> None
 
 
 def test_russian_names_are_inflected() -> None:
-    for text in ("вышла из Организации американских государств", "о выходе из Договора по открытому небу",
-                 "покинуть Международный уголовный суд", "с Шанхайской организацией сотрудничества"):
+    for text in (
+        "вышла из Организации американских государств",
+        "о выходе из Договора по открытому небу",
+        "покинуть Международный уголовный суд",
+        "с Шанхайской организацией сотрудничества",
+    ):
         mentions = EXTRACTOR.gazetteer.find(tokenize(text), text)
         assert any(REGISTRY.for_alias(m.label) is not None for m in mentions), text
 
@@ -76,11 +124,22 @@ def test_russian_names_are_inflected() -> None:
 GOOD = {"id": "XYZ", "kind": "organisation", "label": "the XYZ", "en": ["XYZ"], "ru": ["ИКС"], "region": "Africa"}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"kind": "club"}, "kind"), ({"id": "xyz"}, "id"), ({"region": "Mars"}, "region"), ({"seat": "Paris"}, "seat"),
-    ({"en": []}, "en"), ({"ru": "ИКС"}, "ru"), ({"code": "FR"}, "code"), ({"colour": "red"}, "colour"),
-    ({"kind": "bilateral treaty"}, "parties"), ({"parties": ["US", "RU"]}, "parties"), ({"party": "yes"}, "party"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "club"}, "kind"),
+        ({"id": "xyz"}, "id"),
+        ({"region": "Mars"}, "region"),
+        ({"seat": "Paris"}, "seat"),
+        ({"en": []}, "en"),
+        ({"ru": "ИКС"}, "ru"),
+        ({"code": "FR"}, "code"),
+        ({"colour": "red"}, "colour"),
+        ({"kind": "bilateral treaty"}, "parties"),
+        ({"parties": ["US", "RU"]}, "parties"),
+        ({"party": "yes"}, "party"),
+    ],
+)
 def test_bad_entry_names_file_entry_and_field(change: dict, field: str) -> None:
     with pytest.raises(ConfigError) as err:
         build_registry([("bodies.yaml", {"entries": [GOOD, GOOD | {"id": "ABC", "en": ["ABC"]} | change]})])
@@ -106,13 +165,19 @@ def test_unreadable_registry_names_the_file(tmp_path: pathlib.Path) -> None:
 
 # --- instruments on events ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("title", "text"), [
-    ("Nicaragua completes exit",
-     "The Washington-based Organization of American States confirmed that the country had withdrawn from the organisation."),
-    ("Nicaragua completes exit", "Washington-based OAS: the country withdrew from the organisation on Sunday."),
-    ("", "Nicaragua formally withdrew from the Washington-based Organization of American States on Sunday."),
-    ("", "Никарагуа вышла из Организации американских государств со штаб-квартирой в Вашингтоне."),
-])
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Nicaragua completes exit",
+            "The Washington-based Organization of American States confirmed that the country had withdrawn from the organisation.",
+        ),
+        ("Nicaragua completes exit", "Washington-based OAS: the country withdrew from the organisation on Sunday."),
+        ("", "Nicaragua formally withdrew from the Washington-based Organization of American States on Sunday."),
+        ("", "Никарагуа вышла из Организации американских государств со штаб-квартирой в Вашингтоне."),
+    ],
+)
 def test_seat_is_never_actor_or_counterpart(title: str, text: str) -> None:
     """Leaving the OAS is not an exit by or from the United States, its host state."""
     got = events(text, title)
@@ -125,11 +190,14 @@ def test_seat_state_acting_in_its_own_name_is_kept() -> None:
     assert (event.actor, event.counterparts, event.instrument.id) == ("US", ("WHO",), "WHO")
 
 
-@pytest.mark.parametrize("text", [
-    "The United States withdrew from the Iran nuclear deal on Tuesday.",
-    "Washington terminated the nuclear agreement with Iran on Tuesday, the White House said.",
-    "США вышли из ядерной сделки с Ираном.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The United States withdrew from the Iran nuclear deal on Tuesday.",
+        "Washington terminated the nuclear agreement with Iran on Tuesday, the White House said.",
+        "США вышли из ядерной сделки с Ираном.",
+    ],
+)
 def test_multilateral_deal_is_not_a_bilateral_termination(text: str) -> None:
     (event,) = events(text)
     assert (event.type, event.actor, event.counterparts) == ("withdrawal", "US", ("JCPOA",))
@@ -145,10 +213,14 @@ def test_bilateral_agreement_keeps_its_party_and_its_name() -> None:
 def test_extract_json_carries_the_instrument() -> None:
     (event,) = events("Russia formally withdrew from the Treaty on Conventional Armed Forces in Europe.")
     assert event.to_json()["instrument"] == {
-        "text": "the Treaty on Conventional Armed Forces in Europe", "id": "CFE", "kind": "multilateral"}
+        "text": "the Treaty on Conventional Armed Forces in Europe",
+        "id": "CFE",
+        "kind": "multilateral",
+    }
 
 
 # --- the labelled dev sets (read from ../shared/eval, never copied) --------------------------------
+
 
 def _dev_sets() -> list[pathlib.Path]:
     return [p for p in (EVAL / "dev.jsonl", EVAL / "dev-b.jsonl") if p.exists()]
@@ -161,12 +233,21 @@ def _multilateral_exits(path: pathlib.Path) -> list[tuple[str, dict, list[dict]]
         if not line.strip():
             continue
         item = json.loads(line)
-        gold = [g for g in item["events"] if g["type"] in ("withdrawal", "suspension")
-                and ({c.upper() for c in g["counterparts"]} & (ORG_CODES | {"MULTI"}))]
+        gold = [
+            g
+            for g in item["events"]
+            if g["type"] in ("withdrawal", "suspension")
+            and ({c.upper() for c in g["counterparts"]} & (ORG_CODES | {"MULTI"}))
+        ]
         if gold:
             published = datetime.fromisoformat(item["published"]) if item.get("published") else None
-            doc = ExtractionInput(text=item["text"], title=item.get("title", ""), lang=item.get("lang"),
-                                  published=published, id=item["id"])
+            doc = ExtractionInput(
+                text=item["text"],
+                title=item.get("title", ""),
+                lang=item.get("lang"),
+                published=published,
+                id=item["id"],
+            )
             predicted = [e.to_json() for e in EXTRACTOR.extract(doc)]
             out.extend((item["id"], g, predicted) for g in gold)
     return out
@@ -181,8 +262,11 @@ def test_every_multilateral_exit_in_the_dev_sets_names_its_instrument() -> None:
         mine = [p for p in predicted if p["actor"] == gold["actor"] and p["family"] == "termination"]
         ids = sorted({p["instrument"]["id"] or "-" for p in mine})
         print(f"{item_id} {gold['type']} {gold['actor']} {gold['counterparts']} -> instrument {ids}", file=sys.stderr)
-        if not mine or "-" in ids or any(REGISTRY.by_id[p["instrument"]["id"]].code not in p["counterparts"]
-                                         for p in mine):
+        if (
+            not mine
+            or "-" in ids
+            or any(REGISTRY.by_id[p["instrument"]["id"]].code not in p["counterparts"] for p in mine)
+        ):
             missing.append(item_id)
     assert not missing, f"multilateral exits without an instrument id (or its code among counterparts): {missing}"
 

@@ -9,9 +9,9 @@ import yaml
 
 from parsers.errors import ConfigError
 from parsers.extract.engine import THRESHOLD, load_extractor
-from parsers.models import FAMILY_OF, ExtractionInput
 from parsers.extract.morph import Inflector
 from parsers.extract.rules import load_rules
+from parsers.models import FAMILY_OF, ExtractionInput
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXTRACTOR = load_extractor(ROOT / "config")
@@ -43,8 +43,9 @@ def test_every_rule_has_examples_of_both_kinds() -> None:
 
 def test_both_languages_and_all_types_are_covered() -> None:
     assert {r.lang for r in RULES} >= {"en", "ru"}
-    assert {r.type for r in RULES} | {r.multilateral_type for r in RULES} | {r.bilateral_type for r in RULES} \
-        >= set(FAMILY_OF)
+    assert {r.type for r in RULES} | {r.multilateral_type for r in RULES} | {r.bilateral_type for r in RULES} >= set(
+        FAMILY_OF
+    )
 
 
 def _write_rules(tmp_path: pathlib.Path, rule: dict) -> pathlib.Path:
@@ -58,16 +59,19 @@ def _write_rules(tmp_path: pathlib.Path, rule: dict) -> pathlib.Path:
 GOOD = {"id": "x.ok", "type": "termination", "triggers": ["scrap"], "requires": ["agreement"], "confidence": 0.7}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"type": "ending"}, "type"),
-    ({"triggers": []}, "triggers"),
-    ({"requires": ["no_such_lexicon"]}, "requires"),
-    ({"confidence": 1.5}, "confidence"),
-    ({"window": 0}, "window"),
-    ({"stage": "maybe"}, "stage"),
-    ({"examples": {"match": "one string"}}, "examples"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"type": "ending"}, "type"),
+        ({"triggers": []}, "triggers"),
+        ({"requires": ["no_such_lexicon"]}, "requires"),
+        ({"confidence": 1.5}, "confidence"),
+        ({"window": 0}, "window"),
+        ({"stage": "maybe"}, "stage"),
+        ({"examples": {"match": "one string"}}, "examples"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_invalid_rule_names_file_rule_and_field(tmp_path: pathlib.Path, change: dict, field: str) -> None:
     rules_dir = _write_rules(tmp_path, GOOD | change)
     with pytest.raises(ConfigError) as err:

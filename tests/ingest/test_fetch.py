@@ -226,9 +226,7 @@ def test_oversize_body(httpserver: HTTPServer, client: httpx.Client, declared_le
 def test_gzip_bomb_is_cut_on_decoded_size(httpserver: HTTPServer, client: httpx.Client) -> None:
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)  # ~50 KB on the wire, 50 MB decoded
     assert len(bomb) < POLICY.max_bytes  # so only the decoded count can stop it
-    httpserver.expect_request("/bomb").respond_with_data(
-        bomb, content_type=RSS, headers={"Content-Encoding": "gzip"}
-    )
+    httpserver.expect_request("/bomb").respond_with_data(bomb, content_type=RSS, headers={"Content-Encoding": "gzip"})
     doc = fetch(client, httpserver.url_for("/bomb"), POLICY)
     assert doc.error is not None and doc.error.kind == "too_large" and doc.body == b""
 
@@ -241,9 +239,7 @@ def test_redirect_loop(httpserver: HTTPServer, client: httpx.Client) -> None:
 
 
 def test_redirect_to_file_url_is_refused(httpserver: HTTPServer, client: httpx.Client) -> None:
-    httpserver.expect_request("/evil").respond_with_data(
-        "", status=302, headers={"Location": "file:///etc/passwd"}
-    )
+    httpserver.expect_request("/evil").respond_with_data("", status=302, headers={"Location": "file:///etc/passwd"})
     doc = fetch(client, httpserver.url_for("/evil"), POLICY)
     assert doc.error is not None and doc.error.kind == "scheme" and doc.body == b""
 

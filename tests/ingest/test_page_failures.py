@@ -17,7 +17,11 @@ from flows.store import db
 from tests.support import REPO, db_rows
 
 MIGRATIONS = REPO / "flows" / "store" / "migrations"
-ARTICLE = "<html><body><article>" + "<p>The whole article, long enough to replace the summary.</p>" * 30 + "</article></body></html>"
+ARTICLE = (
+    "<html><body><article>"
+    + "<p>The whole article, long enough to replace the summary.</p>" * 30
+    + "</article></body></html>"
+)
 
 
 def feed(base: str) -> bytes:
@@ -26,16 +30,18 @@ def feed(base: str) -> bytes:
     items = "".join(
         f"<item><title>Story {name}</title><link>{base}/page/{name}</link><guid isPermaLink='false'>g-{name}</guid>"
         f"<pubDate>{now}</pubDate><description>Summary of {name}.</description></item>"
-        for name in ("ok", "gone", "busy"))
+        for name in ("ok", "gone", "busy")
+    )
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_failed_pages_are_logged_but_do_not_score_against_the_source(tmp_path: Path, httpserver: HTTPServer,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.monitor import monitor
+def test_failed_pages_are_logged_but_do_not_score_against_the_source(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.cli.summary import print_summary
+    from flows.monitor import monitor
 
     calls: dict[str, int] = {}
 
@@ -43,6 +49,7 @@ def test_failed_pages_are_logged_but_do_not_score_against_the_source(tmp_path: P
         def respond(request: Request) -> Response:
             calls[path] = calls.get(path, 0) + 1
             return response
+
         httpserver.expect_request(path).respond_with_handler(respond)
 
     counted("/feed.xml", Response(feed(httpserver.url_for("").rstrip("/")), content_type="application/rss+xml"))
@@ -50,10 +57,17 @@ def test_failed_pages_are_logged_but_do_not_score_against_the_source(tmp_path: P
     counted("/page/gone", Response("gone", status=404))
     counted("/page/busy", Response("busy", status=503))  # transient: retried in the run, still failing
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: wire, kind: rss, url: "{httpserver.url_for("/feed.xml")}", lang: en,'
-                       " full_text: always}\n", encoding="utf-8")
-    for key, value in {"FETCH_RETRIES": "1", "FETCH_RETRY_DELAYS": "0.01", "HEALTH_FAILING_AT": "1",
-                       "HEALTH_BACKOFF_AFTER": "1"}.items():  # one counted failure would show at once
+    sources.write_text(
+        f'sources:\n  - {{id: wire, kind: rss, url: "{httpserver.url_for("/feed.xml")}", lang: en,'
+        " full_text: always}\n",
+        encoding="utf-8",
+    )
+    for key, value in {
+        "FETCH_RETRIES": "1",
+        "FETCH_RETRY_DELAYS": "0.01",
+        "HEALTH_FAILING_AT": "1",
+        "HEALTH_BACKOFF_AFTER": "1",
+    }.items():  # one counted failure would show at once
         monkeypatch.setenv(f"TREATYWATCH_{key}", value)
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
     path = tmp_path / "tw.duckdb"
@@ -61,10 +75,15 @@ def test_failed_pages_are_logged_but_do_not_score_against_the_source(tmp_path: P
     summary = monitor(sources=str(sources), db_path=str(path), config_dir=str(REPO / "config"))
 
     item_of = {guid: item_id for item_id, guid in db_rows(path, "SELECT item_id, guid FROM items")}
-    failed = db_rows(path, "SELECT source_id, item_id, url, error_kind, status FROM fetches"
-                           " WHERE kind = 'page' AND error_kind IS NOT NULL ORDER BY status")
-    assert failed == [("wire", item_of["g-gone"], httpserver.url_for("/page/gone"), "http_status", 404),
-                      ("wire", item_of["g-busy"], httpserver.url_for("/page/busy"), "http_status", 503)]
+    failed = db_rows(
+        path,
+        "SELECT source_id, item_id, url, error_kind, status FROM fetches"
+        " WHERE kind = 'page' AND error_kind IS NOT NULL ORDER BY status",
+    )
+    assert failed == [
+        ("wire", item_of["g-gone"], httpserver.url_for("/page/gone"), "http_status", 404),
+        ("wire", item_of["g-busy"], httpserver.url_for("/page/busy"), "http_status", 503),
+    ]
     assert calls["/page/busy"] == 3 and calls["/page/gone"] == 1  # chunk attempt + the declared retries
     assert db_rows(path, "SELECT count(*) FROM fetches WHERE kind = 'page'") == [(2,)]  # no row for the good page
     assert db_rows(path, "SELECT kind, error_kind, item_id FROM fetches WHERE kind <> 'page'") == [("feed", None, None)]

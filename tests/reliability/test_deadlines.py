@@ -53,8 +53,17 @@ def test_a_source_with_slow_pages_stops_at_its_budget(httpserver: HTTPServer) ->
 
     httpserver.expect_request("/page", method="GET").respond_with_handler(slow)
     source = Source(id="slow", kind="rss", url=httpserver.url_for("/feed.xml"))
-    items = [Item(id=f"i{n}", source_id="slow", url=httpserver.url_for("/page") + f"?n={n}", title="t",
-                  text="short", needs_full_text=True) for n in range(20)]
+    items = [
+        Item(
+            id=f"i{n}",
+            source_id="slow",
+            url=httpserver.url_for("/page") + f"?n={n}",
+            title="t",
+            text="short",
+            needs_full_text=True,
+        )
+        for n in range(20)
+    ]
     policy = FetchPolicy(connect_timeout=1, read_timeout=2, total_timeout=5, max_bytes=100_000)
     started = time.monotonic()
     with make_client(policy) as client:

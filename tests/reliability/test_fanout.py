@@ -12,8 +12,11 @@ import pytest
 from tests.reliability.servers import Site
 from tests.support import db_rows
 
-ARTICLE = ("<html><body><article>" + "<p>The full article text, much longer than any summary.</p>" * 20
-           + "</article></body></html>").encode()
+ARTICLE = (
+    "<html><body><article>"
+    + "<p>The full article text, much longer than any summary.</p>" * 20
+    + "</article></body></html>"
+).encode()
 
 
 def guid_only_feed(site: Site, name: str, n: int) -> bytes:
@@ -21,14 +24,17 @@ def guid_only_feed(site: Site, name: str, n: int) -> bytes:
     now = datetime.now(UTC)
     items = "".join(
         f"<item><guid>{site.url(f'/{name}/a{k}')}</guid><pubDate>{format_datetime(now - timedelta(minutes=k))}"
-        f"</pubDate><description>Summary {k}.</description></item>" for k in range(n))
+        f"</pubDate><description>Summary {k}.</description></item>"
+        for k in range(n)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{items}</channel></rss>'.encode()
 
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_huge_guid_only_feeds_cost_bounded_requests_and_the_rest_comes_later(tmp_path: Path,
-                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_huge_guid_only_feeds_cost_bounded_requests_and_the_rest_comes_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.monitor import monitor
 
     with Site() as site:
@@ -41,8 +47,13 @@ def test_huge_guid_only_feeds_cost_bounded_requests_and_the_rest_comes_later(tmp
         sources = tmp_path / "sources.yaml"
         sources.write_text("sources:\n" + "\n".join(lines) + "\n")
         (tmp_path / "alerts.yml").write_text("version: 1\nurls: []\n")
-        for key, value in {"MAX_ITEMS_PER_FEED": "1000", "MAX_PAGES_PER_SOURCE": "20", "MAX_PAGES_PER_RUN": "30",
-                           "FETCH_RETRIES": "0", "ALERT_HORIZON_DAYS": "off"}.items():
+        for key, value in {
+            "MAX_ITEMS_PER_FEED": "1000",
+            "MAX_PAGES_PER_SOURCE": "20",
+            "MAX_PAGES_PER_RUN": "30",
+            "FETCH_RETRIES": "0",
+            "ALERT_HORIZON_DAYS": "off",
+        }.items():
             monkeypatch.setenv(f"TREATYWATCH_{key}", value)
         db = tmp_path / "tw.duckdb"
 
@@ -53,7 +64,9 @@ def test_huge_guid_only_feeds_cost_bounded_requests_and_the_rest_comes_later(tmp
         pages_first = sum(v for k, v in site.hits.items() if "/a" in k)
         assert pages_first == 30  # not 6,000
         assert db_rows(db, "SELECT source_id, items, dropped FROM fetches WHERE kind = 'feed' ORDER BY 1") == [
-            ("big1", 1000, 2000), ("big2", 1000, 2000)]
+            ("big1", 1000, 2000),
+            ("big2", 1000, 2000),
+        ]
         assert db_rows(db, "SELECT count(*) FROM items") == [(2000,)]  # every kept entry stored, with its summary
         assert db_rows(db, "SELECT count(*) FROM page_backlog") == [(2000 - 30,)]
         full = "SELECT count(*) FROM items WHERE text LIKE '%full article text%'"

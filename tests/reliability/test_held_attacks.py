@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from flows.alerts.render import render
+from flows.ingest.fetch import fetch, make_client
 from tests.alerts.test_alerts_render import load_view
 from tests.ingest.test_fetch import POLICY, RawServer
-from flows.ingest.fetch import fetch, make_client
 
 CHANNELS = ["email", "slack", "generic", "console"]
 JINJA = "{{ 7 * 7 }} {% for x in range(3) %}loop{% endfor %} {{ config.__class__ }} ${7*7} #{7*7}"
@@ -28,7 +28,7 @@ def test_cr_lf_in_a_title_cannot_inject_headers(channel: str) -> None:
     assert "\r" not in out.title and "\n" not in out.title
 
 
-def endless(conn, stop) -> None:  # noqa: ANN001 - RawServer's behaviour signature
+def endless(conn, stop) -> None:
     """Chunked transfer that never ends, as fast as the socket takes it."""
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)

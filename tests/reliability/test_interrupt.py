@@ -24,8 +24,11 @@ pytestmark = pytest.mark.slow
 
 def feed(title: str) -> bytes:
     now = format_datetime(datetime.now(UTC))
-    items = "".join(f"<item><title>{title} story {k}</title><link>http://example.invalid/{title}/{k}</link>"
-                    f"<pubDate>{now}</pubDate><description>{title} text {k}.</description></item>" for k in range(3))
+    items = "".join(
+        f"<item><title>{title} story {k}</title><link>http://example.invalid/{title}/{k}</link>"
+        f"<pubDate>{now}</pubDate><description>{title} text {k}.</description></item>"
+        for k in range(3)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}</channel></rss>'.encode()
 
 
@@ -91,34 +94,70 @@ def kept(db: Path) -> set[int]:
     return {state.owner_pid, state.server_pid} | children(state.owner_pid)
 
 
-@pytest.mark.parametrize(("sig", "mode"), [(signal.SIGTERM, "ephemeral"), (signal.SIGINT, "ephemeral"),
-                                           (signal.SIGTERM, "keep")])
-def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(tmp_path: Path, sig: int,
-                                                                             mode: str) -> None:
+@pytest.mark.parametrize(
+    ("sig", "mode"), [(signal.SIGTERM, "ephemeral"), (signal.SIGINT, "ephemeral"), (signal.SIGTERM, "keep")]
+)
+def test_signal_stops_the_run_fast_keeps_finished_work_and_leaves_no_process(
+    tmp_path: Path, sig: int, mode: str
+) -> None:
     with Site() as site:
-        lines = [f'  - {{id: fast{n}, kind: rss, url: "{site.route(f"/fast{n}.xml", feed(f"fast{n}"))}", '
-                 'full_text: never}' for n in range(2)]
-        lines += [f'  - {{id: slow{n}, kind: rss, url: "{site.route(f"/slow{n}.xml", feed(f"slow{n}"), stall=120)}", '
-                  'full_text: never}' for n in range(4)]
+        lines = [
+            f'  - {{id: fast{n}, kind: rss, url: "{site.route(f"/fast{n}.xml", feed(f"fast{n}"))}", full_text: never}}'
+            for n in range(2)
+        ]
+        lines += [
+            f'  - {{id: slow{n}, kind: rss, url: "{site.route(f"/slow{n}.xml", feed(f"slow{n}"), stall=120)}", '
+            "full_text: never}"
+            for n in range(4)
+        ]
         sources = tmp_path / "sources.yaml"
         sources.write_text("sources:\n" + "\n".join(lines) + "\n")
         (tmp_path / "alerts.yml").write_text("version: 1\nurls: []\n")
         db = tmp_path / "tw.duckdb"
         env = {k: v for k, v in os.environ.items() if not k.startswith("TREATYWATCH_")}
-        env.update(TREATYWATCH_COMMIT_EVERY="2", TREATYWATCH_FETCH_RETRIES="0", TREATYWATCH_TOTAL_TIMEOUT="300",
-                   TREATYWATCH_READ_TIMEOUT="300", TREATYWATCH_SOURCE_BUDGET="600", TREATYWATCH_APPRISE_URLS="",
-                   PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
-                   TREATYWATCH_PREFECT_SERVER=mode, TREATYWATCH_PREFECT_IDLE_MINUTES="2")
+        env.update(
+            TREATYWATCH_COMMIT_EVERY="2",
+            TREATYWATCH_FETCH_RETRIES="0",
+            TREATYWATCH_TOTAL_TIMEOUT="300",
+            TREATYWATCH_READ_TIMEOUT="300",
+            TREATYWATCH_SOURCE_BUDGET="600",
+            TREATYWATCH_APPRISE_URLS="",
+            PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
+            TREATYWATCH_PREFECT_SERVER=mode,
+            TREATYWATCH_PREFECT_IDLE_MINUTES="2",
+        )
         log = tmp_path / "run.log"
         with log.open("w") as out:
-            proc = subprocess.Popen([sys.executable, "-m", "flows.cli.app", "run", "--sources", str(sources),
-                                     "--alerts", str(tmp_path / "alerts.yml"), "--db", str(db),
-                                     "--config-dir", str(REPO / "config")],
-                                    cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.cli.app",
+                    "run",
+                    "--sources",
+                    str(sources),
+                    "--alerts",
+                    str(tmp_path / "alerts.yml"),
+                    "--db",
+                    str(db),
+                    "--config-dir",
+                    str(REPO / "config"),
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         try:
             # the first batch (fast0, fast1) is committed; the second batch is stuck on stalled servers
-            wait_for(lambda: stored_sources(db) == {"fast0", "fast1"} and site.hits.get("/slow0.xml", 0) > 0
-                     or proc.poll() is not None, timeout=120)
+            wait_for(
+                lambda: (
+                    (stored_sources(db) == {"fast0", "fast1"} and site.hits.get("/slow0.xml", 0) > 0)
+                    or proc.poll() is not None
+                ),
+                timeout=120,
+            )
             assert proc.poll() is None, log.read_text()
             family = children(proc.pid)
             assert family, "expected Prefect's ephemeral API server (or the keeper it started) as a child"

@@ -27,9 +27,11 @@ def world(tmp_path: Path) -> tuple[Path, Path]:
     """A migrated database with two items, and a path no statement may create."""
     path = tmp_path / "tw.duckdb"
     with db.connect(path) as con:
-        con.execute("INSERT INTO items (item_id, source_id, url, title, content_hash, first_seen_at, fetched_at) "
-                    "VALUES ('i1', 's', 'http://x/1', 'One', 'h1', now(), now()), "
-                    "('i2', 's', 'http://x/2', 'Two', 'h2', now(), now())")
+        con.execute(
+            "INSERT INTO items (item_id, source_id, url, title, content_hash, first_seen_at, fetched_at) "
+            "VALUES ('i1', 's', 'http://x/1', 'One', 'h1', now(), now()), "
+            "('i2', 's', 'http://x/2', 'Two', 'h2', now(), now())"
+        )
     return path, tmp_path / "pwned"
 
 
@@ -102,11 +104,19 @@ def test_query_cli_exits_2_and_writes_nothing(world: tuple[Path, Path]) -> None:
     assert result.exit_code == 2 and "read-only" in result.output and not out.exists()
 
 
-@pytest.mark.parametrize("sql,rows", [
-    ("SELECT item_id FROM items ORDER BY 1", 2), ("FROM items", 2), ("SHOW TABLES", None), ("DESCRIBE items", None),
-    ("SELECT * FROM pragma_table_info('items')", None), ("SELECT count(*) FROM v_events;", 1),
-    ("-- a comment\nSELECT 1 AS one /* fine */", 1), ("WITH a AS (SELECT 1) SELECT * FROM a", 1),
-])
+@pytest.mark.parametrize(
+    "sql,rows",
+    [
+        ("SELECT item_id FROM items ORDER BY 1", 2),
+        ("FROM items", 2),
+        ("SHOW TABLES", None),
+        ("DESCRIBE items", None),
+        ("SELECT * FROM pragma_table_info('items')", None),
+        ("SELECT count(*) FROM v_events;", 1),
+        ("-- a comment\nSELECT 1 AS one /* fine */", 1),
+        ("WITH a AS (SELECT 1) SELECT * FROM a", 1),
+    ],
+)
 def test_query_still_answers_reads(world: tuple[Path, Path], sql: str, rows: int | None) -> None:
     path, _ = world
     count = run_query(path, sql, "json", Console(file=io.StringIO()), io.StringIO())
@@ -127,20 +137,25 @@ def test_export_writes_the_named_file(world: tuple[Path, Path], tmp_path: Path, 
 def test_export_json_is_one_object_per_row(world: tuple[Path, Path], tmp_path: Path) -> None:
     path, _ = world
     out = tmp_path / "rows.json"
-    result = CliRunner().invoke(app, ["export", "SELECT item_id FROM items ORDER BY 1", "--to", str(out), "--db", str(path)])
+    result = CliRunner().invoke(
+        app, ["export", "SELECT item_id FROM items ORDER BY 1", "--to", str(out), "--db", str(path)]
+    )
     assert result.exit_code == 0 and "2 row(s)" in result.output
     assert [json.loads(line) for line in out.read_text().splitlines()] == [{"item_id": "i1"}, {"item_id": "i2"}]
 
 
-@pytest.mark.parametrize("what", [
-    "SELECT * FROM read_text('/etc/passwd')",
-    "SELECT 1 -- ) TO '{out}' (FORMAT csv)",
-    "SELECT 1; COPY (SELECT 1) TO '{out}'",
-    "COPY items TO '{out}'",
-    "items; DROP TABLE items",
-    "SELECT * FROM glob('/root/*')",
-    "EXPLAIN ANALYZE COPY (SELECT 1) TO '{out}'",
-])
+@pytest.mark.parametrize(
+    "what",
+    [
+        "SELECT * FROM read_text('/etc/passwd')",
+        "SELECT 1 -- ) TO '{out}' (FORMAT csv)",
+        "SELECT 1; COPY (SELECT 1) TO '{out}'",
+        "COPY items TO '{out}'",
+        "items; DROP TABLE items",
+        "SELECT * FROM glob('/root/*')",
+        "EXPLAIN ANALYZE COPY (SELECT 1) TO '{out}'",
+    ],
+)
 def test_export_refuses_what_query_refuses(world: tuple[Path, Path], tmp_path: Path, what: str) -> None:
     path, out = world
     target = tmp_path / "ok.csv"

@@ -19,8 +19,10 @@ def every_text(path: Path) -> str:
     """Every VARCHAR/JSON value of every table and view, as one string."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        cols = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND "
-                           "(data_type LIKE 'VARCHAR%' OR data_type = 'JSON')").fetchall()
+        cols = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND "
+            "(data_type LIKE 'VARCHAR%' OR data_type = 'JSON')"
+        ).fetchall()
         out = []
         for table, column in cols:
             out += [str(v) for (v,) in con.execute(f'SELECT "{column}" FROM "{table}"').fetchall()]
@@ -36,8 +38,9 @@ def httpserver_listen_address() -> tuple[str, int]:
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_feed_credentials_are_redacted_everywhere(tmp_path: Path, httpserver: HTTPServer,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_credentials_are_redacted_everywhere(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.monitor import monitor
 
     feed = next((FIXTURES / "feeds").glob("*.xml")).read_bytes()
@@ -46,8 +49,10 @@ def test_feed_credentials_are_redacted_everywhere(tmp_path: Path, httpserver: HT
     ok = httpserver.url_for("/feed.xml").replace("http://", f"http://reader:{SECRET}@")
     down = httpserver.url_for("/down.xml").replace("http://", f"http://{SECRET}@")
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: ok, kind: rss, url: "{ok}", full_text: never}}\n'
-                       f'  - {{id: down, kind: rss, url: "{down}", full_text: never}}\n')
+    sources.write_text(
+        f'sources:\n  - {{id: ok, kind: rss, url: "{ok}", full_text: never}}\n'
+        f'  - {{id: down, kind: rss, url: "{down}", full_text: never}}\n'
+    )
     (tmp_path / "alerts.yml").write_text("version: 1\nurls: []\n")
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
     path = tmp_path / "tw.duckdb"
@@ -58,7 +63,9 @@ def test_feed_credentials_are_redacted_everywhere(tmp_path: Path, httpserver: HT
     con = duckdb.connect(str(path), read_only=True)
     try:
         assert {u for (u,) in con.execute("SELECT url FROM v_source_health").fetchall()} == {
-            ok.replace(f"reader:{SECRET}@", "***@"), down.replace(f"{SECRET}@", "***@")}
+            ok.replace(f"reader:{SECRET}@", "***@"),
+            down.replace(f"{SECRET}@", "***@"),
+        }
     finally:
         con.close()
     assert SECRET.encode() not in path.read_bytes()
@@ -72,8 +79,10 @@ def test_migration_scrubs_urls_stored_before(tmp_path: Path) -> None:
         if number < 8:
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, now())", [number])
-    con.execute("INSERT INTO sources (source_id, kind, url, first_seen_at) VALUES "
-                f"('a', 'rss', 'https://u:{SECRET}@feeds.example/x?q=1', now()), ('b', 'rss', 'https://plain.example/f', now())")
+    con.execute(
+        "INSERT INTO sources (source_id, kind, url, first_seen_at) VALUES "
+        f"('a', 'rss', 'https://u:{SECRET}@feeds.example/x?q=1', now()), ('b', 'rss', 'https://plain.example/f', now())"
+    )
     con.close()
     with db.connect(path) as con:
         urls = dict(con.execute("SELECT source_id, url FROM sources").fetchall())

@@ -52,8 +52,12 @@ print(report.sent, flush=True)
 @pytest.fixture
 def held(tmp_path: Path):
     db_path = tmp_path / "tw.duckdb"
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER.format(repo=str(REPO), db=str(db_path))],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(repo=str(REPO), db=str(db_path))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "held"
     try:
         yield db_path, proc
@@ -67,9 +71,8 @@ def test_symlinked_path_meets_the_same_lock(held, tmp_path: Path) -> None:
     link_dir = tmp_path / "elsewhere"
     link_dir.mkdir()
     (link_dir / "alias.duckdb").symlink_to(db_path)
-    with pytest.raises(RunLockedError, match=f"pid {proc.pid}"):
-        with run_lock(link_dir / "alias.duckdb", wait_s=0.2):
-            pass
+    with pytest.raises(RunLockedError, match=f"pid {proc.pid}"), run_lock(link_dir / "alias.duckdb", wait_s=0.2):
+        pass
 
 
 def test_replacing_the_lock_file_does_not_fork_the_lock(held) -> None:
@@ -77,9 +80,8 @@ def test_replacing_the_lock_file_does_not_fork_the_lock(held) -> None:
     side = lock_path(db_path)
     side.unlink()
     side.write_text("a fresh inode\n")
-    with pytest.raises(RunLockedError):
-        with run_lock(db_path, wait_s=0.2):
-            pass
+    with pytest.raises(RunLockedError), run_lock(db_path, wait_s=0.2):
+        pass
 
 
 def _endpoint(server: HTTPServer) -> Counter:
@@ -103,12 +105,22 @@ def test_two_overlapping_deliveries_send_each_alert_exactly_once(tmp_path: Path,
     alerts.write_text(f'version: 1\nurls:\n  - "json://127.0.0.1:{httpserver.port}/hook":\n      - tag: health\n')
     db_path = tmp_path / "tw.duckdb"
     dests = load_destinations(alerts, None)
-    notices = [Notice(f"alert {n}", f"message {n}", subject=f"s{n}", reason="failing", unique=f"u{n}") for n in range(30)]
+    notices = [
+        Notice(f"alert {n}", f"message {n}", subject=f"s{n}", reason="failing", unique=f"u{n}") for n in range(30)
+    ]
     with db.connect(db_path) as con:
         assert ledger.insert(con, health_rows(notices, dests)) == 30
     script = DELIVER.format(repo=str(REPO), alerts=str(alerts), db=str(db_path))
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        for _ in range(2)
+    ]
     try:
         assert [p.stdout.readline().strip() for p in procs] == ["ready", "ready"]
         for p in procs:
@@ -126,8 +138,12 @@ def test_two_overlapping_deliveries_send_each_alert_exactly_once(tmp_path: Path,
 def test_a_live_overlapping_claim_is_not_recovered_but_a_dead_one_is(tmp_path: Path) -> None:
     """Recovery of `sending` rows must not steal a row another live run is sending right now."""
     db_path = tmp_path / "tw.duckdb"
-    rows = [ledger.LedgerRow(f"a{n}", "health", "s", "failing", "d1", "masked", "health",
-                             payload={"title": "t", "message": "m"}) for n in range(2)]
+    rows = [
+        ledger.LedgerRow(
+            f"a{n}", "health", "s", "failing", "d1", "masked", "health", payload={"title": "t", "message": "m"}
+        )
+        for n in range(2)
+    ]
     sleeper = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE)
     host = ledger.new_claimant().split(":")[0]
     try:
@@ -135,12 +151,15 @@ def test_a_live_overlapping_claim_is_not_recovered_but_a_dead_one_is(tmp_path: P
             ledger.insert(con, rows)
             assert ledger.mark_sending(con, ["a0"], f"{host}:{sleeper.pid}:live") == ["a0"]
             assert ledger.mark_sending(con, ["a0", "a1"], f"{host}:{os.getpid()}:other") == ["a1"]  # a0 taken
-            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                                  text=True).stdout.strip()
+            dead = subprocess.run(
+                [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+            ).stdout.strip()
             con.execute("UPDATE alerts SET claimed_by = $1 WHERE alert_id = 'a1'", [f"{host}:{dead}:gone"])
             ledger.recover_interrupted(con, {"d1": "generic"}, ledger.new_claimant())
             assert dict(con.execute("SELECT alert_id, status FROM alerts").fetchall()) == {
-                "a0": "sending", "a1": "pending"}
+                "a0": "sending",
+                "a1": "pending",
+            }
     finally:
         sleeper.kill()
         sleeper.wait()

@@ -65,25 +65,29 @@ ATTACKS = [
 
 
 @pytest.mark.parametrize("template", ATTACKS)
-def test_link_to_internal_address_is_blocked(template: str, client: httpx.Client, victim: Victim,
-                                             httpserver: HTTPServer) -> None:
+def test_link_to_internal_address_is_blocked(
+    template: str, client: httpx.Client, victim: Victim, httpserver: HTTPServer
+) -> None:
     feed_url = httpserver.url_for("/feed.xml")
     doc = fetch(client, template.format(p=victim.port), POLICY, origin=feed_url)
     assert doc.error is not None and doc.error.kind == "blocked", doc.error
     assert doc.body == b"" and victim.hits == []
 
 
-def test_redirect_from_same_origin_page_to_private_is_blocked(client: httpx.Client, victim: Victim,
-                                                            httpserver: HTTPServer) -> None:
+def test_redirect_from_same_origin_page_to_private_is_blocked(
+    client: httpx.Client, victim: Victim, httpserver: HTTPServer
+) -> None:
     httpserver.expect_request("/page").respond_with_data(
-        "", status=302, headers={"Location": f"http://127.0.0.1:{victim.port}/admin"})
+        "", status=302, headers={"Location": f"http://127.0.0.1:{victim.port}/admin"}
+    )
     doc = fetch(client, httpserver.url_for("/page"), POLICY, origin=httpserver.url_for("/feed.xml"))
     assert doc.error is not None and doc.error.kind == "blocked" and victim.hits == []
 
 
 def test_feed_redirect_to_another_port_is_blocked(client: httpx.Client, victim: Victim, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/feed.xml").respond_with_data(
-        "", status=301, headers={"Location": f"http://2130706433:{victim.port}/feed.xml"})
+        "", status=301, headers={"Location": f"http://2130706433:{victim.port}/feed.xml"}
+    )
     doc = fetch(client, httpserver.url_for("/feed.xml"), POLICY)  # the operator's URL: trusted as written
     assert doc.error is not None and doc.error.kind == "blocked" and victim.hits == []
     assert doc.status == 301  # the hop that led there is what the fetch log shows
@@ -96,15 +100,22 @@ def test_operator_url_and_same_origin_links_are_trusted(client: httpx.Client, ht
     assert fetch(client, httpserver.url_for("/old"), POLICY, origin=httpserver.url_for("/feed.xml")).ok
 
 
-def test_allow_private_links_lets_a_source_reach_its_intranet(client: httpx.Client, victim: Victim,
-                                                             httpserver: HTTPServer) -> None:
-    doc = fetch(client, f"http://127.0.0.1:{victim.port}/intranet", POLICY, origin=httpserver.url_for("/feed.xml"),
-                allow_private=True)
+def test_allow_private_links_lets_a_source_reach_its_intranet(
+    client: httpx.Client, victim: Victim, httpserver: HTTPServer
+) -> None:
+    doc = fetch(
+        client,
+        f"http://127.0.0.1:{victim.port}/intranet",
+        POLICY,
+        origin=httpserver.url_for("/feed.xml"),
+        allow_private=True,
+    )
     assert doc.ok and doc.body == b"internal secret" and victim.hits == ["/intranet"]
 
 
-def test_trusted_keepalive_connection_is_not_reused_for_a_foreign_link(client: httpx.Client, victim: Victim,
-                                                                        httpserver: HTTPServer) -> None:
+def test_trusted_keepalive_connection_is_not_reused_for_a_foreign_link(
+    client: httpx.Client, victim: Victim, httpserver: HTTPServer
+) -> None:
     """The victim is also a configured source: its pooled connection must not serve another feed's link."""
     url = f"http://127.0.0.1:{victim.port}/feed"
     assert fetch(client, url, POLICY).ok and victim.hits == ["/feed"]
@@ -112,11 +123,21 @@ def test_trusted_keepalive_connection_is_not_reused_for_a_foreign_link(client: h
     assert doc.error is not None and doc.error.kind == "blocked" and victim.hits == ["/feed"]
 
 
-@pytest.mark.parametrize("host,problem", [
-    ("2130706433", "loopback"), ("0x7f.0.0.1", "loopback"), ("127.1", "loopback"), ("0177.0.0.01", "loopback"),
-    ("::ffff:10.0.0.1", "private"), ("64:ff9b::a9fe:a9fe", "link-local"), ("2002:c0a8:101::", "private"),
-    ("100.100.100.200", "non-public"), ("8.8.8.8", None), ("2606:4700::1111", None),
-])
+@pytest.mark.parametrize(
+    "host,problem",
+    [
+        ("2130706433", "loopback"),
+        ("0x7f.0.0.1", "loopback"),
+        ("127.1", "loopback"),
+        ("0177.0.0.01", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),
+        ("2002:c0a8:101::", "private"),
+        ("100.100.100.200", "non-public"),
+        ("8.8.8.8", None),
+        ("2606:4700::1111", None),
+    ],
+)
 def test_address_forms(host: str, problem: str | None) -> None:
     ip = literal_ip(host)
     assert ip is not None
@@ -135,29 +156,41 @@ def test_allow_private_links_must_be_a_boolean(tmp_path: Path) -> None:
 
 def _feed(links: list[str]) -> bytes:
     now = format_datetime(datetime.now(UTC))
-    items = "".join(f"<item><title>Story {n}</title><link>{link}</link><guid isPermaLink='false'>g-{n}</guid>"
-                    f"<pubDate>{now}</pubDate><description>Summary {n}.</description></item>"
-                    for n, link in enumerate(links))
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{link}</link><guid isPermaLink='false'>g-{n}</guid>"
+        f"<pubDate>{now}</pubDate><description>Summary {n}.</description></item>"
+        for n, link in enumerate(links)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
 
 
 @pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_monitor_run_never_reaches_internal_links(tmp_path: Path, httpserver: HTTPServer, victim: Victim,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monitor_run_never_reaches_internal_links(
+    tmp_path: Path, httpserver: HTTPServer, victim: Victim, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from flows.monitor import monitor
 
     p = victim.port
-    links = [f"http://127.0.0.1:{p}/a", f"//127.0.0.1:{p}/scheme-relative", f"http://2130706433:{p}/b",
-             f"http://0x7f.0.0.1:{p}/c", f"http://[::ffff:127.0.0.1]:{p}/d", httpserver.url_for("/hop"),
-             httpserver.url_for("/page")]
+    links = [
+        f"http://127.0.0.1:{p}/a",
+        f"//127.0.0.1:{p}/scheme-relative",
+        f"http://2130706433:{p}/b",
+        f"http://0x7f.0.0.1:{p}/c",
+        f"http://[::ffff:127.0.0.1]:{p}/d",
+        httpserver.url_for("/hop"),
+        httpserver.url_for("/page"),
+    ]
     httpserver.expect_request("/feed.xml").respond_with_data(_feed(links), content_type="application/rss+xml")
     httpserver.expect_request("/hop").respond_with_data("", status=302, headers={"Location": f"http://127.1:{p}/e"})
-    httpserver.expect_request("/page").respond_with_data("<article>" + "<p>Same-origin article text.</p>" * 40
-                                                         + "</article>", content_type="text/html")
+    httpserver.expect_request("/page").respond_with_data(
+        "<article>" + "<p>Same-origin article text.</p>" * 40 + "</article>", content_type="text/html"
+    )
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: wire, kind: rss, url: "{httpserver.url_for("/feed.xml")}", lang: en,'
-                       " full_text: always}\n")
+    sources.write_text(
+        f'sources:\n  - {{id: wire, kind: rss, url: "{httpserver.url_for("/feed.xml")}", lang: en,'
+        " full_text: always}\n"
+    )
     monkeypatch.delenv("TREATYWATCH_APPRISE_URLS", raising=False)
     monkeypatch.setenv("TREATYWATCH_FETCH_RETRIES", "0")
     db = tmp_path / "tw.duckdb"

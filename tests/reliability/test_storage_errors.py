@@ -4,9 +4,8 @@ full and read-only cases use a real small tmpfs (skipped where mounting is not p
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -25,14 +24,18 @@ SEED = REPO / "seeds" / "russia-terminates-military-agreements.xml"
 
 def make_db(path: Path, rows: int = 20000) -> None:
     with db.connect(path) as con:
-        con.execute("INSERT INTO sources (source_id, kind, url, first_seen_at) SELECT 's' || i, 'rss', "
-                    "repeat('u', 300) || i, now() FROM range($1) t(i)", [rows])
+        con.execute(
+            "INSERT INTO sources (source_id, kind, url, first_seen_at) SELECT 's' || i, 'rss', "
+            "repeat('u', 300) || i, now() FROM range($1) t(i)",
+            [rows],
+        )
         con.execute("CHECKPOINT")
 
 
 def check(path: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(app, ["check", "--db", str(path), "--config-dir", str(REPO / "config")],
-                                env={"COLUMNS": "400"})
+    result = CliRunner().invoke(
+        app, ["check", "--db", str(path), "--config-dir", str(REPO / "config")], env={"COLUMNS": "400"}
+    )
     return result.exit_code, result.output
 
 
@@ -43,7 +46,7 @@ def test_check_reads_the_database_and_says_it_is_damaged(tmp_path: Path, damage:
     assert check(path)[0] == 0
     data = path.read_bytes()
     half = len(data) // 2
-    path.write_bytes(data[:half] if damage == "truncated" else data[:half] + os.urandom(65536) + data[half + 65536:])
+    path.write_bytes(data[:half] if damage == "truncated" else data[:half] + os.urandom(65536) + data[half + 65536 :])
     code, out = check(path)
     assert code != 0 and "is damaged" in out and "database ok" not in out and "Traceback" not in out, out
 
@@ -53,8 +56,9 @@ def test_a_damaged_database_is_one_line_when_read(tmp_path: Path) -> None:
     make_db(path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    result = CliRunner().invoke(app, ["query", "SELECT count(*), sum(hash(s)) FROM sources s", "--db", str(path)],
-                                env={"COLUMNS": "1000"})
+    result = CliRunner().invoke(
+        app, ["query", "SELECT count(*), sum(hash(s)) FROM sources s", "--db", str(path)], env={"COLUMNS": "1000"}
+    )
     assert result.exit_code == 2 and "is damaged" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output, result.output
 
@@ -86,14 +90,37 @@ def fill(directory: Path) -> None:
 def run_cli(tmp_path: Path, db_path: Path) -> tuple[int, str]:
     """`treatywatch run` in a real process (its own ephemeral Prefect API); exit code and stderr."""
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED}", lang: en, group: seed, full_text: never}}\n')
+    sources.write_text(
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED}", lang: en, group: seed, full_text: never}}\n'
+    )
     (tmp_path / "alerts.yml").write_text("version: 1\nurls: []\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TREATYWATCH_", "PREFECT_API"))}
-    env.update(COLUMNS="300", PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
-               TREATYWATCH_RUN_LOCK_WAIT="1")
-    done = subprocess.run([sys.executable, "-m", "flows.cli.app", "run", "--sources", str(sources), "--alerts",
-                           str(tmp_path / "alerts.yml"), "--db", str(db_path), "--config-dir", str(REPO / "config")],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    env.update(
+        COLUMNS="300",
+        PREFECT_HOME=os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
+        TREATYWATCH_RUN_LOCK_WAIT="1",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli.app",
+            "run",
+            "--sources",
+            str(sources),
+            "--alerts",
+            str(tmp_path / "alerts.yml"),
+            "--db",
+            str(db_path),
+            "--config-dir",
+            str(REPO / "config"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     return done.returncode, done.stderr + done.stdout
 
 

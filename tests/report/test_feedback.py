@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli.app import app
+from tests.alerts.test_delivery import World
 from tests.report.factory import make_db
 from tests.support import REPO, db_rows, free_port
-from tests.alerts.test_delivery import World, subject
 
 SCORER = REPO.parent / "shared" / "eval" / "score.py"
 
@@ -73,18 +72,21 @@ def test_latest_mark_wins_and_history_is_kept(tmp_path):
     assert cli("mark", cid, "wrong", "--db", str(path))[0] == 0
     code, out = cli("mark", cid, "parties", "--counterparts", "fr, de", "--note", "two partners", "--db", str(path))
     assert code == 0, out
-    assert db_rows(path, "SELECT count(*) FROM feedback WHERE cluster_id = '%s'" % cid) == [(2,)]
+    assert db_rows(path, f"SELECT count(*) FROM feedback WHERE cluster_id = '{cid}'") == [(2,)]
     [(review, parties)] = db_rows(path, f"SELECT review, parties_reviewed FROM v_clusters WHERE cluster_id = '{cid}'")
     assert review == "parties" and parties == sorted({actor, "DE", "FR"})
 
 
-@pytest.mark.parametrize("args, words", [
-    (("c_nope", "wrong"), "no such cluster"),
-    (("{cid}", "maybe"), "unknown verdict 'maybe'"),
-    (("{cid}", "parties"), "needs --actor and/or --counterparts"),
-    (("{cid}", "type"), "needs --type"),
-    (("{cid}", "type", "--type", "divorce"), "unknown type 'divorce'"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("c_nope", "wrong"), "no such cluster"),
+        (("{cid}", "maybe"), "unknown verdict 'maybe'"),
+        (("{cid}", "parties"), "needs --actor and/or --counterparts"),
+        (("{cid}", "type"), "needs --type"),
+        (("{cid}", "type", "--type", "divorce"), "unknown type 'divorce'"),
+    ],
+)
 def test_mark_refuses_what_it_cannot_store(tmp_path, args, words):
     path = make_db(tmp_path / "tw.duckdb", 2, seed=1)
     cid = db_rows(path, "SELECT min(cluster_id) FROM clusters")[0][0]
@@ -123,10 +125,24 @@ def test_export_round_trips_through_the_eval_scorer(tmp_path):
         pytest.skip(f"{SCORER} not found (../shared/eval is beside the repository only for developers and CI)")
     pred = tmp_path / "pred.jsonl"
     with pred.open("w", encoding="utf-8") as fh:
-        subprocess.run([sys.executable, "-m", "flows.cli.app", "extract", "--jsonl", str(out),
-                        "--config-dir", str(REPO / "config")], stdout=fh, check=True, cwd=REPO)
-    scored = subprocess.run([sys.executable, str(SCORER), str(out), str(pred), "--json"],
-                            capture_output=True, text=True, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flows.cli.app",
+                "extract",
+                "--jsonl",
+                str(out),
+                "--config-dir",
+                str(REPO / "config"),
+            ],
+            stdout=fh,
+            check=True,
+            cwd=REPO,
+        )
+    scored = subprocess.run(
+        [sys.executable, str(SCORER), str(out), str(pred), "--json"], capture_output=True, text=True, check=True
+    )
     report, _ = json.JSONDecoder().raw_decode(scored.stdout)  # the scorer read the export as a gold set
     assert report["documents"] == 3 and report["missing_predictions"] == 0
     lenient = report["lenient"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,9 +38,17 @@ def browser():
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1300,1600"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1300,1600",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=opts)
@@ -60,8 +68,14 @@ def report(tmp_path_factory):
         ru = con.execute("SELECT count(*) FROM clusters WHERE list_contains(parties, 'RU')").fetchone()[0]
         confident = con.execute("SELECT count(*) FROM clusters WHERE round(confidence, 2) >= 0.9").fetchone()[0]
     out = tmp / "report.html"
-    build_report(path, out, Scope(), extractor=load_extractor(REPO / "config"), cache_dir=tmp / "cache",
-                 now=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    build_report(
+        path,
+        out,
+        Scope(),
+        extractor=load_extractor(REPO / "config"),
+        cache_dir=tmp / "cache",
+        now=datetime(2026, 6, 1, tzinfo=UTC),
+    )
     return out, counts, ru, confident
 
 
@@ -77,7 +91,9 @@ def test_report_in_headless_chromium(browser, report, tmp_path):
     browser.get(out.as_uri())
     wait_for(lambda: browser.execute_script("return document.body.dataset.ready") == "1", timeout=30)
     total = sum(counts.values())
-    assert browser.find_element(By.ID, "shown-count").text == str(total) == browser.find_element(By.ID, "total-count").text
+    assert (
+        browser.find_element(By.ID, "shown-count").text == str(total) == browser.find_element(By.ID, "total-count").text
+    )
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.cluster")) == total == visible_rows(browser)
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".chart svg.marks")) == 3, timeout=30)
 

@@ -6,12 +6,13 @@ import base64
 import gzip
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from flows.alerts.flags import describe as flag_words
 from flows.alerts.views import instrument_labels
 from flows.cli.app import app
 from flows.report.build import build_report
@@ -19,12 +20,11 @@ from flows.report.data import Scope
 from flows.store import db
 from parsers.extract.engine import load_extractor
 from parsers.extract.highlight import marks
-from flows.alerts.flags import describe as flag_words
 from tests.report.factory import make_db
 from tests.support import REPO
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
-HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,9 @@ def fixture_db(tmp_path: Path) -> Path:
     path = make_db(tmp_path / "tw.duckdb", 40, seed=3)
     with db.connect(path) as con:  # one title and one evidence an attacker wrote
         con.execute("UPDATE items SET title = $1 WHERE item_id = (SELECT min(item_id) FROM items)", [HOSTILE])
-        con.execute("UPDATE events SET evidence = $1 || evidence WHERE event_id = (SELECT min(event_id) FROM events)",
-                    [HOSTILE])
+        con.execute(
+            "UPDATE events SET evidence = $1 || evidence WHERE event_id = (SELECT min(event_id) FROM events)", [HOSTILE]
+        )
         con.execute("UPDATE items SET url = 'javascript:alert(3)' WHERE item_id = (SELECT max(item_id) FROM items)")
     return path
 
@@ -55,8 +56,15 @@ def payload(html: str) -> dict:
 
 def test_report_is_self_contained_and_holds_every_cluster(fixture_db, tmp_path, extractor):
     out = tmp_path / "r.html"
-    got = build_report(fixture_db, out, Scope(), extractor=extractor, cache_dir=tmp_path / "cache", now=NOW,
-                       labels=instrument_labels(REPO / "config"))
+    got = build_report(
+        fixture_db,
+        out,
+        Scope(),
+        extractor=extractor,
+        cache_dir=tmp_path / "cache",
+        now=NOW,
+        labels=instrument_labels(REPO / "config"),
+    )
     html = out.read_text(encoding="utf-8")
     assert got["clusters"] == 40 and got["bytes"] == len(html.encode())
     data = payload(html)
@@ -64,7 +72,7 @@ def test_report_is_self_contained_and_holds_every_cluster(fixture_db, tmp_path, 
     assert sum(len(c["m"]) for c in data["clusters"]) == got["mentions"]
     # nothing is loaded from anywhere: no src/href to a network resource, a CSP that forbids connections
     markup = outside_scripts(html)
-    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)=', markup)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", markup)
     assert markup.count("<script") == 5  # data, specs, runs, our script, the Vega bundle
     assert "connect-src 'none'" in html
     assert "vegaEmbed" in html  # the charting library is inlined, not fetched
@@ -92,8 +100,11 @@ def test_scope_filters_in_sql(fixture_db, tmp_path, extractor):
         ru = con.execute("SELECT count(*) FROM clusters WHERE list_contains(parties, 'RU')").fetchone()[0]
         susp = con.execute("SELECT count(*) FROM clusters WHERE type = 'suspension'").fetchone()[0]
         late = con.execute("SELECT count(*) FROM clusters WHERE last_seen_at >= TIMESTAMPTZ '2026-03-01'").fetchone()[0]
-    for scope, want in ((Scope(country="ru"), ru), (Scope(type="suspension"), susp),
-                        (Scope(since=datetime(2026, 3, 1, tzinfo=timezone.utc)), late)):
+    for scope, want in (
+        (Scope(country="ru"), ru),
+        (Scope(type="suspension"), susp),
+        (Scope(since=datetime(2026, 3, 1, tzinfo=UTC)), late),
+    ):
         out = tmp_path / "r.html"
         got = build_report(fixture_db, out, scope, extractor=extractor, cache_dir=tmp_path / "cache", now=NOW)
         assert got["clusters"] == want and len(payload(out.read_text(encoding="utf-8"))["clusters"]) == want
@@ -103,8 +114,20 @@ def test_scope_filters_in_sql(fixture_db, tmp_path, extractor):
 def test_report_command(fixture_db, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     out = tmp_path / "out" / "report.html"
-    result = CliRunner().invoke(app, ["report", "--db", str(fixture_db), "--out", str(out), "--since", "2026-02-01",
-                                      "--config-dir", str(REPO / "config")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--db",
+            str(fixture_db),
+            "--out",
+            str(out),
+            "--since",
+            "2026-02-01",
+            "--config-dir",
+            str(REPO / "config"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.exists() and "clusters" in result.output
     bad = CliRunner().invoke(app, ["report", "--db", str(fixture_db), "--since", "last tuesday"])
@@ -113,7 +136,7 @@ def test_report_command(fixture_db, tmp_path, monkeypatch):
 
 def test_evidence_highlights_come_from_the_rules(extractor):
     text = "Russia said it would terminate its military cooperation agreement with Poland."
-    found = {(text[m.start:m.end], m.kind) for m in marks(extractor, text, "en")}
+    found = {(text[m.start : m.end], m.kind) for m in marks(extractor, text, "en")}
     assert ("Russia", "party") in found and ("Poland", "party") in found
     assert any(kind == "trigger" and "terminate" in word for word, kind in found)
     assert marks(extractor, "The weather was mild on Tuesday.", "en") == []
@@ -125,4 +148,6 @@ def test_report_flags_are_the_alerts_plain_words(fixture_db, tmp_path, extractor
     flagged = [m["fl"] for c in payload(out.read_text(encoding="utf-8"))["clusters"] for m in c["m"] if "fl" in m]
     assert flagged and all(f == flag_words(["claimed_count_mismatch:10!=11"], str) for f in flagged)
     assert flagged[0] == ["The text says ten states but names 11."]
-    assert flag_words(["background"], str) == ["The event is dated well before publication: likely background, not news."]
+    assert flag_words(["background"], str) == [
+        "The event is dated well before publication: likely background, not news."
+    ]

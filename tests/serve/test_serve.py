@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.serve import local_server
 from flows.cli.app import app
+from flows.serve import local_server
 from flows.serve.schedules import Schedule, coverage, load_schedules
 from flows.serve.service import ServeOptions, flow_parameters
 from parsers.errors import ConfigError
@@ -40,31 +40,37 @@ def test_repository_schedules_cover_every_source_group():
 
 
 def test_schedule_entries_load_as_interval_or_cron(tmp_path):
-    path = write(tmp_path, """schedules:
+    path = write(
+        tmp_path,
+        """schedules:
   - {name: legal, groups: [legal], cron: "*/30 * * * *", timezone: Europe/Berlin}
   - {name: news, groups: news, interval: 600}
   - {name: off, groups: [x], interval: 60, enabled: false}
-""")
+""",
+    )
     legal, news, off = load_schedules(path)
     assert legal == Schedule("legal", ("legal",), None, "*/30 * * * *", "Europe/Berlin")
     assert news.interval_s == 600 and news.groups == ("news",) and news.deployment_name == "monitor-news"
     assert not off.enabled
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ("{groups: [legal], interval: 60}", "field 'name'"),
-    ("{name: Legal, groups: [legal], interval: 60}", "field 'name'"),
-    ("{name: a, interval: 60}", "field 'groups'"),
-    ("{name: a, groups: [], interval: 60}", "field 'groups'"),
-    ("{name: a, groups: [x]}", "exactly one of interval"),
-    ("{name: a, groups: [x], interval: 60, cron: '* * * * *'}", "exactly one of interval"),
-    ("{name: a, groups: [x], interval: 5}", "at least 10"),
-    ("{name: a, groups: [x], interval: '10m'}", "whole seconds"),
-    ("{name: a, groups: [x], cron: 'every day'}", "field 'cron'"),
-    ("{name: a, groups: [x], interval: 60, every: 1}", "field 'every': unknown field"),
-    ("{name: a, groups: [x], interval: 60, enabled: maybe}", "field 'enabled'"),
-    ("just-a-string", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{groups: [legal], interval: 60}", "field 'name'"),
+        ("{name: Legal, groups: [legal], interval: 60}", "field 'name'"),
+        ("{name: a, interval: 60}", "field 'groups'"),
+        ("{name: a, groups: [], interval: 60}", "field 'groups'"),
+        ("{name: a, groups: [x]}", "exactly one of interval"),
+        ("{name: a, groups: [x], interval: 60, cron: '* * * * *'}", "exactly one of interval"),
+        ("{name: a, groups: [x], interval: 5}", "at least 10"),
+        ("{name: a, groups: [x], interval: '10m'}", "whole seconds"),
+        ("{name: a, groups: [x], cron: 'every day'}", "field 'cron'"),
+        ("{name: a, groups: [x], interval: 60, every: 1}", "field 'every': unknown field"),
+        ("{name: a, groups: [x], interval: 60, enabled: maybe}", "field 'enabled'"),
+        ("just-a-string", "expected a mapping"),
+    ],
+)
 def test_bad_schedule_entries_name_the_field(tmp_path, entry, message):
     path = write(tmp_path, f"schedules:\n  - {entry}\n")
     with pytest.raises(ConfigError, match=re.escape(message)) as info:
@@ -72,12 +78,18 @@ def test_bad_schedule_entries_name_the_field(tmp_path, entry, message):
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("schedules: []\n", "at least one entry"),
-    ("other: 1\n", "top-level 'schedules:'"),
-    ("schedules: [\n", "invalid YAML"),
-    ("schedules:\n  - {name: a, groups: [x], interval: 60}\n  - {name: a, groups: [y], interval: 60}\n", "used twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("schedules: []\n", "at least one entry"),
+        ("other: 1\n", "top-level 'schedules:'"),
+        ("schedules: [\n", "invalid YAML"),
+        (
+            "schedules:\n  - {name: a, groups: [x], interval: 60}\n  - {name: a, groups: [y], interval: 60}\n",
+            "used twice",
+        ),
+    ],
+)
 def test_bad_schedule_files(tmp_path, text, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_schedules(write(tmp_path, text))
@@ -89,7 +101,11 @@ def test_missing_schedule_file_is_a_config_error(tmp_path):
 
 
 def test_coverage_reports_unscheduled_and_empty_groups():
-    schedules = [Schedule("a", ("news",), 60), Schedule("b", ("legal",), 60, enabled=False), Schedule("c", ("ghost",), 60)]
+    schedules = [
+        Schedule("a", ("news",), 60),
+        Schedule("b", ("legal",), 60, enabled=False),
+        Schedule("c", ("ghost",), 60),
+    ]
     assert coverage(schedules, {"news", "legal"}) == ({"legal"}, {"ghost"})
 
 
@@ -97,8 +113,11 @@ def test_deployment_parameters_carry_groups_and_absolute_paths(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     opts = ServeOptions(Path("s.yaml"), sources=Path("conf/sources.yaml"), db=Path("data/tw.duckdb"))
     params = flow_parameters(opts, Schedule("news", ("news", "seed"), 600))
-    assert params == {"groups": ["news", "seed"], "sources": str(tmp_path / "conf" / "sources.yaml"),
-                      "db_path": str(tmp_path / "data" / "tw.duckdb")}
+    assert params == {
+        "groups": ["news", "seed"],
+        "sources": str(tmp_path / "conf" / "sources.yaml"),
+        "db_path": str(tmp_path / "data" / "tw.duckdb"),
+    }
 
 
 def test_deployments_have_one_schedule_each():
@@ -163,19 +182,44 @@ def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path)
     port = free_port()
     schedules = write(tmp_path, "schedules:\n  - {name: seed, groups: [seed], interval: 10}\n")
     sources = tmp_path / "sources.yaml"
-    sources.write_text(f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, '
-                       f'full_text: never}}\n  - {{id: other, kind: rss, url: "http://127.0.0.1:9/x", group: news}}\n')
+    sources.write_text(
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", lang: en, group: seed, '
+        f'full_text: never}}\n  - {{id: other, kind: rss, url: "http://127.0.0.1:9/x", group: news}}\n'
+    )
     db = tmp_path / "data" / "tw.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TREATYWATCH_"))}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect-client"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               TREATYWATCH_APPRISE_URLS="")
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-client"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        TREATYWATCH_APPRISE_URLS="",
+    )
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli.app", "serve", "--schedules", str(schedules), "--sources", str(sources),
-             "--db", str(db), "--config-dir", str(REPO / "config"), "--port", str(port), "--no-ui"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)  # its own process group, so a failing test can kill all of it
+            [
+                sys.executable,
+                "-m",
+                "flows.cli.app",
+                "serve",
+                "--schedules",
+                str(schedules),
+                "--sources",
+                str(sources),
+                "--db",
+                str(db),
+                "--config-dir",
+                str(REPO / "config"),
+                "--port",
+                str(port),
+                "--no-ui",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # its own process group, so a failing test can kill all of it
     server_pid = None
     try:
         wait_for(lambda: "Prefect server healthy" in log.read_text() or proc.poll() is not None, timeout=120)
@@ -187,7 +231,9 @@ def test_serve_starts_a_server_runs_on_schedule_and_stops_it_on_ctrl_c(tmp_path)
 
         # run at start: one run before the schedule, with its one-line summary
         wait_for(lambda: "monitor-seed: sources:" in log.read_text() or proc.poll() is not None, timeout=120)
-        assert "monitor-seed: sources: 1 ok, 0 failed | new items: 1 | new events: 3" in log.read_text(), log.read_text()
+        assert "monitor-seed: sources: 1 ok, 0 failed | new items: 1 | new events: 3" in log.read_text(), (
+            log.read_text()
+        )
         seen: list[int] = [0]  # a count read between runs (the file is locked while one writes)
         wait_for(lambda: seen.append(runs_recorded(db)) or max(seen) >= 2 or proc.poll() is not None, timeout=180)
         assert max(seen) >= 2 and proc.poll() is None, log.read_text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pathlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flows.store import clusters as cluster_store
 from flows.store import db, storage
@@ -12,7 +12,7 @@ from parsers.models import ExtractionInput, Item, Source, event_id
 from parsers.policy import cluster
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SOURCE = Source(id="wire", kind="rss", url="http://127.0.0.1/feed.xml", lang="en")
 TEXTS = {  # written for this test: one state leaves two treaties on one day, reported by three items
     "i1": "Russia formally withdrew from the Treaty on Conventional Armed Forces in Europe on Tuesday.",
@@ -39,10 +39,13 @@ def test_two_treaties_left_on_one_day_are_two_stored_clusters(tmp_path: pathlib.
     run = storage.RunRecord(run_id="r1", started_at=NOW, sources=[SOURCE], items=items, events=events)
     with db.connect(tmp_path / "t.duckdb") as con:
         storage.write_run(con, run, within=lambda c: cluster_store.save(c, list(touched.values()), assignments))
-        rows = con.execute("SELECT item_id, type, counterparts, instrument_text, instrument_id, instrument_kind"
-                           " FROM v_events ORDER BY item_id").fetchall()
-        clusters = con.execute("SELECT instrument_id, instrument_kind, parties, len(event_ids) FROM v_clusters"
-                               " ORDER BY instrument_id").fetchall()
+        rows = con.execute(
+            "SELECT item_id, type, counterparts, instrument_text, instrument_id, instrument_kind"
+            " FROM v_events ORDER BY item_id"
+        ).fetchall()
+        clusters = con.execute(
+            "SELECT instrument_id, instrument_kind, parties, len(event_ids) FROM v_clusters ORDER BY instrument_id"
+        ).fetchall()
         reloaded = cluster_store.load_open(con, ["termination"], NOW)
     assert sorted(rows) == [
         ("i1", "withdrawal", ["CFE"], "the Treaty on Conventional Armed Forces in Europe", "CFE", "multilateral"),
@@ -50,7 +53,10 @@ def test_two_treaties_left_on_one_day_are_two_stored_clusters(tmp_path: pathlib.
         ("i3", "withdrawal", ["CFE"], "ДОВСЕ", "CFE", "multilateral"),
         ("i3", "withdrawal", ["OPEN_SKIES"], "Договора по открытому небу", "OPEN_SKIES", "multilateral"),
     ]
-    assert clusters == [("CFE", "multilateral", ["CFE", "RU"], 2), ("OPEN_SKIES", "multilateral", ["OPEN_SKIES", "RU"], 2)]
+    assert clusters == [
+        ("CFE", "multilateral", ["CFE", "RU"], 2),
+        ("OPEN_SKIES", "multilateral", ["OPEN_SKIES", "RU"], 2),
+    ]
     assert sorted(c.instrument_id for c in reloaded) == ["CFE", "OPEN_SKIES"]
 
 
@@ -65,12 +71,27 @@ def test_alert_view_and_title_name_the_instrument(tmp_path: pathlib.Path) -> Non
     assignments, touched = cluster.assign(mentions, [], cluster.ClusterPolicy())
     run = storage.RunRecord(run_id="r1", started_at=NOW, sources=[SOURCE], items=items, events=events)
     cfe = next(a for a in assignments if a.mention.event.instrument.id == "CFE")
-    due = DueAlert("a1", "event", cfe.cluster_id, cfe.mention.event_id, "new", None, "k", "mailto://x", "termination",
-                   "immediate", 0)
+    due = DueAlert(
+        "a1",
+        "event",
+        cfe.cluster_id,
+        cfe.mention.event_id,
+        "new",
+        None,
+        "k",
+        "mailto://x",
+        "termination",
+        "immediate",
+        0,
+    )
     with db.connect(tmp_path / "t.duckdb") as con:
         storage.write_run(con, run, within=lambda c: cluster_store.save(c, list(touched.values()), assignments))
         view = load_views(con, [due], db_hint="t.duckdb", labels=instrument_labels(ROOT / "config"))["a1"]
-    assert (view.instrument_id, view.instrument_kind, view.instrument_label) == ("CFE", "multilateral", "the CFE Treaty")
+    assert (view.instrument_id, view.instrument_kind, view.instrument_label) == (
+        "CFE",
+        "multilateral",
+        "the CFE Treaty",
+    )
     assert title_for(view) == "Withdrawal: Russia (RU) withdraws from the CFE Treaty (multilateral)"
     body = render(view, "console").body
     assert 'instrument:   the CFE Treaty (multilateral, registry id CFE), as written: "' in body
@@ -87,14 +108,19 @@ def test_migration_005_keeps_events_stored_before_it(tmp_path: pathlib.Path) -> 
     for n, name in ((1, "001_init.sql"), (2, "002_source_health.sql"), (3, "003_operator.sql")):
         con.execute((migrations / name).read_text(encoding="utf-8"))
         con.execute("INSERT INTO schema_migrations VALUES (?, now())", [n])
-    con.execute("INSERT INTO items (item_id, source_id, content_hash, first_seen_at, fetched_at)"
-                " VALUES ('i0', 'wire', 'h', now(), now())")
-    con.execute("INSERT INTO events (event_id, item_id, family, type, actor, counterparts, domain, evidence, confidence,"
-                " rule, flags, detected_at) VALUES ('e0', 'i0', 'termination', 'withdrawal', 'RU', [], 'other', 'x',"
-                " 0.9, 'r', [], now())")
+    con.execute(
+        "INSERT INTO items (item_id, source_id, content_hash, first_seen_at, fetched_at)"
+        " VALUES ('i0', 'wire', 'h', now(), now())"
+    )
+    con.execute(
+        "INSERT INTO events (event_id, item_id, family, type, actor, counterparts, domain, evidence, confidence,"
+        " rule, flags, detected_at) VALUES ('e0', 'i0', 'termination', 'withdrawal', 'RU', [], 'other', 'x',"
+        " 0.9, 'r', [], now())"
+    )
     con.close()
     with db.connect(path) as con:
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (db._migrations()[-1][0],)
-        assert con.execute("SELECT event_id, instrument_text, instrument_id, instrument_kind FROM v_events").fetchall() \
-            == [("e0", None, None, None)]
+        assert con.execute(
+            "SELECT event_id, instrument_text, instrument_id, instrument_kind FROM v_events"
+        ).fetchall() == [("e0", None, None, None)]
         assert con.execute("SELECT count(*) FROM v_clusters WHERE instrument_id IS NULL").fetchone() == (0,)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.store import ledger
-from flows.store import db
+from flows.store import db, ledger
 
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
-def row(alert_id: str, *, kind: str = "event", subject: str = "c1", dest: str = "d1", mode: str = "immediate",
-        change: str = "new") -> ledger.LedgerRow:
-    return ledger.LedgerRow(alert_id, kind, subject, change, dest, f"mailto://{dest}", "termination", mode=mode,
-                            event_id="e1")
+def row(
+    alert_id: str,
+    *,
+    kind: str = "event",
+    subject: str = "c1",
+    dest: str = "d1",
+    mode: str = "immediate",
+    change: str = "new",
+) -> ledger.LedgerRow:
+    return ledger.LedgerRow(
+        alert_id, kind, subject, change, dest, f"mailto://{dest}", "termination", mode=mode, event_id="e1"
+    )
 
 
 @pytest.fixture
@@ -37,8 +44,9 @@ def test_insert_is_idempotent(con):
 def test_an_unsent_first_alert_is_superseded_and_its_successor_stays_a_first_alert(con):
     ledger.insert(con, [row("a1"), row("b1", dest="d2")])
     ledger.mark_sent(con, ["b1"])  # d2 already got the first alert
-    ledger.insert(con, [row("a2", kind="update", change="parties:+PT"),
-                        row("b2", kind="update", change="parties:+PT", dest="d2")])
+    ledger.insert(
+        con, [row("a2", kind="update", change="parties:+PT"), row("b2", kind="update", change="parties:+PT", dest="d2")]
+    )
     assert statuses(con) == {"a1": "superseded", "b1": "sent", "a2": "pending", "b2": "pending"}
     kinds = dict(con.execute("SELECT alert_id, kind || ':' || change FROM alerts").fetchall())
     assert kinds["a2"] == "event:new"  # d1 never saw the event: it gets the whole story, not an "update"
@@ -73,8 +81,23 @@ def test_sent_is_final(con):
 
 
 def test_digest_rows_wait_for_their_slot_and_are_never_superseded(con):
-    ledger.insert(con, [ledger.LedgerRow("a1", "event", "c1", "new", "d1", "mailto://d1", "partnership", mode="digest",
-                                         event_id="e1", not_before=NOW + timedelta(hours=3))])
+    ledger.insert(
+        con,
+        [
+            ledger.LedgerRow(
+                "a1",
+                "event",
+                "c1",
+                "new",
+                "d1",
+                "mailto://d1",
+                "partnership",
+                mode="digest",
+                event_id="e1",
+                not_before=NOW + timedelta(hours=3),
+            )
+        ],
+    )
     ledger.insert(con, [row("a2", kind="update", change="stage:ratified")])
     assert [a.alert_id for a in ledger.due(con, NOW)] == ["a2"]
     assert {a.alert_id for a in ledger.due(con, NOW + timedelta(hours=3))} == {"a1", "a2"}

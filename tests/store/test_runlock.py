@@ -28,8 +28,12 @@ with run_lock(Path({db!r}), wait_s=0):
 def held(tmp_path):
     """Another process holding the run lock of tmp_path/tw.duckdb until released."""
     db = tmp_path / "tw.duckdb"
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER.format(repo=str(REPO), db=str(db))],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(repo=str(REPO), db=str(db))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout.readline().strip() == "held"
     try:
         yield db, proc
@@ -72,10 +76,8 @@ def test_lock_file_sits_beside_the_database(tmp_path, name):
 
 def test_same_process_cannot_take_it_twice(tmp_path):
     db = tmp_path / "tw.duckdb"
-    with run_lock(db, wait_s=0):
-        with pytest.raises(RunLockedError):
-            with run_lock(db, wait_s=0):
-                pass
+    with run_lock(db, wait_s=0), pytest.raises(RunLockedError), run_lock(db, wait_s=0):
+        pass
 
 
 @pytest.mark.prefect
@@ -105,11 +107,15 @@ def test_cli_run_exits_3_with_the_holder_while_another_run_holds_the_db(held, tm
     db, proc = held
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources: []\n", encoding="utf-8")
-    env = {"TREATYWATCH_RUN_LOCK_WAIT": "0.2", "COLUMNS": "300",
-           # given, so `run` (apply_prefect_defaults) sets nothing in os.environ that outlives the test
-           "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect")}
-    result = CliRunner().invoke(app, ["run", "--sources", str(sources), "--db", str(db),
-                                      "--config-dir", str(REPO / "config")], env=env)
+    env = {
+        "TREATYWATCH_RUN_LOCK_WAIT": "0.2",
+        "COLUMNS": "300",
+        # given, so `run` (apply_prefect_defaults) sets nothing in os.environ that outlives the test
+        "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(tmp_path / "prefect"),
+    }
+    result = CliRunner().invoke(
+        app, ["run", "--sources", str(sources), "--db", str(db), "--config-dir", str(REPO / "config")], env=env
+    )
 
     assert result.exit_code == 3, result.output
     assert f"error: another treatywatch run (pid {proc.pid} since" in result.output

@@ -5,32 +5,42 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
 from rich.console import Console
 
-from flows.store import ledger
-from flows.store import storage
-from flows.store import db
 from flows.cli.query import run_query
+from flows.store import db, ledger, storage
 from parsers.errors import TreatywatchError
-from parsers.models import Event, Item, Official, Source, event_id  # noqa: F401
+from parsers.models import Event, Item, Official, Source, event_id
 
-NOW = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SOURCE = Source(id="wire", kind="rss", url="http://127.0.0.1/feed.xml", lang="en")
 ITEM = Item(id="i1", source_id="wire", url="http://127.0.0.1/a", title="Oslo ends pact", text="Norway ended it.")
-EVENT = Event(family="termination", type="termination", actor="NO", counterparts=("RU",), domain="military",
-              evidence="Norway ended it.", span=(16, 32), confidence=0.9, rule="en.termination.test",
-              officials=(Official("Jane Doe", "Minister", "NO"),))
+EVENT = Event(
+    family="termination",
+    type="termination",
+    actor="NO",
+    counterparts=("RU",),
+    domain="military",
+    evidence="Norway ended it.",
+    span=(16, 32),
+    confidence=0.9,
+    rule="en.termination.test",
+    officials=(Official("Jane Doe", "Minister", "NO"),),
+)
 
 
 def make_run(run_id: str = "r1") -> storage.RunRecord:
     eid = event_id(ITEM.id, EVENT)
     fetch = storage.FetchRecord("wire", SOURCE.url, NOW, 200, 12, 345, 1, 1, etag='"v1"')
     return storage.RunRecord(
-        run_id=run_id, started_at=NOW, sources=[SOURCE], fetches=[fetch],
+        run_id=run_id,
+        started_at=NOW,
+        sources=[SOURCE],
+        fetches=[fetch],
         items=[storage.StoredItem(ITEM, ITEM.content_hash)],
         events=[storage.StoredEvent(eid, ITEM.id, EVENT)],
     )
@@ -41,8 +51,14 @@ def queue(*keys: str):
     eid = event_id(ITEM.id, EVENT)
 
     def hook(con):
-        ledger.insert(con, [ledger.LedgerRow(f"a-{k}", "event", "c1", "new", k, f"mailto://{k}", "termination",
-                                             event_id=eid) for k in keys])
+        ledger.insert(
+            con,
+            [
+                ledger.LedgerRow(f"a-{k}", "event", "c1", "new", k, f"mailto://{k}", "termination", event_id=eid)
+                for k in keys
+            ],
+        )
+
     return hook
 
 
@@ -67,7 +83,14 @@ def test_write_run_stores_everything_once(tmp_path):
     with db.connect(path) as con:
         storage.write_run(con, make_run("r1"), within=queue("d1"))
         storage.write_run(con, make_run("r2"), within=queue("d1"))  # same item, event, alert again: no duplicates
-        assert [count(con, t) for t in ("items", "events", "event_parties", "alerts", "fetches", "runs")] == [1, 1, 2, 1, 2, 2]
+        assert [count(con, t) for t in ("items", "events", "event_parties", "alerts", "fetches", "runs")] == [
+            1,
+            1,
+            2,
+            1,
+            2,
+            2,
+        ]
         assert storage.load_source_states(con)["wire"].etag == '"v1"'
         row = con.execute("SELECT actor, counterparts, officials::VARCHAR FROM v_events").fetchone()
     assert row[0] == "NO" and row[1] == ["RU"] and "Jane Doe" in row[2]
@@ -86,14 +109,17 @@ def test_write_run_is_atomic(tmp_path):
         assert [count(con, t) for t in ("items", "events", "alerts", "runs")] == [0, 0, 0, 0]
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM items",
-    "INSERT INTO runs (run_id, started_at) VALUES ('x', now())",
-    "DROP TABLE events",
-    "SELECT 1; UPDATE alerts SET status = 'sent'",
-    "CREATE TABLE t (a INT)",
-    "ATTACH 'other.duckdb' AS o",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM items",
+        "INSERT INTO runs (run_id, started_at) VALUES ('x', now())",
+        "DROP TABLE events",
+        "SELECT 1; UPDATE alerts SET status = 'sent'",
+        "CREATE TABLE t (a INT)",
+        "ATTACH 'other.duckdb' AS o",
+    ],
+)
 def test_query_refuses_writes(tmp_path, sql):
     path = tmp_path / "t.duckdb"
     with db.connect(path) as con:
@@ -104,10 +130,13 @@ def test_query_refuses_writes(tmp_path, sql):
         assert count(con, "items") == 1
 
 
-@pytest.mark.parametrize("fmt,expected", [
-    ("json", '{"actor": "NO", "counterparts": ["RU"]}\n'),
-    ("csv", 'actor,counterparts\nNO,"[""RU""]"\n'),  # \n line endings, not CRLF
-])
+@pytest.mark.parametrize(
+    "fmt,expected",
+    [
+        ("json", '{"actor": "NO", "counterparts": ["RU"]}\n'),
+        ("csv", 'actor,counterparts\nNO,"[""RU""]"\n'),  # \n line endings, not CRLF
+    ],
+)
 def test_query_formats(tmp_path, fmt, expected):
     path = tmp_path / "t.duckdb"
     with db.connect(path) as con:
@@ -122,8 +151,15 @@ def test_locked_database_gives_a_clear_error(tmp_path):
     with db.connect(path) as con:
         storage.write_run(con, make_run())
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()", str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
