@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from parsers.config.yamlio import ConfigLoader, load_yaml
+from parsers.errors import ConfigError
 
 
 def test_country_codes_and_on_off_stay_strings():
@@ -24,6 +25,6 @@ def test_uses_the_c_parser():
     assert issubclass(ConfigLoader, yaml.CSafeLoader)
 
 
-def test_errors_are_yaml_errors():
-    with pytest.raises(yaml.YAMLError):
+def test_errors_are_config_errors_naming_the_line():
+    with pytest.raises(ConfigError, match="line 2"):
         load_yaml("a: [1, 2\n")
