@@ -59,15 +59,20 @@ def edge(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Options several commands share: declared once, so their help text cannot drift apart.
+SourcesOpt = Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")]
+AlertsOpt = Annotated[Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")]
+DbOpt = Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")]
+ConfigDirOpt = Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")]
+
+
 @app.command()
 @edge
 def run(
-    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[
-        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
-    ] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    sources: SourcesOpt = None,
+    alerts: AlertsOpt = None,
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = None,
 ) -> None:
     """Run the monitor flow once: fetch, extract, store, alert; then print a run summary."""
     from flows.preflight import preflight
@@ -126,7 +131,7 @@ def extract(
     jsonl: Annotated[
         Path | None, typer.Option("--jsonl", help='Lines {"id","text","title"?,"lang"?,"published"?}; "-" for stdin.')
     ] = None,
-    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    config_dir: ConfigDirOpt = None,
 ) -> None:
     """Extract events from one file, or from a JSONL stream (one output line per input line)."""
     from flows.cli.extract import extract_file, extract_jsonl
@@ -146,7 +151,7 @@ def extract(
 @edge
 def query(
     sql: Annotated[str, typer.Argument(help='A read-only SQL statement, e.g. "SELECT * FROM v_events".')],
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
     format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Query the DuckDB file read-only; writes are refused."""
@@ -183,7 +188,7 @@ def sources(
     sources_file: Annotated[
         Path | None, typer.Option("--sources", help="Sources YAML (default config/sources.yaml).")
     ] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
     enable: Annotated[
         list[str] | None,
         typer.Option(
@@ -265,7 +270,7 @@ def alerts(
         list[str] | None, typer.Option("--resend", help="Queue this uncertain/given-up alert again (repeatable).")
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Show the alert ledger; --resend ID queues an uncertain or given-up alert for the next run."""
     from flows.cli.alerts import list_alerts
@@ -286,12 +291,10 @@ def serve(
     schedules: Annotated[Path, typer.Option(help="Schedules YAML: group -> interval or cron.")] = Path(
         "config/schedules.yaml"
     ),
-    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[
-        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
-    ] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    sources: SourcesOpt = None,
+    alerts: AlertsOpt = None,
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = None,
     port: Annotated[int, typer.Option(help="Port of the local Prefect server (when PREFECT_API_URL is unset).")] = 4200,
     ui: Annotated[bool, typer.Option(help="Serve the Prefect UI from the local server.")] = True,
     run_at_start: Annotated[bool, typer.Option(help="Run each schedule once at start, then on its schedule.")] = True,
@@ -322,12 +325,10 @@ def serve(
 @app.command()
 @edge
 def check(
-    sources: Annotated[Path | None, typer.Option(help="Sources YAML (default config/sources.yaml).")] = None,
-    alerts: Annotated[
-        Path | None, typer.Option(help="apprise YAML config with tags (default config/alerts.yml).")
-    ] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    sources: SourcesOpt = None,
+    alerts: AlertsOpt = None,
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = None,
     schedules: Annotated[Path, typer.Option(help="Schedules YAML.")] = Path("config/schedules.yaml"),
 ) -> None:
     """Validate the configuration (sources, rules, alerts, apprise URLs, schedules) and that the DB opens."""
@@ -353,8 +354,8 @@ def replay(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the events that appear (default: only show the diff).")
     ] = False,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
-    config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ and gazetteer.yaml.")] = None,
+    db: DbOpt = None,
+    config_dir: ConfigDirOpt = None,
     limit: Annotated[int, typer.Option(help="Changes to show (the summary counts all; --out gets every one).")] = 50,
     out: Annotated[
         Path | None, typer.Option(help="Write every change to this file: CSV if it ends in .csv, else JSON.")
@@ -400,7 +401,7 @@ def report(
     country: Annotated[str | None, typer.Option(help="Only clusters with this party (ISO code, e.g. RU).")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Only this event type, e.g. termination.")] = None,
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
     config_dir: Annotated[Path | None, typer.Option(help="Directory with rules/ (for evidence highlights).")] = None,
 ) -> None:
     """Write one self-contained HTML report: figures, charts, clusters with evidence, source health, runs."""
@@ -444,7 +445,7 @@ def review(
         str | None, typer.Option(help="Only clusters seen on or after: ISO date, or 7d, 2w, yesterday.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Clusters to show.")] = 20,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Clusters no analyst has marked yet, newest first."""
     from flows.cli.feedback import review as show_review
@@ -468,7 +469,7 @@ def mark(
     counterparts: Annotated[str | None, typer.Option(help="Corrected counterparts, comma-separated ISO codes.")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Corrected type (verdict type).")] = None,
     note: Annotated[str | None, typer.Option(help="Why, in a few words.")] = None,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Record a verdict on a cluster; `wrong` stops its alerts for good (latest mark wins, history kept)."""
     from datetime import datetime
@@ -504,7 +505,7 @@ def feedback_export(
     out: Annotated[
         Path, typer.Option(help="JSONL file in the evaluation format (id, lang, text, title, events, label_class).")
     ],
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default data/treatywatch.duckdb).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Export marked items with their corrected events, so analysts' marks become regression data."""
     from flows.cli.feedback import export
