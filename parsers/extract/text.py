@@ -6,6 +6,7 @@ Every function keeps character offsets into the original string, so evidence spa
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from typing import NamedTuple
 
@@ -206,30 +207,70 @@ _PATTERN_METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub"
 
 
 class LazyPattern:
-    """A regex compiled on first use and pickled as its source text.
+    """A regex compiled on first use, pickled with its compiled program.
 
-    The trie alternations of a rule set take ~60 ms to compile; the extractor cached on disk
-    (flows/extractor_cache.py) would pay that on every start, for every language, even when one
-    document in one language is all a command extracts. After the first use the pattern's methods
-    are plain instance attributes, so a call costs what `re.Pattern.search` costs.
+    The trie alternations of a rule set take ~60 ms per language to compile (`re`'s parser and
+    compiler are Python). The extractor cached on disk (flows/extractor_cache.py) would pay that on
+    every start; so the pickle carries the program `re` made (a list of ints) and the first use
+    hands it straight to `_sre`, which takes well under a millisecond. The program is only trusted
+    from the same `_sre` (its MAGIC number) and Python version; anything else compiles the source
+    again. After the first use the pattern's methods are plain instance attributes, so a call
+    costs what `re.Pattern.search` costs.
     """
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, program: tuple | None = None) -> None:
         self.pattern = pattern
+        self.program = program
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        compiled = re.compile(self.pattern)  # a benign race: two threads compile the same pattern
+        compiled = _compile(self.pattern, self.__dict__.get("program"))  # a benign race: two threads compile
         for method in _PATTERN_METHODS:
             self.__dict__[method] = getattr(compiled, method)
         return getattr(compiled, name)
 
     def __reduce__(self) -> tuple:
-        return (LazyPattern, (self.pattern,))
+        return (LazyPattern, (self.pattern, self.__dict__.get("program") or _program(self.pattern)))
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern[:40]!r}...)"
+
+
+def _program(pattern: str) -> tuple | None:
+    """What `re.compile(pattern)` hands to `_sre.compile`, tagged with the engine it is for; None when
+    this Python's `re` internals are not the ones this was written against (3.11-3.13)."""
+    try:
+        import _sre
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern, 0)
+        code = [int(c) for c in _compiler._code(parsed, 0)]
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for key, i in groupindex.items():
+            indexgroup[i] = key
+        return (_engine(_sre), parsed.state.flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
+    except Exception:  # another Python's internals: the pickle carries the source only
+        return None
+
+
+def _engine(sre: object) -> str:
+    return f"{sys.hexversion}:{getattr(sre, 'MAGIC', '?')}:{getattr(sre, 'CODESIZE', '?')}"
+
+
+def _compile(pattern: str, program: tuple | None) -> re.Pattern[str]:
+    """The pattern from its stored program when that was made by this very engine, else from source."""
+    if program is not None:
+        try:
+            import _sre
+
+            engine, flags, code, groups, groupindex, indexgroup = program
+            if engine == _engine(_sre):
+                return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)
+        except Exception:  # a program of another shape: compile the source
+            pass
+    return re.compile(pattern)
 
 
 _NOTHING = r"(?!x)x"
