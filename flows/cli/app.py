@@ -8,20 +8,20 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from parsers.errors import TreatywatchError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Watch news and legal portals for states ending or forging (military) agreements.",
 )
-err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Exit codes (README "Exit codes"): 0 done, 1 `check` found errors, 2 a user error (setting, config file,
@@ -37,8 +37,25 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _console(width: int | None = None) -> Console:
+    """A stdout Console; rich is imported by the commands that print with it (~25 ms `extract` never pays)."""
+    from rich.console import Console
+
+    return Console(width=width)
+
+
+@functools.cache
+def _err() -> Console:
+    """The one stderr Console of the process, made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def _fail(exc: BaseException, code: int = EXIT_USER_ERROR) -> None:
-    err.print(Text.assemble(("error: ", "bold red"), one_line(exc)), soft_wrap=True, highlight=False)
+    from rich.text import Text
+
+    _err().print(Text.assemble(("error: ", "bold red"), one_line(exc)), soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -84,7 +101,7 @@ def run(
     _exit_cleanly_on_signals()
     from flows.cli.prefect_api import prewarm, run_api
 
-    with run_api(settings.db_path.resolve().parent, say=lambda line: err.print(line, highlight=False)) as api:
+    with run_api(settings.db_path.resolve().parent, say=lambda line: _err().print(line, highlight=False)) as api:
         # while a kept local server is found (or started) in a thread, import Prefect (the rules are
         # loaded already: preflight took them from the disk cache)
         from flows.cli.summary import nothing_fetched, print_summary
@@ -95,9 +112,9 @@ def run(
             summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
-    print_summary(summary, Console(width=None if sys.stdout.isatty() else 120))
+    print_summary(summary, _console(width=None if sys.stdout.isatty() else 120))
     if summary.interrupted:
-        err.print(
+        _err().print(
             f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
             "for the next run",
             highlight=False,
@@ -160,7 +177,7 @@ def query(
 
     if format not in ("table", "csv", "json"):
         _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
-    run_query(load_settings(db=db).db_path, sql, format, Console(), sys.stdout)
+    run_query(load_settings(db=db).db_path, sql, format, _console(), sys.stdout)
 
 
 @app.command()
@@ -179,7 +196,7 @@ def export(
         rows = run_export(db, what, to, format, overwrite=force)
     except TreatywatchError as exc:
         _fail(exc)
-    Console().print(f"{rows} row(s) written to {to}", highlight=False, markup=False)
+    _console().print(f"{rows} row(s) written to {to}", highlight=False, markup=False)
 
 
 @app.command()
@@ -231,9 +248,9 @@ def sources(
             settings.db_path, ids, enable=bool(enable), configured=configured, wait_s=settings.run_lock_wait
         )
         for line in [e.message for e in events] + config_notes(ids, configured):
-            err.print(line, highlight=False, markup=False)
+            _err().print(line, highlight=False, markup=False)
         return
-    print_sources(source_rows(configured, settings.db_path), Console(width=None if sys.stdout.isatty() else 160))
+    print_sources(source_rows(configured, settings.db_path), _console(width=None if sys.stdout.isatty() else 160))
 
 
 def _probe(configured: list, settings) -> int:
@@ -242,7 +259,7 @@ def _probe(configured: list, settings) -> int:
     from flows.ingest.run import policy_of
 
     width = max((len(s.id) for s in configured), default=10)
-    out = Console(width=None if sys.stdout.isatty() else 200)
+    out = _console(width=None if sys.stdout.isatty() else 200)
 
     def say(p) -> None:
         mark = "ok  " if p.ok else "FAIL"
@@ -251,7 +268,7 @@ def _probe(configured: list, settings) -> int:
 
     results = run_probe(configured, settings, policy_of(settings), on_result=say)
     bad = [p for p in results if not p.ok and p.source.enabled]
-    err.print(
+    _err().print(
         f"{len(results) - len([p for p in results if not p.ok])} of {len(results)} sources answered with items; "
         f"{len(bad)} enabled source(s) failed",
         highlight=False,
@@ -280,9 +297,9 @@ def alerts(
     settings = load_settings(db=db)
     if resend:
         done = resend_alerts(settings.db_path, resend)
-        err.print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
+        _err().print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
         return
-    list_alerts(settings.db_path, status, limit, Console(width=None if sys.stdout.isatty() else 160))
+    list_alerts(settings.db_path, status, limit, _console(width=None if sys.stdout.isatty() else 160))
 
 
 @app.command()
@@ -319,7 +336,7 @@ def serve(
         run_at_start=run_at_start,
         server_home=settings.db_path.resolve().parent / "prefect-server",
     )
-    serve_flows(opts, say=lambda line: err.print(line, highlight=False, markup=False, soft_wrap=True))
+    serve_flows(opts, say=lambda line: _err().print(line, highlight=False, markup=False, soft_wrap=True))
 
 
 @app.command()
@@ -337,7 +354,7 @@ def check(
 
     settings = load_settings(sources=sources, alerts=alerts, db=db, config_dir=config_dir)
     results = run_checks(settings, schedules)
-    print_checks(results, Console())
+    print_checks(results, _console())
     if any(not r.ok for r in results):
         raise typer.Exit(EXIT_CHECK_FAILED)
 
@@ -376,7 +393,7 @@ def replay(
         settings.routing_file,
         start,
         apply,
-        Console(width=None if sys.stdout.isatty() else 100),
+        _console(width=None if sys.stdout.isatty() else 100),
         limit=max(0, limit),
         out=out,
     )
@@ -431,7 +448,7 @@ def report(
         )
     except (TreatywatchError, OSError) as exc:
         _fail(exc)
-    err.print(
+    _err().print(
         f"report: {out} ({got['clusters']} clusters, {got['mentions']} mentions, {got['bytes'] / 1e6:.1f} MB)",
         highlight=False,
         markup=False,
@@ -454,7 +471,7 @@ def review(
     try:
         settings = load_settings(db=db)
         show_review(
-            settings.db_path, _when(since, "--since"), limit, Console(width=None if sys.stdout.isatty() else 80)
+            settings.db_path, _when(since, "--since"), limit, _console(width=None if sys.stdout.isatty() else 80)
         )
     except TreatywatchError as exc:
         _fail(exc)
@@ -492,7 +509,7 @@ def mark(
     except TreatywatchError as exc:
         _fail(exc)
     extra = f"; {len(stopped)} unsent alert(s) stopped" if stopped else ""
-    err.print(f"marked {cluster_id} {verdict}{extra}", highlight=False, markup=False)
+    _err().print(f"marked {cluster_id} {verdict}{extra}", highlight=False, markup=False)
 
 
 feedback_app = typer.Typer(help="Analysts' marks as data.", no_args_is_help=True)
@@ -518,7 +535,7 @@ def feedback_export(
             n = export(settings.db_path, fh)
     except (TreatywatchError, OSError) as exc:
         _fail(exc)
-    err.print(f"exported {n} item(s) to {out}", highlight=False, markup=False)
+    _err().print(f"exported {n} item(s) to {out}", highlight=False, markup=False)
 
 
 if __name__ == "__main__":
