@@ -16,7 +16,6 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from parsers.config.yamlio import YamlError, load_yaml, read_error
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
 from parsers.extract.officials import Person, Term, resolve
@@ -54,6 +53,11 @@ class _Entry:
     case: str  # "upper" (acronym), "title" (first letter upper) or "any"
     label: str
     terms: tuple[Term, ...] = ()  # leaders: the posts behind the name, resolved per document date
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its constructor call: a slotted dataclass's default __setstate__ costs several
+        times more, and the cached extractor holds thousands of entries."""
+        return (_Entry, (self.codes, self.kind, self.case, self.label, self.terms))
 
 
 def _case_of(alias: str) -> str:
@@ -219,6 +223,8 @@ def load_gazetteer(
     path: pathlib.Path, inflector: Inflector, registry: Registry | None = None, officials: Sequence[Person] = ()
 ) -> Gazetteer:
     """Read and validate the gazetteer YAML; ConfigError names the file on failure."""
+    from parsers.config.yamlio import YamlError, load_yaml, read_error  # only a build reads YAML
+
     try:
         data = load_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
     except (OSError, UnicodeDecodeError, YamlError) as exc:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from parsers.config.yamlio import YamlError, load_yaml, read_error
 from parsers.errors import ConfigError
 
 ROLES = frozenset({"head_of_state", "head_of_government", "foreign_minister", "defence_minister", "org_head"})
@@ -86,6 +85,8 @@ def _person(raw: Any, where: str) -> Person:
 
 def load_officials(path: pathlib.Path) -> list[Person]:
     """Read and validate officials.yaml; a missing file means no officials."""
+    from parsers.config.yamlio import YamlError, load_yaml, read_error  # only a build reads YAML
+
     if not path.exists():
         return []
     try:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from parsers.config.yamlio import load_yaml
 from parsers.errors import ConfigError
 
 KINDS = ("organisation", "multilateral treaty", "bilateral treaty")
@@ -171,6 +170,8 @@ def registry_files(directory: pathlib.Path) -> list[pathlib.Path]:
 
 def load_registry(directory: pathlib.Path) -> Registry:
     """Read every config/registry/*.yaml; ConfigError names the file (and entry, field) on failure."""
+    from parsers.config.yamlio import load_yaml  # only a build reads YAML
+
     docs = []
     for path in registry_files(directory):
         try:

@@ -14,7 +14,6 @@ from itertools import compress, count
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from parsers.config.yamlio import load_yaml, read_error
 from parsers.errors import ConfigError
 from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
@@ -274,6 +273,11 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
 
 
 def _load_yaml(path: pathlib.Path) -> Any:
+    from parsers.config.yamlio import (
+        load_yaml,
+        read_error,
+    )  # only a build reads YAML: a cached extractor never imports it
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
