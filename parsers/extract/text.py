@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from array import array
 from typing import NamedTuple
 
 _FOLD_PAIRS = (("ё", "е"), ("’", "'"), ("‘", "'"), ("`", "'"), ("–", "-"), ("—", "-"))
@@ -245,7 +246,7 @@ def _program(pattern: str) -> tuple | None:
         from re import _compiler, _parser  # type: ignore[attr-defined]
 
         parsed = _parser.parse(pattern, 0)
-        code = [int(c) for c in _compiler._code(parsed, 0)]
+        code = array("I", _compiler._code(parsed, 0)).tobytes()  # bytes: unpickled without making an int each
         groupindex = dict(parsed.state.groupdict)
         indexgroup: list[str | None] = [None] * parsed.state.groups
         for key, i in groupindex.items():
@@ -256,7 +257,7 @@ def _program(pattern: str) -> tuple | None:
 
 
 def _engine(sre: object) -> str:
-    return f"{sys.hexversion}:{getattr(sre, 'MAGIC', '?')}:{getattr(sre, 'CODESIZE', '?')}"
+    return f"{sys.hexversion}:{getattr(sre, 'MAGIC', '?')}:{getattr(sre, 'CODESIZE', '?')}:{array('I').itemsize}"
 
 
 def _compile(pattern: str, program: tuple | None) -> re.Pattern[str]:
@@ -267,7 +268,7 @@ def _compile(pattern: str, program: tuple | None) -> re.Pattern[str]:
 
             engine, flags, code, groups, groupindex, indexgroup = program
             if engine == _engine(_sre):
-                return _sre.compile(pattern, flags, code, groups, groupindex, indexgroup)
+                return _sre.compile(pattern, flags, array("I", code).tolist(), groups, groupindex, indexgroup)
         except Exception:  # a program of another shape: compile the source
             pass
     return re.compile(pattern)
