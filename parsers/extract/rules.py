@@ -103,44 +103,60 @@ class Matcher:
 
         The tokens that start an entry are picked in C (map/compress), so the Python loop runs only
         over the lexicon words of a sentence (about a third of its tokens), not over every token.
+        Of the phrases a word starts ("in" opens fifteen), only those whose second word is the next
+        token, or that open with a gap, are tried (`_by_next`).
         """
         hits: list[Hit] = []
         index = self.__dict__.get("_index") or self._build_index()
         new = tuple.__new__  # Hit(...) goes through a Python-level __new__; this does not
-        for i in compress(count(), map(index.__contains__, map(_TEXT, tokens))):
-            tags, phrases = index[tokens[i][0]]
+        texts = list(map(_TEXT, tokens))
+        last = len(texts) - 1
+        for i in compress(count(), map(index.__contains__, texts)):
+            tags, by_next, gapped = index[texts[i]]
             for tag in tags:
                 hits.append(new(Hit, (tag, i, i + 1)))
-            for rest, tag in phrases:
-                end = _match_rest(tokens, i + 1, rest)
+            for rest, tag in by_next.get(texts[i + 1], gapped) if i < last else gapped:
+                end = _match_rest(texts, i + 1, rest)
                 if end:
                     hits.append(new(Hit, (tag, i, end)))
         return hits
 
-    def _build_index(self) -> dict[str, tuple[tuple[str, ...], tuple[tuple[tuple, str], ...]]]:
+    def _build_index(self) -> dict[str, tuple[tuple[str, ...], dict[str, tuple], tuple]]:
         """words + phrases merged by first form; built once (a benign race: every thread builds the same)."""
         index = {
-            form: (tuple(self.words.get(form, ())), tuple(self.phrases.get(form, ())))
+            form: (tuple(self.words.get(form, ())), *_by_next(self.phrases.get(form, [])))
             for form in {*self.words, *self.phrases}
         }
         self.__dict__["_index"] = index
         return index
 
 
-def _match_rest(tokens: list[Token], j: int, rest: tuple) -> int:
-    """End index when `rest` matches from token j (with `*` gaps), else 0."""
-    if not rest:
-        return j
-    head = rest[0]
-    if head == "*":
-        for k in range(j, min(j + GAP_MAX, len(tokens)) + 1):
-            end = _match_rest(tokens, k, rest[1:])
-            if end:
-                return end
-        return 0
-    if j < len(tokens) and tokens[j].text in head:
-        return _match_rest(tokens, j + 1, rest[1:])
-    return 0
+def _by_next(phrases: list[tuple[tuple, str]]) -> tuple[dict[str, tuple], tuple]:
+    """The phrases of one first word that can match, by the text of the token after it: those whose
+    second element holds that form plus those that open with a gap, in their original order; and the
+    gapped ones alone, for any other next token. A phrase left out could only have failed."""
+    gapped = tuple(p for p in phrases if p[0][0] == "*")
+    forms = {f for rest, _ in phrases if rest[0] != "*" for f in rest[0]}
+    by_next = {f: tuple(p for p in phrases if p[0][0] == "*" or f in p[0][0]) for f in forms}
+    return by_next, gapped
+
+
+def _match_rest(texts: list[str], j: int, rest: tuple) -> int:
+    """End index when `rest` matches the token texts from j (with `*` gaps), else 0."""
+    n = len(texts)
+    for r, head in enumerate(rest):
+        if head == "*":
+            tail = rest[r + 1 :]
+            for k in range(j, min(j + GAP_MAX, n) + 1):
+                end = _match_rest(texts, k, tail)
+                if end:
+                    return end
+            return 0
+        if j < n and texts[j] in head:
+            j += 1
+        else:
+            return 0
+    return j
 
 
 class TriggerFilter:
