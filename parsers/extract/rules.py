@@ -123,10 +123,10 @@ class Matcher:
 
     def _build_index(self) -> dict[str, tuple[tuple[str, ...], dict[str, tuple], tuple]]:
         """words + phrases merged by first form; built once (a benign race: every thread builds the same)."""
-        index = {
-            form: (tuple(self.words.get(form, ())), *_by_next(self.phrases.get(form, [])))
-            for form in {*self.words, *self.phrases}
-        }
+        alone: tuple[dict[str, tuple], tuple] = ({}, ())  # most forms start no phrase
+        index = {form: (tuple(tags), *alone) for form, tags in self.words.items()}
+        for form, phrases in self.phrases.items():
+            index[form] = (tuple(self.words.get(form, ())), *_by_next(phrases))
         self.__dict__["_index"] = index
         return index
 
@@ -135,10 +135,12 @@ def _by_next(phrases: list[tuple[tuple, str]]) -> tuple[dict[str, tuple], tuple]
     """The phrases of one first word that can match, by the text of the token after it: those whose
     second element holds that form plus those that open with a gap, in their original order; and the
     gapped ones alone, for any other next token. A phrase left out could only have failed."""
-    gapped = tuple(p for p in phrases if p[0][0] == "*")
-    forms = {f for rest, _ in phrases if rest[0] != "*" for f in rest[0]}
-    by_next = {f: tuple(p for p in phrases if p[0][0] == "*" or f in p[0][0]) for f in forms}
-    return by_next, gapped
+    by_next: dict[str, list[tuple[tuple, str]]] = {f: [] for rest, _ in phrases if rest[0] != "*" for f in rest[0]}
+    for phrase in phrases:
+        head = phrase[0][0]
+        for form in by_next if head == "*" else head:
+            by_next[form].append(phrase)
+    return {f: tuple(ps) for f, ps in by_next.items()}, tuple(p for p in phrases if p[0][0] == "*")
 
 
 def _match_rest(texts: list[str], j: int, rest: tuple) -> int:
