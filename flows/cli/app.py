@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -158,6 +159,9 @@ def extract(
     if (file is None) == (jsonl is None):
         _fail(ValueError('give either FILE ("-" for stdin) or --jsonl IN.jsonl'))
     extractor = load_cached_extractor(load_settings(config_dir=config_dir).config_dir)
+    # the extractor (~10^5 objects) lives as long as this process: frozen, the cyclic collector never walks
+    # it again while documents are extracted, nor does the interpreter at exit (~50 ms of a one-doc run)
+    gc.freeze()
     if file is not None:
         print(json.dumps(extract_file(extractor, file), ensure_ascii=False, indent=2))
     else:
