@@ -164,7 +164,9 @@ class Event:
     instrument: Instrument | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
+        """JSON-ready values, keys in field order: what `asdict` gives, without its recursive deep copy
+        (every field is immutable; the nested records are converted below)."""
+        out = {name: getattr(self, name) for name in self.__slots__}
         out["counterparts"] = list(self.counterparts)
         out["span"] = list(self.span)
         out["flags"] = list(self.flags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from dataclasses import asdict
 from datetime import datetime
 
 import pytest
@@ -74,3 +75,23 @@ def test_termination_names_the_bilateral_agreements(events: list[dict]) -> None:
     termination = events[0]
     assert termination["instrument"] == {"text": "long-standing military agreements", "id": None, "kind": "bilateral"}
     assert termination["instrument"]["text"] in termination["evidence"]
+
+
+def test_to_json_is_the_dataclass_as_json_types() -> None:
+    """`Event.to_json` (built field by field) gives exactly what `dataclasses.asdict` plus JSON types gave."""
+    raw = load_extractor(ROOT / "config").extract(_seed_input())
+    assert any(e.officials for e in raw) and any(e.dates for e in raw) and all(e.instrument for e in raw)
+    for e in raw:
+        ref = asdict(e)
+        ref.update(
+            counterparts=list(e.counterparts),
+            span=list(e.span),
+            flags=list(e.flags),
+            officials=[asdict(o) for o in e.officials],
+            dates=[d.isoformat() for d in e.dates],
+            date_precision=list(e.date_precision),
+            instrument=asdict(e.instrument) if e.instrument else None,
+        )
+        got = e.to_json()
+        assert got == ref
+        assert list(got) == list(ref)
