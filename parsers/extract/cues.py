@@ -58,7 +58,8 @@ class Sentence:
 
     def tagged(self, tag: str, lo: int, hi: int) -> list[Hit]:
         """Hits of a lexicon that start within token range [lo, hi)."""
-        return [h for h in self.by_tag.get(tag, ()) if lo <= h[1] < hi]
+        hits = self.by_tag.get(tag)
+        return [h for h in hits if lo <= h[1] < hi] if hits else []  # most tags are absent from a sentence
 
     def by_tag_prefix(self, prefix: str) -> list[Hit]:
         if prefix == "trig:":
@@ -66,8 +67,9 @@ class Sentence:
         return [h for h in self.hits if h.tag.startswith(prefix)]
 
     def has(self, tag: str, lo: int, hi: int) -> bool:
-        """A hit of `tag` starting in [lo, hi); a plain loop: called ~100 times per document."""
-        return any(lo <= h[1] < hi for h in self.by_tag.get(tag, ()))
+        """A hit of `tag` starting in [lo, hi); called ~100 times per document, mostly for absent tags."""
+        hits = self.by_tag.get(tag)
+        return bool(hits) and any(lo <= h[1] < hi for h in hits)
 
     def years(self) -> list[tuple[int, int]]:
         """(token index, year) for four-digit years (computed once; callers only read it)."""

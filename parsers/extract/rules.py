@@ -149,10 +149,14 @@ def _match_rest(texts: list[str], j: int, rest: tuple) -> int:
     for r, head in enumerate(rest):
         if head == "*":
             tail = rest[r + 1 :]
+            if not tail:
+                return j
+            after = tail[0]  # a gap ends where the next element matches: only those positions are tried
             for k in range(j, min(j + GAP_MAX, n) + 1):
-                end = _match_rest(texts, k, tail)
-                if end:
-                    return end
+                if after == "*" or (k < n and texts[k] in after):
+                    end = _match_rest(texts, k, tail)
+                    if end:
+                        return end
             return 0
         if j < n and texts[j] in head:
             j += 1
