@@ -69,7 +69,7 @@ class Sentence:
     def has(self, tag: str, lo: int, hi: int) -> bool:
         """A hit of `tag` starting in [lo, hi); called ~100 times per document, mostly for absent tags."""
         hits = self.by_tag.get(tag)
-        return bool(hits) and any(lo <= h[1] < hi for h in hits)
+        return any(lo <= h[1] < hi for h in hits) if hits else False
 
     def years(self) -> list[tuple[int, int]]:
         """(token index, year) for four-digit years (computed once; callers only read it)."""
