@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer
 from parsers.extract.modality import modal_penalty
-from parsers.extract.parties import find_parties
+from parsers.extract.parties import blocked, find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
@@ -315,6 +316,8 @@ class CandidateFinder:
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
         if len(everyone) == 1:
             everyone += _pronoun_partner(sent, start, everyone[0])
+        if len(everyone) == 1:
+            everyone += _pair_partner(sent, everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
@@ -470,6 +473,27 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return []
 
 
+def _pair_partner(sent: Sentence, party: str) -> list[str]:
+    """ "France and Morocco are opening a new chapter, Macron said after he and King Mohammed VI signed",
+    «Рахмон и Си Цзиньпин … подписали», «партнёрства Казахстана и Китая»: a signing that names one side only
+    takes the other from a pair of states coordinated in the same sentence with that side."""
+    states = [m for m in sent.mentions if m.is_state and len(m.codes) == 1]
+    for a, b in itertools.pairwise(states):
+        gap = sent.tokens[a.end : b.start]
+        if (
+            {a.codes[0], b.codes[0]} - {party}
+            and party in (a.codes[0], b.codes[0])
+            and a.codes[0] != b.codes[0]
+            and 0 < len(gap) <= 2
+            and all(t.text in _PAIR_JOIN for t in gap)
+            and any(t.text in ("and", "и", "-") for t in gap)
+            and not blocked(sent, a)  # «вместе с Бамако и Уагадугу»: a pair after a preposition is no side
+        ):
+            return [b.codes[0] if a.codes[0] == party else a.codes[0]]
+    return []
+
+
+_PAIR_JOIN = frozenset({"and", "и", "-", "the"})
 CONTENT_SPAN = 25  # tokens of a content clause read for the other side
 
 

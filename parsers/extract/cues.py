@@ -276,9 +276,20 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
     for h in sent.tagged("background", lo, hi):
-        if sent.has("pp_after", h.start, h.start + 1) and sent.has("reporting", max(0, h.start - 1), h.start):
+        if sent.has("pp_after", h.start, h.start + 1) and _reported_after(sent, h.start):
             continue  # "Luxon said after he and Rabuka signed": the report follows the signing it tells
         if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
+            return True
+    return False
+
+
+REPORT_GAP = 4  # "said on Monday evening after ...": a time phrase may sit between the report and "after"
+
+
+def _reported_after(sent: Sentence, pos: int) -> bool:
+    """A reporting verb shortly before "after" in the same clause (no comma between)."""
+    for h in sent.tagged("reporting", max(0, pos - REPORT_GAP), pos):
+        if all(sent.tokens[i].text != "," for i in range(h.start, pos)):
             return True
     return False
 

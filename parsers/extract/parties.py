@@ -28,7 +28,7 @@ class Parties:
     mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
 
 
-def _blocked(sent: Sentence, m: Mention) -> bool:
+def blocked(sent: Sentence, m: Mention) -> bool:
     """A state preceded by with/after/between... is not the subject."""
     j = m.start - 1
     while j >= 0 and sent.tokens[j].text in _DETERMINERS:
@@ -62,7 +62,7 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
         j -= 1
     if j == clause_start and clause_start > 0:
         return False  # "after Russia walked out": Russia is the subject of that clause
-    return _blocked(sent, first)
+    return blocked(sent, first)
 
 
 def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
@@ -125,7 +125,7 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
 def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
     """The coordinated group of mention k less a leading prepositional member ("in Beijing, Colombia and China")."""
     group = _coordinated(sent, states, k)
-    while len(group) > 1 and _blocked(sent, group[0]) and group[0].kind == "metonym":
+    while len(group) > 1 and blocked(sent, group[0]) and group[0].kind == "metonym":
         group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
 
