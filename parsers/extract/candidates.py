@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -235,8 +235,14 @@ class CandidateFinder:
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
         parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         if head is not None and not parties.subjects and not parties.objects:
-            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line
-            parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line,
+            # or the line above is the state the entry is about ("Estonia. Notification of withdrawal ...")
+            entry = _record_entry(doc, sent)
+            parties = (
+                replace(parties, subjects=entry, explicit=True)
+                if entry
+                else find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+            )
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
@@ -396,6 +402,8 @@ class CandidateFinder:
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
+_RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
+_RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
 
 def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
@@ -440,8 +448,20 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     nearest line above (or the headline) that names an agreement or a treaty body."""
     toks = sent.tokens
     label = hit.start <= 1 and hit.end < len(toks) and toks[hit.end].text == ":"
-    tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
-    if not (label or tail):
+    # "BURUNDI: WITHDRAWAL", "Republic of Lithuania: notification of withdrawal."
+    colon = next((k for k in range(hit.start - 1, max(-1, hit.start - 4), -1) if toks[k].text == ":"), None)
+    tail = (
+        colon is not None
+        and all(toks[k].text in _RECORD_FILLER for k in range(colon + 1, hit.start))
+        and len(toks) <= RECORD_LINE
+    )
+    # "United States of America. Notification of withdrawal received by the depositaries on ...": the field opens the line
+    opens = (
+        0 < hit.start <= 2
+        and toks[0].text in _RECORD_FIELD
+        and all(toks[k].text in _RECORD_FILLER for k in range(hit.start))
+    )
+    if not (label or tail or opens):
         return None
     above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
     # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
@@ -456,6 +476,18 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
+    """The state a status record's entry is about: the line right above when it is only that state's name."""
+    if sent.idx == 0 or (doc.titled and sent.idx == 1):
+        return []
+    above = doc.get(sent.idx - 1)
+    states = [m for m in above.mentions if m.is_state and len(m.codes) == 1]
+    words = [t for t in above.tokens if t.text not in (".", ":", ",")]
+    if len(states) == 1 and states[0].start == 0 and states[0].end >= len(words):
+        return list(states[0].codes)
+    return []
 
 
 _HEAD_KINDS = frozenset({"name", "metonym", "multi", "org", "body"})
@@ -535,7 +567,14 @@ def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None)
     "the joint statement, which the two ministers signed on Friday" reports the signing itself."""
     if sent.has("past_time", *clause) or sent.has("historical", *clause):
         return True
-    return any(clause[0] <= i < clause[1] and (pub_year is None or year < pub_year) for i, year in sent.years())
+    return any(
+        clause[0] <= i < clause[1]
+        and (pub_year is None or year < pub_year)
+        and not sent.has(
+            "signed_when", max(0, i - 8), i
+        )  # «Договор …, заключенный 19 ноября 1990 года»: the treaty's date
+        for i, year in sent.years()
+    )
 
 
 def _last_pair(recent: list[str]) -> tuple[str, str] | None:

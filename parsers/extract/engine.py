@@ -398,7 +398,7 @@ def _merge(
             ):  # "Separately, it suspended a treaty with Norway"
                 fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
-                fit[-1].add(cand, threshold)
+                fit[-1].add(_as_support(fit[-1], cand, threshold), threshold)
                 continue
             default_actor = lead_actor()
             if default_actor is None:
@@ -429,6 +429,14 @@ def _merge(
         ):
             groups.append(_Group(cand))
     return groups
+
+
+def _as_support(group: _Group, cand: Candidate, threshold: float) -> Candidate:
+    """An anaphor ("The withdrawal took effect a year later") adds to what its group reports: it cannot
+    turn a move the text hedges or dates as history ("the ANC resolved the country should pull out")
+    into news, so it never scores above the group's best named candidate when that one is below threshold."""
+    top = max(c.confidence for c in group.cands)
+    return cand if top >= threshold else replace(cand, confidence=min(cand.confidence, top))
 
 
 def extract_events(extractor: Extractor, docs: Iterable[ExtractionInput]) -> list[StoredEvent]:
