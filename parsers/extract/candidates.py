@@ -225,7 +225,7 @@ class CandidateFinder:
                 "relative",
                 clause[0] > 0
                 and sent.has("relative", clause[0] - 1, clause[0])
-                and _dated_clause(sent, clause, pub_year),
+                and _dated_clause(sent, clause, pub_year, start),
             ),
         ):
             if test:
@@ -562,7 +562,7 @@ def _set_size(sent: Sentence, start: int, numbers: dict[str, int]) -> int:
     return next((numbers[w] for w in words if w in numbers), next((int(w) for w in words if w.isdigit()), -1))
 
 
-def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:
+def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None, start: int) -> bool:
     """A relative clause tells the agreement's past only with a time in it ("which it signed in 2014");
     "the joint statement, which the two ministers signed on Friday" reports the signing itself."""
     if sent.has("past_time", *clause) or sent.has("historical", *clause):
@@ -570,9 +570,8 @@ def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None)
     return any(
         clause[0] <= i < clause[1]
         and (pub_year is None or year < pub_year)
-        and not sent.has(
-            "signed_when", max(0, i - 8), i
-        )  # «Договор …, заключенный 19 ноября 1990 года»: the treaty's date
+        # «Договор …, заключенный 19 ноября 1990 года»: the treaty's date, unless that participle is the trigger
+        and not any(h.start != start for h in sent.tagged("signed_when", max(0, i - 8), i))
         for i, year in sent.years()
     )
 
