@@ -422,6 +422,14 @@ def find_parties(
         if named:
             subjects = list(named[-1].codes[:1])
             objects = [c for c in objects if c not in subjects]
+    if not subjects:  # «Прекратить действие для Российской Федерации Договора …»: the state the act is for
+        marker = next((h for h in sent.tagged("for_party", end, hi)), None)
+        owner = next(
+            (m for m in states if marker is not None and marker.end <= m.start <= marker.end + 1 and m.is_state), None
+        )
+        if owner is not None and not any(m.is_state and m.end <= start for m in states):
+            subjects = list(owner.codes[:1])
+            objects = [c for c in objects if c not in subjects]
     if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         subjects = _speaker(sent, states, end)
     if not subjects:
