@@ -106,6 +106,8 @@ class CandidateFinder:
     def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
         # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
         lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
+        # "…signed a joint communique; at the same time it broke off relations with Taiwan": not across a semicolon
+        lo = max([lo, *(k + 1 for k in range(lo, hit.start) if sent.tokens[k].text == ";")])
         hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
         hi += cues.party_length(sent, hit.end, hi)  # "signed with the Government of the United States of America an…"
         hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
@@ -324,6 +326,9 @@ class CandidateFinder:
             everyone += _pronoun_partner(sent, start, everyone[0])
         if len(everyone) == 1:
             everyone += _pair_partner(sent, everyone[0])
+        if len(everyone) == 1 and sent.idx > (1 if doc.titled else 0):
+            # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
+            everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
