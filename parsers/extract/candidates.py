@@ -187,6 +187,8 @@ class CandidateFinder:
         )  # "France's state-owned Naval Group"
         if cues.nonstate(sent, end, min(region_hi, max(named, end + NONSTATE_NEAR))):
             return []
+        if req is not None and _named_contractor(sent, req):
+            return []
         conf = rule.confidence + bonus
         ref_year = pub_year
         if ref_year is None and sent.years():
@@ -508,6 +510,22 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
         if named:
             return list(named[-1].codes[:1])
     return []
+
+
+def _named_contractor(sent: Sentence, req: int) -> bool:
+    """ "signed a contract with Dassault Aviation", «контракт с Rheinmetall»: a contract whose other side is a
+    name the gazetteer does not know (no state, body or official, no role word) is a deal with a company."""
+    if not sent.has("contract", req, req + 1):
+        return False
+    marker = next(iter(sent.tagged("with_marker", req + 1, req + 3)), None)
+    if marker is None or marker.end >= len(sent.tokens):
+        return False
+    nxt = marker.end
+    return (
+        sent.capitalised(nxt)
+        and not cues.inside_mention(sent, nxt)
+        and not any(sent.has(tag, nxt, nxt + 1) for tag in ("role", "person", "party_role", "party_filler"))
+    )
 
 
 def _pair_partner(sent: Sentence, party: str) -> list[str]:
