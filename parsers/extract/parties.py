@@ -125,9 +125,26 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
 def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
     """The coordinated group of mention k less a leading prepositional member ("in Beijing, Colombia and China")."""
     group = _coordinated(sent, states, k)
-    while len(group) > 1 and blocked(sent, group[0]) and group[0].kind == "metonym":
+    # "According to Blinken, Washington informed…": a person after a preposition is no member either
+    while (
+        len(group) > 1
+        and blocked(sent, group[0])
+        and group[0].kind in ("metonym", "leader")
+        and not _told_to(sent, group[0])
+    ):
         group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
+
+
+def _told_to(sent: Sentence, m: Mention) -> bool:
+    """The mention opens the object of a recipient verb ("informed San Salvador, Guatemala City and Tegucigalpa
+    that…"): the whole list hears the news, none of it is a place phrase."""
+    j = m.start - 1
+    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        j -= 1
+    return j >= 0 and (
+        any(h.start == j for h in sent.by_tag.get("recipient_verb", ())) or _after_recipient_head(sent, j)
+    )
 
 
 def _excepted(sent: Sentence, m: Mention) -> bool:
