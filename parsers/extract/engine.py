@@ -277,6 +277,8 @@ def _matches(group: _Group, cand: Candidate) -> bool:
             return False
         if _other_instrument(group, cand):
             return False  # "...suspended the accord with Japan; it also left the UNWTO": two instruments
+        if _also_another(group, cand):
+            return False  # "Minsk also suspends the readmission agreement with the EU": a second instrument
         return not cand.counterparts or not group.counterparts or bool(set(cand.counterparts) & set(group.counterparts))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
@@ -319,6 +321,17 @@ def _other_instrument(group: _Group, cand: Candidate) -> bool:
         and cand.type == "withdrawal"
         and cand.body
         and all(c.type != "withdrawal" and c.counterparts for c in group.cands)
+    )
+
+
+def _also_another(group: _Group, cand: Candidate) -> bool:
+    """ "X suspends its participation in the initiative. … X also suspends the readmission agreement with Y":
+    an explicit actor's "also" move told in a later sentence than the group is a second instrument."""
+    return (
+        cand.also
+        and cand.actor is not None
+        and cand.can_create
+        and all(c.sent.idx < cand.sent.idx and not c.sent.is_title for c in group.cands)
     )
 
 
