@@ -276,6 +276,18 @@ class CandidateFinder:
         if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
             after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
             subjects = list(after.codes[:1]) if after is not None else []
+        if lang == "ru" and not subjects and rule.family == "partnership":
+            # «такое же коммюнике с Китаем подписало правительство Кирибати»: the subject follows the verb
+            after = _inverted_subject(sent, end)
+            if after:
+                left = [
+                    c
+                    for m in sent.mentions
+                    if m.is_state and m.end <= start and sent.has("with_marker", max(0, m.start - 1), m.start)
+                    for c in m.codes
+                ]
+                subjects = after
+                objects = [o for o in [*objects, *left] if o not in after]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
@@ -509,6 +521,22 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
         named = [m for m in sent.mentions if m.kind == "leader" and m.end <= h.start and party not in m.codes]
         if named:
             return list(named[-1].codes[:1])
+    return []
+
+
+INVERTED_GAP = 3  # «подписало правительство Кирибати»: filler words between the verb and its subject
+
+
+def _inverted_subject(sent: Sentence, end: int) -> list[str]:
+    """A state named right after a Russian signing verb, with only a filler («правительство», «министерство»)
+    between, at the end of the clause: the subject of a verb-first sentence."""
+    for m in sent.mentions:
+        if not m.is_state or m.start < end or m.start > end + INVERTED_GAP:
+            continue
+        if all(sent.has("party_filler", k, k + 1) for k in range(end, m.start)) and (
+            m.end >= len(sent.tokens) or sent.tokens[m.end].text in (".", ",", ";")
+        ):
+            return list(m.codes[:1])
     return []
 
 
