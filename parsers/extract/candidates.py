@@ -340,6 +340,8 @@ class CandidateFinder:
             everyone += _pronoun_partner(sent, start, everyone[0])
         if len(everyone) == 1:
             everyone += _pair_partner(sent, everyone[0])
+        if len(everyone) == 1:
+            everyone += _head_partner(sent, start, everyone[0])
         if len(everyone) == 1 and sent.idx > (1 if doc.titled else 0):
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
@@ -524,6 +526,18 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return []
 
 
+def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
+    """«Еврокомиссар по торговле и министр промышленности Индонезии подписали…»: the party that opens the
+    sentence, joined by "and" to the side found as subject, signs too."""
+    first = next((m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS), None)
+    if first is None or first.start > 1 or first.end >= start or len(first.codes) != 1 or party in first.codes:
+        return []
+    if not any(sent.tokens[k].text in ("and", "и") for k in range(first.end, start)):
+        return []
+    return [first.codes[0]]
+
+
+_HEAD_PARTY_KINDS = frozenset({"name", "metonym", "leader", "org"})
 INVERTED_GAP = 3  # «подписало правительство Кирибати»: filler words between the verb and its subject
 
 
