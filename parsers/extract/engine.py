@@ -95,6 +95,8 @@ class Extractor:
             functools.partial(self._finder.named_set, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
+        for g in groups:
+            _brussels_as_eu(g, sents)
         return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
@@ -442,6 +444,21 @@ def _merge(
         ):
             groups.append(_Group(cand))
     return groups
+
+
+_BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский
+
+
+def _brussels_as_eu(group: _Group, sents: Doc) -> None:
+    """ "Brussels and Wellington signed a free trade agreement": Brussels stands for the EU, not Belgium, when
+    every mention of Belgium in the group's sentences is the city and the text never names Belgium itself."""
+    if "BE" not in group.parties:
+        return
+    named = [m for c in group.cands for m in c.sent.mentions if "BE" in m.codes]
+    if not named or any(m.kind != "metonym" for m in named) or any(b in sents.folded for b in _BELGIUM):
+        return
+    group.actor = "EU" if group.actor == "BE" else group.actor
+    group.counterparts = list(dict.fromkeys("EU" if c == "BE" else c for c in group.counterparts))
 
 
 def _as_support(group: _Group, cand: Candidate, threshold: float) -> Candidate:
