@@ -147,6 +147,10 @@ def _told_to(sent: Sentence, m: Mention) -> bool:
     )
 
 
+def _filler(sent: Sentence, k: int) -> bool:
+    return any(h.start <= k < h.end for h in sent.by_tag.get("party_filler", ()))
+
+
 def _excepted(sent: Sentence, m: Mention) -> bool:
     """ "any country other than the United States": the state right after an exception marker."""
     j = m.start
@@ -438,6 +442,22 @@ def find_parties(
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
         if named:
             subjects = list(named[-1].codes[:1])
+            objects = [c for c in objects if c not in subjects]
+    if not subjects and start >= 2 and sent.tokens[start - 1].text == "of" and sent.has("notice", start - 2, start - 1):
+        # "received a written notification of withdrawal from the Government of Malaysia": the sender acts
+        sender = next(
+            (
+                m
+                for m in states
+                if m.is_state
+                and end < m.start <= end + 5
+                and sent.tokens[end].text == "from"
+                and all(sent.tokens[k].text in _DETERMINERS or _filler(sent, k) for k in range(end + 1, m.start))
+            ),
+            None,
+        )
+        if sender is not None:
+            subjects = list(sender.codes[:1])
             objects = [c for c in objects if c not in subjects]
     if not subjects:  # «Прекратить действие для Российской Федерации Договора …»: the state the act is for
         marker = next((h for h in sent.tagged("for_party", end, hi)), None)
