@@ -309,8 +309,21 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
 
 
 def _nonstate(sent: Sentence, m: Mention) -> bool:
-    """A nationality word describing a company, club or player ("a Saudi club") names no state party."""
-    return m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3)
+    """A nationality word describing a company, club or player ("a Saudi club"), or opening an instrument's
+    name, names no state party."""
+    if m.kind != "demonym":
+        return False
+    if sent.has("nonstate_head", m.end, m.end + 3):
+        return True
+    # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
+    return (
+        m.start > 0
+        and sent.tokens[m.start - 1].text == "the"
+        and m.end < len(sent.tokens)
+        and sent.capitalised(m.start)
+        and sent.capitalised(m.end)
+        and sent.has("instrument_head", m.end, m.end + 1)
+    )
 
 
 def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
