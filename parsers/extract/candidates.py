@@ -278,16 +278,16 @@ class CandidateFinder:
             subjects = list(after.codes[:1]) if after is not None else []
         if lang == "ru" and not subjects and rule.family == "partnership":
             # «такое же коммюнике с Китаем подписало правительство Кирибати»: the subject follows the verb
-            after = _inverted_subject(sent, end)
-            if after:
+            verb_first = _inverted_subject(sent, end)
+            if verb_first:
                 left = [
                     c
                     for m in sent.mentions
                     if m.is_state and m.end <= start and sent.has("with_marker", max(0, m.start - 1), m.start)
                     for c in m.codes
                 ]
-                subjects = after
-                objects = [o for o in [*objects, *left] if o not in after]
+                subjects = verb_first
+                objects = [o for o in [*objects, *left] if o not in verb_first]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
