@@ -527,13 +527,16 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
 
 
 def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
-    """«Еврокомиссар по торговле и министр промышленности Индонезии подписали…»: the party that opens the
-    sentence, joined by "and" to the side found as subject, signs too."""
-    first = next((m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS), None)
-    if first is None or first.start > 1 or first.end >= start or len(first.codes) != 1 or party in first.codes:
+    """«В воскресенье в Ханое еврокомиссар по торговле и министр … Вьетнама подписали…»: the first party named
+    outside a prepositional phrase, joined by "and" to the side found as subject, signs too."""
+    first = next(
+        (m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS and m.end < start and not blocked(sent, m)), None
+    )
+    if first is None or len(first.codes) != 1 or party in first.codes:
         return []
-    if not any(sent.tokens[k].text in ("and", "и") for k in range(first.end, start)):
-        return []
+    between = [sent.tokens[k].text for k in range(first.end, start)]
+    if not any(t in ("and", "и") for t in between) or any(t in (",", ";", ":") for t in between):
+        return []  # one coordinated subject: no clause break between the two sides
     return [first.codes[0]]
 
 
