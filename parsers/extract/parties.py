@@ -168,11 +168,18 @@ def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, s
     for m in states[pick + 1 :]:
         if m.end > start or m.kind != "org":
             break
-        gap = sent.tokens[last.end : m.start]
+        gap = range(last.end, m.start)
+        # "Kais Saied's government and the European Union signed": a possessive and a filler may stand between
         if not (
-            0 < len(gap) <= 3
-            and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
-            and any(t.text in ("and", "и", "&") for t in gap)
+            0 < len(gap) <= 5
+            and all(
+                sent.tokens[k].text in _COORD
+                or sent.tokens[k].text in _DETERMINERS
+                or sent.tokens[k].text in _POSSESSIVE
+                or _filler(sent, k)
+                for k in gap
+            )
+            and any(sent.tokens[k].text in ("and", "и", "&") for k in gap)
         ):
             break
         out.extend(m.codes)
@@ -211,7 +218,8 @@ def _descriptor_orgs(sent: Sentence, lo: int, hi: int) -> set[str]:
     for m in sent.mentions:
         if m.kind == "org" and lo <= m.start < hi:
             nxt = [h.start for h in sent.by_tag.get("agreement", ()) if m.end <= h.start <= m.end + 2]
-            if nxt:
+            # "the European Union signed a memorandum": a verb between makes the org a party, not a descriptor
+            if nxt and not any(m.end <= t.start < nxt[0] for t in sent.triggers):
                 out.update(m.codes)
     return out
 
