@@ -423,6 +423,7 @@ class CandidateFinder:
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
+RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
 _RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
 _RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
@@ -468,7 +469,8 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     """A field line of a record ("Signature: ...", "X: WITHDRAWAL") takes its instrument from the
     nearest line above (or the headline) that names an agreement or a treaty body."""
     toks = sent.tokens
-    label = hit.start <= 1 and hit.end < len(toks) and toks[hit.end].text == ":"
+    # "Signature: 29 August 2024", "Place and date of signature: Rome, 26 November 2021"
+    label = hit.start <= RECORD_LABEL and hit.end < len(toks) and toks[hit.end].text == ":"
     # "BURUNDI: WITHDRAWAL", "Republic of Lithuania: notification of withdrawal."
     colon = next((k for k in range(hit.start - 1, max(-1, hit.start - 4), -1) if toks[k].text == ":"), None)
     tail = (
