@@ -322,6 +322,10 @@ class CandidateFinder:
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
+        if rule.family == "termination" and _joint_bilateral(sent, subjects, objects, start, end, req):
+            # "Sri Lanka and India let their fisheries pact lapse", «Малайзия и Сингапур прекратили действие
+            # двустороннего соглашения»: one bilateral end, the first named side as actor
+            return [Candidate(actor=subjects[0], counterparts=(subjects[1],), **base)]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [
@@ -526,6 +530,21 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
         if named:
             return list(named[-1].codes[:1])
     return []
+
+
+_THEIR = frozenset({"their", "свое", "своего", "своей", "свои", "своих", "своему", "своим", "своем"})
+
+
+def _joint_bilateral(
+    sent: Sentence, subjects: list[str], objects: list[str], start: int, end: int, req: int | None
+) -> bool:
+    """Two coordinated states ending their own (or a "bilateral") agreement, no other party named."""
+    if len(subjects) != 2 or objects or not all(len(c) == 2 and c.isupper() and c != "EU" for c in subjects):
+        return False
+    around = range(max(0, start - 1), (req if req is not None else end) + 1)
+    return any(sent.tokens[k].text in _THEIR for k in around if k < len(sent.tokens)) or sent.has(
+        "bilateral", start, (req if req is not None else end) + 1
+    )
 
 
 def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
