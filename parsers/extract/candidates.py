@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer
 from parsers.extract.modality import modal_penalty
-from parsers.extract.parties import find_parties
+from parsers.extract.parties import blocked, find_parties
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
@@ -105,6 +106,8 @@ class CandidateFinder:
     def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
         # "withdraw, with immediate effect, from ...": a bounded aside after the trigger does not use up the window
         lo = hit.end if rule.direction == "after" else max(0, hit.start - rule.window)
+        # "…signed a joint communique; at the same time it broke off relations with Taiwan": not across a semicolon
+        lo = max([lo, *(k + 1 for k in range(lo, hit.start) if sent.tokens[k].text == ";")])
         hi = hit.end + rule.window + cues.aside_length(sent, hit.end)
         hi += cues.party_length(sent, hit.end, hi)  # "signed with the Government of the United States of America an…"
         hi = cues.name_end(sent, hi)  # "from the Comprehensive Nuclear Test Ban Treaty": the name runs on
@@ -184,6 +187,8 @@ class CandidateFinder:
         )  # "France's state-owned Naval Group"
         if cues.nonstate(sent, end, min(region_hi, max(named, end + NONSTATE_NEAR))):
             return []
+        if req is not None and _named_contractor(sent, req):
+            return []
         conf = rule.confidence + bonus
         ref_year = pub_year
         if ref_year is None and sent.years():
@@ -224,7 +229,7 @@ class CandidateFinder:
                 "relative",
                 clause[0] > 0
                 and sent.has("relative", clause[0] - 1, clause[0])
-                and _dated_clause(sent, clause, pub_year),
+                and _dated_clause(sent, clause, pub_year, start),
             ),
         ):
             if test:
@@ -234,8 +239,14 @@ class CandidateFinder:
         stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
         parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         if head is not None and not parties.subjects and not parties.objects:
-            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line
-            parties = find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+            # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line,
+            # or the line above is the state the entry is about ("Estonia. Notification of withdrawal ...")
+            entry = _record_entry(doc, sent)
+            parties = (
+                replace(parties, subjects=entry, explicit=True)
+                if entry
+                else find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
+            )
         subjects = parties.subjects
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
@@ -265,6 +276,18 @@ class CandidateFinder:
         if rule.inherits and not subjects:  # «его примеру последовала Мали»: the subject follows the verb
             after = next((m for m in sent.mentions if m.is_state and end <= m.start <= end + 2), None)
             subjects = list(after.codes[:1]) if after is not None else []
+        if lang == "ru" and not subjects and rule.family == "partnership":
+            # «такое же коммюнике с Китаем подписало правительство Кирибати»: the subject follows the verb
+            verb_first = _inverted_subject(sent, end)
+            if verb_first:
+                left = [
+                    c
+                    for m in sent.mentions
+                    if m.is_state and m.end <= start and sent.has("with_marker", max(0, m.start - 1), m.start)
+                    for c in m.codes
+                ]
+                subjects = verb_first
+                objects = [o for o in [*objects, *left] if o not in verb_first]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
         can_create = can_create or parties.claimed is not None
         stage = stage_of(sent, start, etype, rule.stage)
@@ -299,6 +322,10 @@ class CandidateFinder:
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
+        if rule.family == "termination" and _joint_bilateral(sent, subjects, objects, start, end, req):
+            # "Sri Lanka and India let their fisheries pact lapse", «Малайзия и Сингапур прекратили действие
+            # двустороннего соглашения»: one bilateral end, the first named side as actor
+            return [Candidate(actor=subjects[0], counterparts=(subjects[1],), **base)]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [
@@ -315,6 +342,13 @@ class CandidateFinder:
         everyone = [*subjects, *(o for o in objects if o not in subjects)]
         if len(everyone) == 1:
             everyone += _pronoun_partner(sent, start, everyone[0])
+        if len(everyone) == 1:
+            everyone += _pair_partner(sent, everyone[0])
+        if len(everyone) == 1:
+            everyone += _head_partner(sent, start, everyone[0])
+        if len(everyone) == 1 and sent.idx > (1 if doc.titled else 0):
+            # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
+            everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
@@ -393,6 +427,9 @@ class CandidateFinder:
 
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
+RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
+_RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
+_RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
 
 def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
@@ -436,9 +473,22 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     """A field line of a record ("Signature: ...", "X: WITHDRAWAL") takes its instrument from the
     nearest line above (or the headline) that names an agreement or a treaty body."""
     toks = sent.tokens
-    label = hit.start <= 1 and hit.end < len(toks) and toks[hit.end].text == ":"
-    tail = hit.start > 0 and toks[hit.start - 1].text == ":" and len(toks) <= RECORD_LINE
-    if not (label or tail):
+    # "Signature: 29 August 2024", "Place and date of signature: Rome, 26 November 2021"
+    label = hit.start <= RECORD_LABEL and hit.end < len(toks) and toks[hit.end].text == ":"
+    # "BURUNDI: WITHDRAWAL", "Republic of Lithuania: notification of withdrawal."
+    colon = next((k for k in range(hit.start - 1, max(-1, hit.start - 4), -1) if toks[k].text == ":"), None)
+    tail = (
+        colon is not None
+        and all(toks[k].text in _RECORD_FILLER for k in range(colon + 1, hit.start))
+        and len(toks) <= RECORD_LINE
+    )
+    # "United States of America. Notification of withdrawal received by the depositaries on ...": the field opens the line
+    opens = (
+        0 < hit.start <= 2
+        and toks[0].text in _RECORD_FIELD
+        and all(toks[k].text in _RECORD_FILLER for k in range(hit.start))
+    )
+    if not (label or tail or opens):
         return None
     above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
     # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
@@ -453,6 +503,18 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
+    """The state a status record's entry is about: the line right above when it is only that state's name."""
+    if sent.idx == 0 or (doc.titled and sent.idx == 1):
+        return []
+    above = doc.get(sent.idx - 1)
+    states = [m for m in above.mentions if m.is_state and len(m.codes) == 1]
+    words = [t for t in above.tokens if t.text not in (".", ":", ",")]
+    if len(states) == 1 and states[0].start == 0 and states[0].end >= len(words):
+        return list(states[0].codes)
+    return []
 
 
 _HEAD_KINDS = frozenset({"name", "metonym", "multi", "org", "body"})
@@ -470,6 +532,89 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return []
 
 
+_THEIR = frozenset({"their", "свое", "своего", "своей", "свои", "своих", "своему", "своим", "своем"})
+
+
+def _joint_bilateral(
+    sent: Sentence, subjects: list[str], objects: list[str], start: int, end: int, req: int | None
+) -> bool:
+    """Two coordinated states ending their own (or a "bilateral") agreement, no other party named."""
+    if len(subjects) != 2 or objects or not all(len(c) == 2 and c.isupper() and c != "EU" for c in subjects):
+        return False
+    around = range(max(0, start - 1), (req if req is not None else end) + 1)
+    return any(sent.tokens[k].text in _THEIR for k in around if k < len(sent.tokens)) or sent.has(
+        "bilateral", start, (req if req is not None else end) + 1
+    )
+
+
+def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
+    """«В воскресенье в Ханое еврокомиссар по торговле и министр … Вьетнама подписали…»: the first party named
+    outside a prepositional phrase, joined by "and" to the side found as subject, signs too."""
+    first = next(
+        (m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS and m.end < start and not blocked(sent, m)), None
+    )
+    if first is None or len(first.codes) != 1 or party in first.codes:
+        return []
+    between = [sent.tokens[k].text for k in range(first.end, start)]
+    if not any(t in ("and", "и") for t in between) or any(t in (",", ";", ":") for t in between):
+        return []  # one coordinated subject: no clause break between the two sides
+    return [first.codes[0]]
+
+
+_HEAD_PARTY_KINDS = frozenset({"name", "metonym", "leader", "org"})
+INVERTED_GAP = 3  # «подписало правительство Кирибати»: filler words between the verb and its subject
+
+
+def _inverted_subject(sent: Sentence, end: int) -> list[str]:
+    """A state named right after a Russian signing verb, with only a filler («правительство», «министерство»)
+    between, at the end of the clause: the subject of a verb-first sentence."""
+    for m in sent.mentions:
+        if not m.is_state or m.start < end or m.start > end + INVERTED_GAP:
+            continue
+        if all(sent.has("party_filler", k, k + 1) for k in range(end, m.start)) and (
+            m.end >= len(sent.tokens) or sent.tokens[m.end].text in (".", ",", ";")
+        ):
+            return list(m.codes[:1])
+    return []
+
+
+def _named_contractor(sent: Sentence, req: int) -> bool:
+    """ "signed a contract with Dassault Aviation", «контракт с Rheinmetall»: a contract whose other side is a
+    name the gazetteer does not know (no state, body or official, no role word) is a deal with a company."""
+    if not sent.has("contract", req, req + 1):
+        return False
+    marker = next(iter(sent.tagged("with_marker", req + 1, req + 3)), None)
+    if marker is None or marker.end >= len(sent.tokens):
+        return False
+    nxt = marker.end
+    return (
+        sent.capitalised(nxt)
+        and not cues.inside_mention(sent, nxt)
+        and not any(sent.has(tag, nxt, nxt + 1) for tag in ("role", "person", "party_role", "party_filler"))
+    )
+
+
+def _pair_partner(sent: Sentence, party: str) -> list[str]:
+    """ "France and Morocco are opening a new chapter, Macron said after he and King Mohammed VI signed",
+    «Рахмон и Си Цзиньпин … подписали», «партнёрства Казахстана и Китая»: a signing that names one side only
+    takes the other from a pair of states coordinated in the same sentence with that side."""
+    states = [m for m in sent.mentions if m.is_state and len(m.codes) == 1]
+    for a, b in itertools.pairwise(states):
+        gap = sent.tokens[a.end : b.start]
+        if (
+            {a.codes[0], b.codes[0]} - {party}
+            and party in (a.codes[0], b.codes[0])
+            and a.codes[0] != b.codes[0]
+            and 0 < len(gap) <= 2
+            and all(t.text in _PAIR_JOIN for t in gap)
+            and any(t.text in ("and", "и", "-") for t in gap)
+            and not blocked(sent, a)  # «вместе с Бамако и Уагадугу»: a pair after a preposition is no side
+        ):
+            return [b.codes[0] if a.codes[0] == party else a.codes[0]]
+    return []
+
+
+_PAIR_JOIN = frozenset({"and", "и", "-", "the"})
 CONTENT_SPAN = 25  # tokens of a content clause read for the other side
 
 
@@ -506,12 +651,18 @@ def _set_size(sent: Sentence, start: int, numbers: dict[str, int]) -> int:
     return next((numbers[w] for w in words if w in numbers), next((int(w) for w in words if w.isdigit()), -1))
 
 
-def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None) -> bool:
+def _dated_clause(sent: Sentence, clause: tuple[int, int], pub_year: int | None, start: int) -> bool:
     """A relative clause tells the agreement's past only with a time in it ("which it signed in 2014");
     "the joint statement, which the two ministers signed on Friday" reports the signing itself."""
     if sent.has("past_time", *clause) or sent.has("historical", *clause):
         return True
-    return any(clause[0] <= i < clause[1] and (pub_year is None or year < pub_year) for i, year in sent.years())
+    return any(
+        clause[0] <= i < clause[1]
+        and (pub_year is None or year < pub_year)
+        # «Договор …, заключенный 19 ноября 1990 года»: the treaty's date, unless that participle is the trigger
+        and not any(h.start != start for h in sent.tagged("signed_when", max(0, i - 8), i))
+        for i, year in sent.years()
+    )
 
 
 def _last_pair(recent: list[str]) -> tuple[str, str] | None:

@@ -278,9 +278,20 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
     for h in sent.tagged("background", lo, hi):
-        if sent.has("pp_after", h.start, h.start + 1) and sent.has("reporting", max(0, h.start - 1), h.start):
+        if sent.has("pp_after", h.start, h.start + 1) and _reported_after(sent, h.start):
             continue  # "Luxon said after he and Rabuka signed": the report follows the signing it tells
         if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
+            return True
+    return False
+
+
+REPORT_GAP = 4  # "said on Monday evening after ...": a time phrase may sit between the report and "after"
+
+
+def _reported_after(sent: Sentence, pos: int) -> bool:
+    """A reporting verb shortly before "after" in the same clause (no comma between)."""
+    for h in sent.tagged("reporting", max(0, pos - REPORT_GAP), pos):
+        if all(sent.tokens[i].text != "," for i in range(h.start, pos)):
             return True
     return False
 
@@ -373,7 +384,12 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
 
 def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
     """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
-    limit = end + 4 if req_pos is None or req_pos <= end + 1 else min(end + 4, req_pos)
+    # "sign pact letting troops train": past an agreement noun right after the trigger, the words say what it does
+    # (an organisation there is not the instrument: "suspends EU accession talks")
+    if req_pos is None or (req_pos <= end + 1 and not sent.has("instrument_head", req_pos, req_pos + 1)):
+        limit = end + 4
+    else:
+        limit = min(end + 4, max(req_pos, end))
     before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
     # "an order terminating...": the order is the instrument; «отказ от участия»: an exclusion phrase may open at the trigger
     return sent.has("exclusion", start, limit) or before

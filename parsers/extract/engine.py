@@ -95,6 +95,8 @@ class Extractor:
             functools.partial(self._finder.named_set, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
+        for g in groups:
+            _brussels_as_eu(g, sents)
         return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
@@ -277,6 +279,8 @@ def _matches(group: _Group, cand: Candidate) -> bool:
             return False
         if _other_instrument(group, cand):
             return False  # "...suspended the accord with Japan; it also left the UNWTO": two instruments
+        if _also_another(group, cand):
+            return False  # "Minsk also suspends the readmission agreement with the EU": a second instrument
         return not cand.counterparts or not group.counterparts or bool(set(cand.counterparts) & set(group.counterparts))
     parties = {cand.actor, *cand.counterparts}
     return parties <= group.parties or group.parties <= parties
@@ -319,6 +323,17 @@ def _other_instrument(group: _Group, cand: Candidate) -> bool:
         and cand.type == "withdrawal"
         and cand.body
         and all(c.type != "withdrawal" and c.counterparts for c in group.cands)
+    )
+
+
+def _also_another(group: _Group, cand: Candidate) -> bool:
+    """ "X suspends its participation in the initiative. … X also suspends the readmission agreement with Y":
+    an explicit actor's "also" move told in a later sentence than the group is a second instrument."""
+    return (
+        cand.also
+        and cand.actor is not None
+        and cand.can_create
+        and all(c.sent.idx < cand.sent.idx and not c.sent.is_title for c in group.cands)
     )
 
 
@@ -398,7 +413,7 @@ def _merge(
             ):  # "Separately, it suspended a treaty with Norway"
                 fit = same  # an anaphor ("the document was suspended") joins the latest event; a named body does not
             if fit:
-                fit[-1].add(cand, threshold)
+                fit[-1].add(_as_support(fit[-1], cand, threshold), threshold)
                 continue
             default_actor = lead_actor()
             if default_actor is None:
@@ -429,6 +444,29 @@ def _merge(
         ):
             groups.append(_Group(cand))
     return groups
+
+
+_BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский
+
+
+def _brussels_as_eu(group: _Group, sents: Doc) -> None:
+    """ "Brussels and Wellington signed a free trade agreement": Brussels stands for the EU, not Belgium, when
+    every mention of Belgium in the group's sentences is the city and the text never names Belgium itself."""
+    if "BE" not in group.parties:
+        return
+    named = [m for c in group.cands for m in c.sent.mentions if "BE" in m.codes]
+    if not named or any(m.kind != "metonym" for m in named) or any(b in sents.folded for b in _BELGIUM):
+        return
+    group.actor = "EU" if group.actor == "BE" else group.actor
+    group.counterparts = list(dict.fromkeys("EU" if c == "BE" else c for c in group.counterparts))
+
+
+def _as_support(group: _Group, cand: Candidate, threshold: float) -> Candidate:
+    """An anaphor ("The withdrawal took effect a year later") adds to what its group reports: it cannot
+    turn a move the text hedges or dates as history ("the ANC resolved the country should pull out")
+    into news, so it never scores above the group's best named candidate when that one is below threshold."""
+    top = max(c.confidence for c in group.cands)
+    return cand if top >= threshold else replace(cand, confidence=min(cand.confidence, top))
 
 
 def extract_events(extractor: Extractor, docs: Iterable[ExtractionInput]) -> list[StoredEvent]:

@@ -28,7 +28,7 @@ class Parties:
     mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
 
 
-def _blocked(sent: Sentence, m: Mention) -> bool:
+def blocked(sent: Sentence, m: Mention) -> bool:
     """A state preceded by with/after/between... is not the subject."""
     j = m.start - 1
     while j >= 0 and sent.tokens[j].text in _DETERMINERS:
@@ -62,7 +62,7 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
         j -= 1
     if j == clause_start and clause_start > 0:
         return False  # "after Russia walked out": Russia is the subject of that clause
-    return _blocked(sent, first)
+    return blocked(sent, first)
 
 
 def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mention]:
@@ -125,9 +125,30 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
 def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
     """The coordinated group of mention k less a leading prepositional member ("in Beijing, Colombia and China")."""
     group = _coordinated(sent, states, k)
-    while len(group) > 1 and _blocked(sent, group[0]) and group[0].kind == "metonym":
+    # "According to Blinken, Washington informed…": a person after a preposition is no member either
+    while (
+        len(group) > 1
+        and blocked(sent, group[0])
+        and group[0].kind in ("metonym", "leader")
+        and not _told_to(sent, group[0])
+    ):
         group = group[1:]  # a place ("in Beijing"), unlike a list under one preposition ("from Iraq, Qatar and Jordan")
     return group
+
+
+def _told_to(sent: Sentence, m: Mention) -> bool:
+    """The mention opens the object of a recipient verb ("informed San Salvador, Guatemala City and Tegucigalpa
+    that…"): the whole list hears the news, none of it is a place phrase."""
+    j = m.start - 1
+    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        j -= 1
+    return j >= 0 and (
+        any(h.start == j for h in sent.by_tag.get("recipient_verb", ())) or _after_recipient_head(sent, j)
+    )
+
+
+def _filler(sent: Sentence, k: int) -> bool:
+    return any(h.start <= k < h.end for h in sent.by_tag.get("party_filler", ()))
 
 
 def _excepted(sent: Sentence, m: Mention) -> bool:
@@ -147,11 +168,18 @@ def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, s
     for m in states[pick + 1 :]:
         if m.end > start or m.kind != "org":
             break
-        gap = sent.tokens[last.end : m.start]
+        gap = range(last.end, m.start)
+        # "Kais Saied's government and the European Union signed": a possessive and a filler may stand between
         if not (
-            0 < len(gap) <= 3
-            and all(t.text in _COORD or t.text in _DETERMINERS for t in gap)
-            and any(t.text in ("and", "и", "&") for t in gap)
+            0 < len(gap) <= 5
+            and all(
+                sent.tokens[k].text in _COORD
+                or sent.tokens[k].text in _DETERMINERS
+                or sent.tokens[k].text in _POSSESSIVE
+                or _filler(sent, k)
+                for k in gap
+            )
+            and any(sent.tokens[k].text in ("and", "и", "&") for k in gap)
         ):
             break
         out.extend(m.codes)
@@ -190,7 +218,8 @@ def _descriptor_orgs(sent: Sentence, lo: int, hi: int) -> set[str]:
     for m in sent.mentions:
         if m.kind == "org" and lo <= m.start < hi:
             nxt = [h.start for h in sent.by_tag.get("agreement", ()) if m.end <= h.start <= m.end + 2]
-            if nxt:
+            # "the European Union signed a memorandum": a verb between makes the org a party, not a descriptor
+            if nxt and not any(m.end <= t.start < nxt[0] for t in sent.triggers):
                 out.update(m.codes)
     return out
 
@@ -288,8 +317,21 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
 
 
 def _nonstate(sent: Sentence, m: Mention) -> bool:
-    """A nationality word describing a company, club or player ("a Saudi club") names no state party."""
-    return m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3)
+    """A nationality word describing a company, club or player ("a Saudi club"), or opening an instrument's
+    name, names no state party."""
+    if m.kind != "demonym":
+        return False
+    if sent.has("nonstate_head", m.end, m.end + 3):
+        return True
+    # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
+    return (
+        m.start > 0
+        and sent.tokens[m.start - 1].text == "the"
+        and m.end < len(sent.tokens)
+        and sent.capitalised(m.start)
+        and sent.capitalised(m.end)
+        and sent.has("instrument_head", m.end, m.end + 1)
+    )
 
 
 def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
@@ -421,6 +463,30 @@ def find_parties(
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
         if named:
             subjects = list(named[-1].codes[:1])
+            objects = [c for c in objects if c not in subjects]
+    if not subjects and start >= 2 and sent.tokens[start - 1].text == "of" and sent.has("notice", start - 2, start - 1):
+        # "received a written notification of withdrawal from the Government of Malaysia": the sender acts
+        sender = next(
+            (
+                m
+                for m in states
+                if m.is_state
+                and end < m.start <= end + 5
+                and sent.tokens[end].text == "from"
+                and all(sent.tokens[k].text in _DETERMINERS or _filler(sent, k) for k in range(end + 1, m.start))
+            ),
+            None,
+        )
+        if sender is not None:
+            subjects = list(sender.codes[:1])
+            objects = [c for c in objects if c not in subjects]
+    if not subjects:  # «Прекратить действие для Российской Федерации Договора …»: the state the act is for
+        marker = next((h for h in sent.tagged("for_party", end, hi)), None)
+        owner = next(
+            (m for m in states if marker is not None and marker.end <= m.start <= marker.end + 1 and m.is_state), None
+        )
+        if owner is not None and not any(m.is_state and m.end <= start for m in states):
+            subjects = list(owner.codes[:1])
             objects = [c for c in objects if c not in subjects]
     if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         subjects = _speaker(sent, states, end)
