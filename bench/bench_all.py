@@ -152,6 +152,15 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
                     ref,
                     r[name]["median"] <= 0.3 if ref else None,
                 )
+    if (b := benches.get("query")) and (r := b.result()):
+        add(
+            f"`query` join by party, table, {r['rows']:,} rows",
+            spread(r["table"], ".2f", " CPU-s"),
+            f"<= 1.5x raw DuckDB {r['floor']['median']:.2f} CPU-s (now {r['table_ratio']:.2f}x)",
+            r["table_ratio"] <= 1.5,
+        )
+        add("  same, CSV / JSON", f"{r['csv']['median']:.2f} / {r['json']['median']:.2f} CPU-s")
+        add("  `query` start-up alone (SELECT 1)", spread(r["startup"], ".2f", " CPU-s"))
     if (b := benches.get("alert")) and (r := b.result()):
         if "keep_alert" in r:
             add(
@@ -264,6 +273,7 @@ def main() -> int:
     args = ap.parse_args()
     plan = [
         Bench("startup", []),
+        Bench("query", [], ["--stored", "2500", "--repeat", "1"]),
         Bench("extract", [], ["--docs", "200", "--cli-docs", "200"]),
         Bench("alert", [], ["--feeds", "50"]),
         Bench("ingest", [], ["--feeds", "50"]),
