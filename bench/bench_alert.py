@@ -1,6 +1,6 @@
 """Time-to-alert: from `treatywatch run` process start to the webhook POST, one new event among 200 warm feeds.
 
-usage: python bench/bench_alert.py [--feeds 200] [--trials 3] [--modes keep,ephemeral]
+usage: python bench/bench_alert.py [--feeds 200] [--trials 3] [--modes keep,ephemeral] [--event-at spread]
 What a user runs, as a user runs it: the real command line in a new process (Python start, imports,
 extractor from its disk cache, Prefect recording the run), 200 RSS feeds on 127.0.0.1 that answer
 304 except one that gained an item about a treaty termination, and a real `json://` endpoint on
@@ -8,6 +8,10 @@ extractor from its disk cache, Prefect recording the run), 200 RSS feeds on 127.
 Modes: keep = the default, a local Prefect server kept up between runs (flows/serve/keeper.py; the
 first run, which starts it, is reported apart); ephemeral = TREATYWATCH_PREFECT_SERVER=ephemeral,
 Prefect's temporary in-process API (the old behaviour). Median, min and max over the trials.
+A run stores its sources in batches (`commit_every`, 50) and alerts after each batch, so where the
+event sits matters: by default trial k of n puts it in feed (2k+1)/2n of the way through (with 3
+trials: feeds 33, 100 and 166 of 200, the first, third and fourth batch); --event-at first / last
+give the best and the worst case.
 Last line: RESULT {json} for bench_all.py.
 """
 
@@ -203,6 +207,15 @@ def stop_keeper(data_dir: pathlib.Path) -> None:
         time.sleep(0.1)
 
 
+def event_feed(where: str, trial: int, trials: int, feeds: int) -> int:
+    """The feed that gains this trial's event item."""
+    if where == "first":
+        return 0
+    if where == "last":
+        return feeds - 1
+    return (2 * trial + 1) * feeds // (2 * trials)
+
+
 def stats(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
@@ -217,11 +230,18 @@ def main() -> int:
     ap.add_argument("--items", type=int, default=20)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--modes", default="keep,ephemeral")
+    ap.add_argument(
+        "--event-at",
+        choices=("spread", "first", "last"),
+        default="spread",
+        help="which feed gains the event: spread over the run's batches (trial k of n: feed (2k+1)/2n of the "
+        "way), the first feed, or the last one (alerts leave after the batch holding their item is stored)",
+    )
     args = ap.parse_args()
     feeds = Feeds(args.feeds, args.items)
     feed_server = serve(feeds.handler())
     hook = Hook()
-    result: dict[str, object] = {"feeds": args.feeds, "trials": args.trials}
+    result: dict[str, object] = {"feeds": args.feeds, "trials": args.trials, "event_at": args.event_at}
     trial = 0
     ok = True
     for mode in args.modes.split(","):
@@ -254,7 +274,7 @@ def main() -> int:
             result[f"{mode}_first_run_s"] = first_total
             alerts, totals, cpus = [], [], []
             for t in range(args.trials):
-                feeds.add_event(t % args.feeds, trial)
+                feeds.add_event(event_feed(args.event_at, t, args.trials, args.feeds), trial)
                 trial += 1
                 to_alert, total, cpu, tail = one_run(work, env, hook)
                 print(
@@ -279,8 +299,8 @@ def main() -> int:
     feed_server.shutdown()
     hook.server.shutdown()
     print(
-        f"bench_alert: one new event among {args.feeds} warm feeds -> json:// POST on 127.0.0.1, "
-        f"from process start; median of {args.trials}"
+        f"bench_alert: one new event among {args.feeds} warm feeds (event feed: {args.event_at}) -> json:// POST "
+        f"on 127.0.0.1, from process start; median of {args.trials}"
     )
     for mode in args.modes.split(","):
         if f"{mode}_alert" in result:

@@ -164,7 +164,7 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
     if (b := benches.get("alert")) and (r := b.result()):
         if "keep_alert" in r:
             add(
-                f"time-to-alert, {r['feeds']} warm feeds, kept server",
+                f"time-to-alert, {r['feeds']} warm feeds, kept server, event {r.get('event_at', 'first')}",
                 spread(r["keep_alert"], ".2f", " s"),
                 "<= 3 s",
                 r["keep_alert"]["median"] <= 3,
