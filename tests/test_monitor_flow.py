@@ -359,7 +359,7 @@ def _two_batches(tmp: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TREATYWATCH_COMMIT_EVERY", "1")
     sources = tmp / "sources.yaml"
     sources.write_text(
-        f"sources:\n  - {{id: seed, kind: rss, url: \"{SEED_FEED}\", full_text: never}}\n"
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
         f'  - {{id: later, kind: rss, url: "{server.url_for("/later.xml")}", full_text: never}}\n',
         encoding="utf-8",
     )
