@@ -175,6 +175,8 @@ def table(benches: dict[str, Bench]) -> list[tuple[str, str, str, str]]:
                 "<= 8 s",
                 r["keep_run"]["median"] <= 8,
             )
+            if "keep_alert_cpu" in r:
+                add("  CPU of the run process until the alert", spread(r["keep_alert_cpu"], ".2f", " CPU-s"))
             add("  CPU of that run process", spread(r["keep_cpu"], ".2f", " CPU-s"))
             add("  first run (starts the kept server)", f"{r['keep_first_run_s']:.2f} s")
         if "ephemeral_alert" in r:
