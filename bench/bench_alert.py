@@ -1,6 +1,6 @@
 """Time-to-alert: from `treatywatch run` process start to the webhook POST, one new event among 200 warm feeds.
 
-usage: python bench/bench_alert.py [--feeds 200] [--trials 3] [--modes keep,ephemeral]
+usage: python bench/bench_alert.py [--feeds 200] [--trials 3] [--modes keep,ephemeral] [--event-at spread]
 What a user runs, as a user runs it: the real command line in a new process (Python start, imports,
 extractor from its disk cache, Prefect recording the run), 200 RSS feeds on 127.0.0.1 that answer
 304 except one that gained an item about a treaty termination, and a real `json://` endpoint on
@@ -8,6 +8,11 @@ extractor from its disk cache, Prefect recording the run), 200 RSS feeds on 127.
 Modes: keep = the default, a local Prefect server kept up between runs (flows/serve/keeper.py; the
 first run, which starts it, is reported apart); ephemeral = TREATYWATCH_PREFECT_SERVER=ephemeral,
 Prefect's temporary in-process API (the old behaviour). Median, min and max over the trials.
+A run stores its sources in batches (`commit_every`, 50) and alerts after each batch, so where the
+event sits matters: by default trial k of n puts it in feed (2k+1)/2n of the way through (with 3
+trials: feeds 33, 100 and 166 of 200, the first, third and fourth batch); --event-at first / last
+give the best and the worst case. Beside each wall-clock figure: the CPU-s the run process had used
+when the POST arrived (from /proc), which a loaded machine stretches far less.
 Last line: RESULT {json} for bench_all.py.
 """
 
@@ -110,6 +115,8 @@ class Hook:
 
     def __init__(self) -> None:
         self.posts: list[tuple[float, dict]] = []
+        self.cpu_at_post: list[float] = []  # CPU-s the run process had used when each POST arrived
+        self.pid = 0  # the run process being timed
         self.event = threading.Event()
         hook = self
 
@@ -120,6 +127,7 @@ class Hook:
                 at = time.perf_counter()
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hook.posts.append((at, json.loads(body or b"{}")))
+                hook.cpu_at_post.append(cpu_seconds(hook.pid))
                 hook.event.set()
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -137,6 +145,16 @@ class Hook:
         return self.server.server_address[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (its own threads, not its children), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
@@ -150,8 +168,10 @@ def command() -> list[str]:
 
 
 def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float | None, float, float, str]:
-    """(seconds to the first POST or None, seconds to exit, CPU-s of the run process, stderr tail)."""
+    """(seconds to the first POST or None, seconds to exit, CPU-s of the run process, stderr tail);
+    the run's CPU-s when the first POST arrived is left in hook.cpu_at_post[0]."""
     hook.posts.clear()
+    hook.cpu_at_post.clear()
     hook.event.clear()
     err = work / "stderr.txt"
     t0 = time.perf_counter()
@@ -175,6 +195,7 @@ def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float 
             stderr=fh,
             stdin=subprocess.DEVNULL,
         )
+        hook.pid = proc.pid
         _, status, usage = os.wait4(proc.pid, 0)
     total = time.perf_counter() - t0
     first = hook.posts[0][0] - t0 if hook.posts else None
@@ -203,6 +224,15 @@ def stop_keeper(data_dir: pathlib.Path) -> None:
         time.sleep(0.1)
 
 
+def event_feed(where: str, trial: int, trials: int, feeds: int) -> int:
+    """The feed that gains this trial's event item."""
+    if where == "first":
+        return 0
+    if where == "last":
+        return feeds - 1
+    return (2 * trial + 1) * feeds // (2 * trials)
+
+
 def stats(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
@@ -217,11 +247,18 @@ def main() -> int:
     ap.add_argument("--items", type=int, default=20)
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--modes", default="keep,ephemeral")
+    ap.add_argument(
+        "--event-at",
+        choices=("spread", "first", "last"),
+        default="spread",
+        help="which feed gains the event: spread over the run's batches (trial k of n: feed (2k+1)/2n of the "
+        "way), the first feed, or the last one (alerts leave after the batch holding their item is stored)",
+    )
     args = ap.parse_args()
     feeds = Feeds(args.feeds, args.items)
     feed_server = serve(feeds.handler())
     hook = Hook()
-    result: dict[str, object] = {"feeds": args.feeds, "trials": args.trials}
+    result: dict[str, object] = {"feeds": args.feeds, "trials": args.trials, "event_at": args.event_at}
     trial = 0
     ok = True
     for mode in args.modes.split(","):
@@ -252,14 +289,15 @@ def main() -> int:
             _, first_total, _, tail = one_run(work, env, hook)
             print(f"   {first_total:.2f} s", flush=True)
             result[f"{mode}_first_run_s"] = first_total
-            alerts, totals, cpus = [], [], []
+            alerts, totals, cpus, alert_cpus = [], [], [], []
             for t in range(args.trials):
-                feeds.add_event(t % args.feeds, trial)
+                feeds.add_event(event_feed(args.event_at, t, args.trials, args.feeds), trial)
                 trial += 1
                 to_alert, total, cpu, tail = one_run(work, env, hook)
+                at_cpu = hook.cpu_at_post[0] if hook.cpu_at_post else float("nan")
                 print(
-                    f"   trial {t + 1}: alert after {to_alert if to_alert is None else round(to_alert, 2)} s, "
-                    f"run {total:.2f} s, {cpu:.2f} CPU-s",
+                    f"   trial {t + 1}: alert after {to_alert if to_alert is None else round(to_alert, 2)} s "
+                    f"({at_cpu:.2f} CPU-s of the run by then), run {total:.2f} s, {cpu:.2f} CPU-s",
                     flush=True,
                 )
                 if to_alert is None:
@@ -269,23 +307,26 @@ def main() -> int:
                 alerts.append(to_alert)
                 totals.append(total)
                 cpus.append(cpu)
+                alert_cpus.append(at_cpu)
             if alerts:
                 result[f"{mode}_alert"] = stats(alerts)
                 result[f"{mode}_run"] = stats(totals)
                 result[f"{mode}_cpu"] = stats(cpus)
+                result[f"{mode}_alert_cpu"] = stats(alert_cpus)
         finally:
             stop_keeper(work / "data")
             shutil.rmtree(work, ignore_errors=True)
     feed_server.shutdown()
     hook.server.shutdown()
     print(
-        f"bench_alert: one new event among {args.feeds} warm feeds -> json:// POST on 127.0.0.1, "
-        f"from process start; median of {args.trials}"
+        f"bench_alert: one new event among {args.feeds} warm feeds (event feed: {args.event_at}) -> json:// POST "
+        f"on 127.0.0.1, from process start; median of {args.trials}"
     )
     for mode in args.modes.split(","):
         if f"{mode}_alert" in result:
             print(
-                f"  {mode:9} time-to-alert {fmt(result[f'{mode}_alert'])} | whole run {fmt(result[f'{mode}_run'])}"
+                f"  {mode:9} time-to-alert {fmt(result[f'{mode}_alert'])}, run CPU by then "
+                f"{result[f'{mode}_alert_cpu']['median']:.2f} CPU-s | whole run {fmt(result[f'{mode}_run'])}"
                 f" | run CPU {result[f'{mode}_cpu']['median']:.2f} CPU-s | first run {result[f'{mode}_first_run_s']:.2f} s"
             )
     print(

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
-from flows.alerts.delivery import DeliveryReport, deliver
+from flows.alerts.delivery import DeliveryReport, Session, deliver, merged
 from flows.alerts.destinations import load_destinations
-from flows.alerts.plan import ItemMeta, PlanReport, health_rows, heartbeat_notice, plan
+from flows.alerts.plan import ItemMeta, Pacer, PlanReport, health_rows, heartbeat_notice, plan
 from flows.alerts.render import Notice
 from flows.alerts.views import instrument_labels
 from flows.artifacts import publish_report, publish_run_artifacts
@@ -100,14 +100,30 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
         last_success = storage.last_successful_run(con)
 
     stop, pages_left = Stop(), settings.max_pages_per_run
+    labels = instrument_labels(settings.config_dir)
+    session = Session(Pacer(policy.min_interval))
     with stop.handling():
-        for number, batch in enumerate(batches(source_list, settings.commit_every)):
+        parts = batches(source_list, settings.commit_every)
+        for number, batch in enumerate(parts):
             if stop.requested():
                 break
             got = ingest(batch, settings, run_id=run.run_id, stop=stop, page_allowance=max(pages_left, 0))
             pages_left -= got.pages_fetched
             beat = heartbeat_notice(last_success, run.started_at, policy.max_silence) if number == 0 else None
+            queued = summary.alerts_queued
             _store_batch(settings, run, batch, got, summary, extractor, destinations, policy, beat)
+            if summary.alerts_queued > queued and number + 1 < len(parts) and not stop.requested():
+                # what this batch stored goes out now, not after every other source (time-to-alert)
+                early = deliver(
+                    settings.db_path,
+                    destinations,
+                    policy,
+                    stop=stop,
+                    labels=labels,
+                    immediate_only=True,
+                    session=session,
+                )
+                summary.delivery = merged(summary.delivery, early)
         summary.interrupted = stop.signal
         if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
             logger.warning(
@@ -123,9 +139,8 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
                 len(summary.fetches),
             )
         else:
-            summary.delivery = deliver(
-                settings.db_path, destinations, policy, stop=stop, labels=instrument_labels(settings.config_dir)
-            )
+            last = deliver(settings.db_path, destinations, policy, stop=stop, labels=labels, session=session)
+            summary.delivery = merged(summary.delivery, last)
     feeds = storage.feed_fetches([f.record for f in summary.fetches])
     with db.connect(settings.db_path) as con:  # the run's totals over all batches (each commit wrote its own)
         storage.finish_run(

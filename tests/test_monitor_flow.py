@@ -349,3 +349,45 @@ def test_json_webhook_gets_structured_fields(tmp_path, httpserver, monkeypatch):
     assert {"code": "GB", "name": "United Kingdom"} in tw["counterparts"]
     assert (tw["evidence"], tw["source_url"], tw["confidence"]) == (evidence, item_url, round(confidence, 3))
     assert len(tw["dedup_key"]) == 24 and tw["sources"] == [{"source_id": "seed", "url": item_url}]
+
+
+def _two_batches(tmp: Path, server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seed (treaty events) in the first stored batch, a second source after it."""
+    server.expect_request("/later.xml").respond_with_data(
+        (FIXTURES / "flow" / "news.xml").read_bytes(), content_type="application/rss+xml"
+    )
+    monkeypatch.setenv("TREATYWATCH_COMMIT_EVERY", "1")
+    sources = tmp / "sources.yaml"
+    sources.write_text(
+        f'sources:\n  - {{id: seed, kind: rss, url: "{SEED_FEED}", full_text: never}}\n'
+        f'  - {{id: later, kind: rss, url: "{server.url_for("/later.xml")}", full_text: never}}\n',
+        encoding="utf-8",
+    )
+    return sources
+
+
+def test_an_alert_goes_out_when_its_batch_is_stored_not_after_every_source(tmp_path, httpserver, monkeypatch):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    sources = _two_batches(tmp_path, httpserver, monkeypatch)
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+
+    summary = run(tmp_path, sources, alerts, monkeypatch)
+
+    paths = [req.path for req, _ in httpserver.log]
+    assert "/hook" in paths and paths.index("/hook") < paths.index("/later.xml")
+    assert summary.delivery.sent == paths.count("/hook") > 0
+    assert rows(tmp_path / "tw.duckdb", "SELECT count(*) FROM alerts WHERE status <> 'sent'") == [(0,)]
+
+
+def test_a_failed_early_send_is_not_tried_again_in_the_same_run(tmp_path, httpserver, monkeypatch):
+    """Delivering after each batch must not turn one attempt per run into two (backoff 0 here)."""
+    httpserver.expect_request("/hook", method="POST").respond_with_data("down", status=503)
+    sources = _two_batches(tmp_path, httpserver, monkeypatch)
+    alerts = write_alerts(tmp_path, (f"json://127.0.0.1:{httpserver.port}/hook", "termination"))
+
+    summary = run(tmp_path, sources, alerts, monkeypatch)
+
+    attempts = rows(tmp_path / "tw.duckdb", "SELECT DISTINCT attempts FROM alerts WHERE kind = 'event'")
+    assert attempts == [(1,)]
+    assert summary.delivery.failed == sum(1 for req, _ in httpserver.log if req.path == "/hook") > 0
+    assert summary.delivery.still_pending == summary.delivery.failed

@@ -45,6 +45,16 @@ class DeliveryReport:
     waiting: list[ledger.WaitingAlert] = field(default_factory=list)  # pending, next attempt later
 
 
+@dataclass(slots=True)
+class Session:
+    """What the deliveries of one run share: pacing per destination, the destinations paused after a
+    rate limit, and the alerts already tried (each is tried at most once per run, as before)."""
+
+    pacer: Pacer
+    paused: set[str] = field(default_factory=set)
+    tried: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True, slots=True)
 class Unit:
     """What one send carries: one immediate alert, or every due digest alert of one destination."""
@@ -63,16 +73,21 @@ def deliver(
     pacer: Pacer | None = None,
     labels: Mapping[str, str] | None = None,
     stop: Stop | None = None,
+    immediate_only: bool = False,
+    session: Session | None = None,
 ) -> DeliveryReport:
     """Send what is due now; never raises for a failed send (it is recorded and retried).
 
     Each alert is sent only by the delivery whose compare-and-set moved it to `sending`, so two
-    overlapping runs (a lock bypassed) still send it once.
+    overlapping runs (a lock bypassed) still send it once. A run that delivers after each stored
+    batch passes one `session` to every call, and `immediate_only` until its last: digests then go
+    once, at the end, and no alert or paused destination is tried twice in one run.
     """
     now = now or db.utcnow()
     report = DeliveryReport()
     by_key = {d.key: d for d in destinations}
-    pacer = pacer or Pacer(policy.min_interval)
+    session = session or Session(pacer or Pacer(policy.min_interval))
+    pacer, paused = session.pacer, session.paused
     me = ledger.new_claimant()
     with db.connect(db_path) as con:
         uncertain = ledger.recover_interrupted(con, {k: d.channel for k, d in by_key.items()}, me)
@@ -81,7 +96,9 @@ def deliver(
         due = ledger.due(con, now)
         report.unroutable = ledger.orphan_destinations(con, set(by_key))
         views = load_views(con, [a for a in due if a.kind in ("event", "update")], db_hint=str(db_path), labels=labels)
-    paused: set[str] = set()
+    due = [a for a in due if a.alert_id not in session.tried]
+    if immediate_only:  # digests and unknown destinations are left to the run's last delivery
+        due = [a for a in due if a.mode != "digest" and a.destination_key in by_key]
     for unit in _units(due, by_key, report):
         if stop is not None and stop.requested():  # SIGTERM: what is not sent stays pending for the next run
             report.still_pending += len(unit.alerts)
@@ -92,6 +109,7 @@ def deliver(
         unit = _claim(db_path, unit, me)  # only what this delivery moved from pending to sending
         if not unit.alerts:
             continue  # an overlapping run claimed it first and sends it
+        session.tried.update(a.alert_id for a in unit.alerts)
         rendered = _render(unit, views)
         if rendered is None:
             _release(db_path, unit, me)
@@ -103,6 +121,22 @@ def deliver(
     with db.connect(db_path, read_only=False) as con:
         report.waiting = ledger.waiting(con, now)
     return report
+
+
+def merged(first: DeliveryReport, then: DeliveryReport) -> DeliveryReport:
+    """One report for two deliveries of a run sharing a Session: what each did is added up (an alert is
+    tried by one of them only); what is deferred, unroutable or waiting is as the later one saw it."""
+    return DeliveryReport(
+        sent=first.sent + then.sent,
+        failed=first.failed + then.failed,
+        given_up=first.given_up + then.given_up,
+        uncertain=first.uncertain + then.uncertain,
+        still_pending=first.still_pending + then.still_pending,
+        deferred=then.deferred,
+        errors=first.errors + then.errors,
+        unroutable=then.unroutable,
+        waiting=then.waiting,
+    )
 
 
 def _units(due: Sequence[ledger.DueAlert], by_key: dict[str, Destination], report: DeliveryReport) -> list[Unit]:

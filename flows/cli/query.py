@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import duckdb
 from rich.console import Console
@@ -17,6 +18,7 @@ from parsers.errors import TreatywatchError
 # EXPLAIN and PRAGMA are refused: EXPLAIN ANALYZE runs its statement (COPY ... TO included), and the
 # parser does not say what it wraps; use `SELECT * FROM pragma_table_info('items')` instead of PRAGMA.
 READ_ONLY_STATEMENTS = frozenset({"SELECT"})
+FETCH_BATCH = 2048  # rows per fetchmany: DuckDB's vector size, few Python round trips, bounded memory
 
 
 def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
@@ -58,15 +60,21 @@ def run_sandboxed(
 
 
 def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) -> int:
-    """Print the result in `fmt`; returns the row count."""
+    """Print the result in `fmt`; returns the row count.
+
+    Rows are streamed from DuckDB in batches while they are written, so a large CSV or JSON result
+    never sits in memory whole (the table needs every row's text to size its columns)."""
     with db.connect(db_path, read_only=True, config=db.SANDBOX_CONFIG) as con:
         cur = run_sandboxed(con, check_read_only(con, sql), db_path)
         names = [d[0] for d in cur.description or []]
-        rows = cur.fetchall()
-    if fmt == "json":
-        write_json(names, rows, out)
-    elif fmt == "csv":
-        write_csv(names, rows, out)
-    else:
-        print_table(names, rows, console)
-    return len(rows)
+        rows = _batches(cur)
+        if fmt == "json":
+            return write_json(names, rows, out)
+        if fmt == "csv":
+            return write_csv(names, rows, out)
+        return print_table(names, rows, console)
+
+
+def _batches(cur: duckdb.DuckDBPyConnection, size: int = FETCH_BATCH) -> Iterator[tuple[Any, ...]]:
+    while batch := cur.fetchmany(size):
+        yield from batch

@@ -79,21 +79,30 @@ def default_cache_dir() -> Path:
 
 def vega_bundle(cache_dir: Path) -> str:
     """The Vega, Vega-Lite and vega-embed bundle from vl-convert (offline), cached: bundling takes ~2 s."""
-    import vl_convert  # a compiled package; imported only when a report is built
-
-    version = getattr(vl_convert, "__version__", "0")
-    key = hashlib.sha256(f"{version}\0{BUNDLE_SNIPPET}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{_vl_convert_version()}\0{BUNDLE_SNIPPET}".encode()).hexdigest()[:16]
     path = cache_dir / f"vega-bundle-{key}.js"
     try:
         return path.read_text(encoding="utf-8")
     except OSError:
         pass
+    import vl_convert  # a compiled package (~20 MB resident): imported only when the cache misses
+
     bundle = vl_convert.javascript_bundle(BUNDLE_SNIPPET)
     try:
         _write_atomic(path, bundle)
     except OSError:
         pass  # a read-only cache only costs time
     return bundle
+
+
+def _vl_convert_version() -> str:
+    """The installed vl-convert's version, read from its metadata without loading the library."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vl-convert-python")
+    except PackageNotFoundError:
+        return "0"
 
 
 def _payload(data: ReportData, extractor: Extractor | None, labels: Mapping[str, str]) -> dict[str, Any]:

@@ -151,3 +151,11 @@ def test_report_flags_are_the_alerts_plain_words(fixture_db, tmp_path, extractor
     assert flag_words(["background"], str) == [
         "The event is dated well before publication: likely background, not news."
     ]
+
+
+def test_chart_specs_file_is_what_altair_builds():
+    """flows/report/templates/charts.vl.json is read at run time; altair_charts.py is its source."""
+    from flows.report import charts
+    from tests.report import altair_charts
+
+    assert charts.specs() == altair_charts.specs()
