@@ -176,12 +176,14 @@ def query(
     format: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
 ) -> None:
     """Query the DuckDB file read-only; writes are refused."""
+    from flows.cli.output import PlainConsole, plain_output
     from flows.cli.query import run_query
     from flows.settings import load_settings
 
     if format not in ("table", "csv", "json"):
         _fail(ValueError(f"unknown format {format!r}: use table, csv or json"))
-    run_query(load_settings(db=db).db_path, sql, format, _console(), sys.stdout)
+    console = PlainConsole(sys.stdout) if plain_output(sys.stdout) else _console()
+    run_query(load_settings(db=db).db_path, sql, format, console, sys.stdout)
 
 
 @app.command()

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.cells import cell_len, set_cell_size
-from rich.console import Console
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 VERTICAL_MAX_ROWS = 5  # at most this many rows that do not fit print one record per block
 MIN_COLUMN = 10  # columns are never squeezed below this many characters (or their header)
@@ -41,6 +43,48 @@ _DROPPED = frozenset((0x07, 0x08, 0x0B, 0x0C, 0x0D))
 _CONTROLS: dict[int, str | None] = {
     c: None if c in _DROPPED else "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)
 }
+
+
+class PlainConsole:
+    """The part of a Rich Console the table needs, for output nothing will style (a pipe or a file).
+
+    Rich draws no styles there anyway; not importing its console saves ~35 ms of every `query`,
+    which is most of what a piped result costs beyond DuckDB itself."""
+
+    def __init__(self, file: TextIO, width: int | None = None) -> None:
+        self.file = file
+        self.width = width or _columns_from_env()
+
+    def line(self, text: str, style: str | None = None) -> None:
+        self.file.write(text + "\n")
+
+    def rich(self) -> Console:
+        """A Rich Console on the same file and width, for the few lines that need its folding."""
+        from rich.console import Console
+
+        return Console(file=self.file, width=self.width)
+
+
+def _columns_from_env() -> int:
+    """The width Rich gives a console that is not a terminal: $COLUMNS when it is a number, else 80."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 80
+
+
+def plain_output(file: TextIO) -> bool:
+    """True when Rich would print `file` without styles: not a terminal, and colour not forced."""
+    forced = any(os.environ.get(k) for k in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"))
+    return not forced and not file.isatty()
+
+
+def _emit(console: Console | PlainConsole, text: str, style: str | None = None) -> None:
+    """One line, styled when the console is Rich's (cell text is never read as markup)."""
+    if isinstance(console, PlainConsole):
+        console.line(text)
+        return
+    from rich.text import Text
+
+    console.print(Text(text, style=style or ""), soft_wrap=True)
 
 
 def jsonable(value: Any) -> Any:
@@ -84,7 +128,7 @@ def write_csv(names: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO) 
     return count
 
 
-def print_table(names: Sequence[str], rows: Iterable[Sequence[Any]], console: Console) -> int:
+def print_table(names: Sequence[str], rows: Iterable[Sequence[Any]], console: Console | PlainConsole) -> int:
     """A table, or one block per record when a few rows would not fit; then the row count.
 
     Returns the row count; rows may be a stream. The work is done a column at a time (one type
@@ -99,7 +143,7 @@ def print_table(names: Sequence[str], rows: Iterable[Sequence[Any]], console: Co
     elif columns:
         widths = _fit(names, natural, console.width) if too_wide else natural
         _print_grid(columns, widths, console)
-    console.print(Text(f"{count} row(s)", style="dim"))
+    _emit(console, f"{count} row(s)", "dim")
     return count
 
 
@@ -129,8 +173,15 @@ class _Column:
         if self.cells is None:
             cut = width - 1
             return [t.ljust(width) if len(t) <= width else t[:cut] + ELLIPSIS for t in self.texts]
+        cut = width - 1
         return [
-            t if self.multiline and "\n" in t else t + " " * (width - w) if w <= width else _cut(t, width)
+            t
+            if self.multiline and "\n" in t
+            else t + " " * (width - w)
+            if w <= width
+            else t[:cut] + ELLIPSIS
+            if w == len(t)  # every character one cell wide (Cyrillic, accents)
+            else _cut(t, width)
             for t, w in zip(self.texts, self.cells, strict=True)
         ]
 
@@ -206,17 +257,23 @@ def _line(cells: Sequence[str]) -> str:
     return f"{_BAR} " + f" {_BAR} ".join(cells) + f" {_BAR}\n"
 
 
-def _print_grid(columns: Sequence[_Column], widths: Sequence[int], console: Console) -> None:
+def _print_grid(columns: Sequence[_Column], widths: Sequence[int], console: Console | PlainConsole) -> None:
     """Header through Rich (bold names where the terminal shows it), the rows as one plain write."""
-    header = Text(_HEAD_BAR + " ")
-    for i, (column, width) in enumerate(zip(columns, widths, strict=True)):
-        if i:
-            header.append(f" {_HEAD_BAR} ")
-        header.append(_fitted(column.name, width), style="bold")
-    header.append(f" {_HEAD_BAR}")
-    console.print(_rule(_TOP, widths), soft_wrap=True, markup=False, emoji=False, highlight=False)
-    console.print(header, soft_wrap=True)
-    console.print(_rule(_HEAD_SEP, widths), soft_wrap=True, markup=False, emoji=False, highlight=False)
+    names = [_fitted(column.name, width) for column, width in zip(columns, widths, strict=True)]
+    _emit(console, _rule(_TOP, widths))
+    if isinstance(console, PlainConsole):
+        console.line(f"{_HEAD_BAR} " + f" {_HEAD_BAR} ".join(names) + f" {_HEAD_BAR}")
+    else:
+        from rich.text import Text
+
+        header = Text(_HEAD_BAR + " ")
+        for i, name in enumerate(names):
+            if i:
+                header.append(f" {_HEAD_BAR} ")
+            header.append(name, style="bold")
+        header.append(f" {_HEAD_BAR}")
+        console.print(header, soft_wrap=True)
+    _emit(console, _rule(_HEAD_SEP, widths))
     fitted = zip(*(c.fitted(w) for c, w in zip(columns, widths, strict=True)), strict=True)
     if any(c.multiline for c in columns):
         body = "".join(_multiline(row, widths) if any("\n" in c for c in row) else _line(row) for row in fitted)
@@ -226,13 +283,16 @@ def _print_grid(columns: Sequence[_Column], widths: Sequence[int], console: Cons
     console.file.flush()
 
 
-def _print_vertical(names: Sequence[str], texts: Sequence[Sequence[str]], console: Console) -> None:
+def _print_vertical(names: Sequence[str], texts: Sequence[Sequence[str]], console: Console | PlainConsole) -> None:
+    """A few records (at most VERTICAL_MAX_ROWS), so Rich folds the long values even on a pipe."""
+    if isinstance(console, PlainConsole):
+        console = console.rich()
     width = max(len(n) for n in names)
     for index, row in enumerate(texts, 1):
-        console.print(
-            Text(f"-[ record {index} ]" + "-" * max(0, min(console.width, 60) - 14 - len(str(index))), style="dim")
-        )
+        _emit(console, f"-[ record {index} ]" + "-" * max(0, min(console.width, 60) - 14 - len(str(index))), "dim")
         for name, value in zip(names, row, strict=False):
+            from rich.text import Text
+
             line = Text(f"{name:<{width}} | ", style="bold")
             line.append(value)
             console.print(line, overflow="fold")

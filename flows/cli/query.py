@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import duckdb
-from rich.console import Console
 
-from flows.cli.output import print_table, write_csv, write_json
+from flows.cli.output import PlainConsole, print_table, write_csv, write_json
 from flows.store import db
 from flows.store.db import ReadOnlyQueryError
 from parsers.errors import TreatywatchError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # DuckDB's parser classifies (SHOW, DESCRIBE, SUMMARIZE, VALUES, FROM-first all parse as SELECT).
 # EXPLAIN and PRAGMA are refused: EXPLAIN ANALYZE runs its statement (COPY ... TO included), and the
@@ -59,7 +61,7 @@ def run_sandboxed(
         raise TreatywatchError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
 
-def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) -> int:
+def run_query(db_path: Path, sql: str, fmt: str, console: Console | PlainConsole, out: TextIO) -> int:
     """Print the result in `fmt`; returns the row count.
 
     Rows are streamed from DuckDB in batches while they are written, so a large CSV or JSON result
@@ -67,12 +69,11 @@ def run_query(db_path: Path, sql: str, fmt: str, console: Console, out: TextIO) 
     with db.connect(db_path, read_only=True, config=db.SANDBOX_CONFIG) as con:
         cur = run_sandboxed(con, check_read_only(con, sql), db_path)
         names = [d[0] for d in cur.description or []]
-        rows = _batches(cur)
         if fmt == "json":
-            return write_json(names, rows, out)
+            return write_json(names, _batches(cur), out)
         if fmt == "csv":
-            return write_csv(names, rows, out)
-        return print_table(names, rows, console)
+            return write_csv(names, _batches(cur), out)
+        return print_table(names, cur.fetchall(), console)  # the table sizes columns from every row
 
 
 def _batches(cur: duckdb.DuckDBPyConnection, size: int = FETCH_BATCH) -> Iterator[tuple[Any, ...]]:

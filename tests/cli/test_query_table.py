@@ -14,7 +14,7 @@ from rich.text import Text
 from typer.testing import CliRunner
 
 from flows.cli.app import app
-from flows.cli.output import print_table
+from flows.cli.output import PlainConsole, print_table
 from flows.store import db, storage
 
 
@@ -76,11 +76,34 @@ def test_many_rows_that_do_not_fit_are_cut_with_an_ellipsis_to_the_width():
     assert body[0].startswith("│ row 0 ") and "x…" in body[0] and "y…" in body[0]
 
 
+def test_narrow_non_ascii_cells_are_cut_to_the_width_like_wide_ones():
+    rows = [("Россия", "денонсировала соглашение " * 9), ("日本", "防衛協定" * 30), ("e\u0301", "é" * 99)] * 4
+    body = [line for line in render(["страна", "text"], rows, width=70).splitlines() if line.startswith("│")]
+    assert len(body) == 12 and {cell_len(line) for line in body} == {70}
+    assert all(line.endswith("… │") for line in body)
+
+
 def test_columns_whose_minimums_do_not_fit_overflow_rather_than_vanish():
     names = [f"column_{c}" for c in "abcdefgh"]
     rows = [tuple("v" * 40 for _ in names) for _ in range(10)]
     header = next(line for line in render(names, rows, width=60).splitlines() if line.startswith("┃"))
     assert all(name in header for name in names)  # every column at its legible minimum, wider than 60
+
+
+@pytest.mark.parametrize(
+    "names, rows, width",
+    [
+        (["party", "type", "confidence"], [("NO", "termination", 0.8), ("RU", None, 1)], 80),
+        (["страна", "text"], [("Россия", "денонсировала соглашение " * 6), ("日本", "防衛協定" * 12)] * 8, 60),
+        (["a", "b"], [("one\ntwo", "\x1b[31mred\x07\tx"), ("日本の防衛協定", "é" * 90)] * 7, 50),
+        (["id", "long", "other"], [("r", "x" * 200, "y" * 50)] * 3, 40),  # a few rows: one block per record
+        (["a"], [], 80),
+    ],
+)
+def test_a_pipe_gets_what_rich_printed_there_without_importing_its_console(names, rows, width):
+    piped = io.StringIO()
+    print_table(names, rows, PlainConsole(piped, width))
+    assert piped.getvalue() == render(names, rows, width)
 
 
 @pytest.fixture
