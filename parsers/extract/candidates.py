@@ -116,7 +116,9 @@ class CandidateFinder:
             for h in sent.tagged(name, lo, hi):
                 # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
                 if h.start == hit.start or (
-                    sent.has("under_marker", max(0, h.start - 4), h.start) and h.end != hit.start
+                    sent.has("under_marker", max(0, h.start - 4), h.start)
+                    and h.end != hit.start
+                    and not sent.has("treaty_part", max(hit.end, h.start - 6), h.start)
                 ):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
@@ -346,6 +348,7 @@ class CandidateFinder:
             everyone += _pair_partner(sent, everyone[0])
         if len(everyone) == 1:
             everyone += _head_partner(sent, start, everyone[0])
+        everyone = _speaker_first(sent, start, everyone)
         if len(everyone) == 1 and sent.idx > (1 if doc.titled else 0):
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
@@ -592,6 +595,20 @@ def _named_contractor(sent: Sentence, req: int) -> bool:
         and not cues.inside_mention(sent, nxt)
         and not any(sent.has(tag, nxt, nxt + 1) for tag in ("role", "person", "party_role", "party_filler"))
     )
+
+
+def _speaker_first(sent: Sentence, start: int, everyone: list[str]) -> list[str]:
+    """ "Boric told reporters …, after he and Milei signed": "he" is the speaker, the first state named
+    in the sentence, so the speaker's side acts (else the one named after the pronoun would)."""
+    if len(everyone) < 2:
+        return everyone
+    for k in range(max(1, start - 8), start):
+        if sent.has("person_pronoun", k - 1, k) and sent.tokens[k].text.lower() in ("and", "и"):
+            speaker = next((m for m in sent.mentions if m.is_state and len(m.codes) == 1 and m.end < k), None)
+            if speaker is not None and speaker.codes[0] in everyone and sent.has("reporting", speaker.end, k):
+                return [speaker.codes[0], *(c for c in everyone if c != speaker.codes[0])]
+            return everyone
+    return everyone
 
 
 def _pair_partner(sent: Sentence, party: str) -> list[str]:

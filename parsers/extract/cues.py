@@ -286,13 +286,24 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
 
 
 REPORT_GAP = 4  # "said on Monday evening after ...": a time phrase may sit between the report and "after"
+SELF_REPORT_GAP = 10  # "told reporters in Lviv on Friday, shortly after she and …": place, time and a comma
 
 
 def _reported_after(sent: Sentence, pos: int) -> bool:
-    """A reporting verb shortly before "after" in the same clause (no comma between)."""
+    """A reporting verb shortly before "after" in the same clause (no comma between); or, further back
+    and across a comma, when the speaker's own pair signing follows ("…, after he and Zelensky signed")."""
     for h in sent.tagged("reporting", max(0, pos - REPORT_GAP), pos):
         if all(sent.tokens[i].text != "," for i in range(h.start, pos)):
             return True
+    return _speaker_pair_after(sent, pos) and sent.has("reporting", max(0, pos - SELF_REPORT_GAP), pos)
+
+
+def _speaker_pair_after(sent: Sentence, pos: int) -> bool:
+    """ "after he and …" / «после того как он и …»: a personal pronoun joined by "and" opens the clause."""
+    toks = sent.tokens
+    for k in range(pos + 1, min(len(toks) - 1, pos + 5)):
+        if sent.has("person_pronoun", k, k + 1):
+            return toks[k + 1].text.lower() in ("and", "и")
     return False
 
 
