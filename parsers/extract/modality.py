@@ -13,6 +13,7 @@ from parsers.errors import ConfigError
 from parsers.models import FAMILY_OF
 
 SCOPES = ("before", "after", "sentence")
+UNLESS_SPAN = 2  # tokens before a cue searched for its cancelling lexicon
 FIELDS = {"name", "cue", "scope", "span", "penalty", "with", "near", "types", "unless"}
 
 
@@ -84,7 +85,8 @@ def modal_penalty(sent: Any, start: int, end: int, etype: str, cues: tuple[Modal
             lo, hi = 0, n
         hits = [h for h in sent.tagged(cue.cue, lo, hi) if not (start <= h.start and h.end <= end)]
         if cue.unless:
-            hits = [h for h in hits if not sent.has(cue.unless, max(0, h.start - 1), h.start)]
+            # right before the cue, or one determiner earlier ("approved the proposal")
+            hits = [h for h in hits if not sent.has(cue.unless, max(0, h.start - UNLESS_SPAN), h.start)]
         if not hits:
             continue
         if cue.with_ and not sent.has(cue.with_, max(0, start - cue.near), end + 2):  # «подписала бы»

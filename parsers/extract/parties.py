@@ -345,6 +345,7 @@ def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
     )
 
 
+FIRST_PERSON_SPAN = 6  # tokens between a quoted "we" and its verb ("We have now decided to …")
 SPEAKER_SPAN = 8  # tokens between a reporting verb and the state whose officials speak
 
 
@@ -358,6 +359,19 @@ def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
         if near:
             return list(near[0].codes[:1])
     return []
+
+
+def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention | None:
+    """The state of the reporting clause after a quote (", — заявила премьер-министр Италии"): the first
+    state after the last comma before the reporting verb, within SPEAKER_SPAN of it."""
+    for h in sent.tagged("reporting", end, len(sent.tokens)):
+        commas = [i for i in range(max(end, h.start - 10), h.start + 1) if sent.tokens[i].text == ","]
+        if not commas:
+            continue
+        near = [m for m in states if m.is_state and m.start > commas[-1] and m.start - h.start <= SPEAKER_SPAN]
+        if near:
+            return near[0]
+    return None
 
 
 def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
@@ -488,6 +502,19 @@ def find_parties(
         if owner is not None and not any(m.is_state and m.end <= start for m in states):
             subjects = list(owner.codes[:1])
             objects = [c for c in objects if c not in subjects]
+    if not subjects and sent.has("first_person", max(0, start - FIRST_PERSON_SPAN), start):
+        # '"We have signed a pact with Peru," Chile's president said': the quoted "we" is the speaker's state
+        speaker = _quote_speaker(sent, states, end)
+        subjects = list(speaker.codes[:1]) if speaker is not None else []
+        objects = [c for c in objects if c not in subjects]
+        if speaker is not None and not objects:  # "…," she said after talks with her Japanese counterpart
+            objects = [
+                c
+                for m in states
+                if m.is_state and m.start > speaker.start and sent.has("with_marker", max(0, m.start - 3), m.start)
+                for c in m.codes[:1]
+                if c not in subjects
+            ][:1]
     if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         subjects = _speaker(sent, states, end)
     if not subjects:
