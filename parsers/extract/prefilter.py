@@ -53,65 +53,72 @@ def tag_patterns(matcher: Matcher) -> dict[str, list[tuple[frozenset[str], ...]]
     return out
 
 
-class _RuleNeed:
-    """What one rule needs present: one of its trigger patterns, and (when it has requirements) an anchor."""
-
-    def __init__(self, triggers: list[Need], anchors: frozenset[str] | None) -> None:
-        self.always = () in triggers
-        self.singles = frozenset(f for need in triggers if len(need) == 1 for f in need[0])
-        # several-word patterns by the forms of their rarest word: only those with it present are tested
-        self.multi: dict[str, list[Need]] = {}
-        for need in set(triggers):
-            if len(need) > 1:
-                for form in max(need, key=lambda forms: min(map(len, forms))):
-                    self.multi.setdefault(form, []).append(need)
-        self.multi_keys = frozenset(self.multi)
-        self.anchors = anchors  # None: no requirement, or one the filter cannot test
-
-    def triggered(self, present: frozenset[str]) -> bool:
-        if self.always or not present.isdisjoint(self.singles):
-            return True
-        multi = self.multi
-        return any(
-            all(not present.isdisjoint(forms) for forms in need)
-            for form in self.multi_keys.intersection(present)
-            for need in multi[form]
-        )
-
-
 class SentenceFilter:
-    """False only when no rule of a language can yield a candidate in text[start:end] (folded)."""
+    """False only when no rule of a language can yield a candidate in text[start:end] (folded).
+
+    Each rule is a bit: a word present sets the bits of the rules it triggers alone, of the rules
+    whose requirement it may meet, and tests the several-word trigger patterns whose rarest word it
+    is. A sentence passes when a triggered rule has its requirement word, or needs none.
+    """
 
     def __init__(self, matcher: Matcher, rules: list[Rule], body_names: frozenset[str] | None) -> None:
         """`body_names`: anchor forms of every name the gazetteer may resolve to an organisation or a
         treaty body (None: unknown, so a `body` requirement is always met)."""
         patterns = tag_patterns(matcher)
-        words: set[str] = set()
-        self._rules: list[_RuleNeed] = []
-        for rule in rules:
-            triggers = [need_of(p) for p in patterns.get("trig:" + rule.id, ())]
-            anchors: set[str] | None = set() if rule.requires else None
-            for name in rule.requires:
-                if anchors is None:
-                    break
-                lexicon = [anchor_of(p) for p in patterns.get(name, ())]
-                if name == "body":
-                    lexicon.append(body_names)
-                anchors = None if None in lexicon else anchors.union(*lexicon)  # type: ignore[arg-type]
-            need = _RuleNeed(triggers, frozenset(anchors) if anchors is not None else None)
-            self._rules.append(need)
-            words.update(f for n in triggers for forms in n for f in forms)
-            words.update(anchors or ())
-        self._words = frozenset(words)
-        self._bare = any(r.always for r in self._rules)  # a trigger of punctuation only: no word to look for
+        self._single: dict[str, int] = {}  # word -> rules one of whose trigger patterns is that word alone
+        self._multi: dict[str, list[tuple[Need, int]]] = {}  # rarest word -> (pattern, rule) to test
+        self._meets: dict[str, int] = {}  # word -> rules whose requirement it may meet
+        self._free = 0  # rules without a requirement the filter can test
+        self._bare = 0  # rules with a trigger of punctuation only: no word to look for
+        for k, rule in enumerate(rules):
+            bit = 1 << k
+            for need in {need_of(p) for p in patterns.get("trig:" + rule.id, ())}:
+                if not need:
+                    self._bare |= bit
+                elif len(need) == 1:
+                    for form in need[0]:
+                        self._single[form] = self._single.get(form, 0) | bit
+                else:
+                    for form in max(need, key=lambda forms: min(map(len, forms))):
+                        self._multi.setdefault(form, []).append((need, bit))
+            anchors = _requirement_anchors(rule, patterns, body_names)
+            if anchors is None:
+                self._free |= bit
+            for form in anchors or ():
+                self._meets[form] = self._meets.get(form, 0) | bit
+        # every word a pattern or requirement tests: a sentence's other words are dropped in C
+        multi_words = {f for tests in self._multi.values() for need, _ in tests for forms in need for f in forms}
+        self._words = frozenset(self._single) | frozenset(multi_words) | frozenset(self._meets)
 
     def __call__(self, text: str, start: int, end: int) -> bool:
         part = text[start:end]
         present = self._words.intersection(_WORD.findall(part))  # the word tokens `tokenize` would cut
-        if not present and not self._bare:
-            return False
-        listed = ":" in part  # a list lead or a record field: its requirement may stand in another line
-        return any(
-            (r.anchors is None or listed or not present.isdisjoint(r.anchors)) and r.triggered(present)
-            for r in self._rules
-        )
+        fired, met = self._bare, self._free
+        single, meets, multi = self._single, self._meets, self._multi
+        for word in present:
+            fired |= single.get(word, 0)
+            met |= meets.get(word, 0)
+            for need, bit in multi.get(word, ()):
+                if not fired & bit and all(not present.isdisjoint(forms) for forms in need):
+                    fired |= bit
+        # a list lead or a record field: its requirement may stand in another line
+        return bool(fired & met) or (bool(fired) and ":" in part)
+
+
+def _requirement_anchors(
+    rule: Rule, patterns: dict[str, list[tuple[frozenset[str], ...]]], body_names: frozenset[str] | None
+) -> frozenset[str] | None:
+    """Words one of which a rule's requirement needs in the sentence; None when it has none or one
+    the filter cannot test (an entry without a word)."""
+    if not rule.requires:
+        return None
+    out: set[str] = set()
+    for name in rule.requires:
+        lexicon = [anchor_of(p) for p in patterns.get(name, ())]
+        if name == "body":
+            lexicon.append(body_names)
+        for anchor in lexicon:
+            if anchor is None:
+                return None
+            out |= anchor
+    return frozenset(out)
