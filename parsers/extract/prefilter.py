@@ -89,16 +89,25 @@ class SentenceFilter:
         # every word a pattern or requirement tests: a sentence's other words are dropped in C
         multi_words = {f for tests in self._multi.values() for need, _ in tests for forms in need for f in forms}
         self._words = frozenset(self._single) | frozenset(multi_words) | frozenset(self._meets)
+        # word -> (rules it triggers alone, rules whose requirement it may meet, patterns it anchors): one
+        # lookup per word; a word only tested inside a pattern ("on" of "put * on hold") has no entry
+        self._acts: dict[str, tuple[int, int, tuple[tuple[Need, int], ...]]] = {
+            w: (self._single.get(w, 0), self._meets.get(w, 0), tuple(self._multi.get(w, ())))
+            for w in {*self._single, *self._meets, *self._multi}
+        }
 
     def __call__(self, text: str, start: int, end: int) -> bool:
         part = text[start:end]
         present = self._words.intersection(_WORD.findall(part))  # the word tokens `tokenize` would cut
         fired, met = self._bare, self._free
-        single, meets, multi = self._single, self._meets, self._multi
+        acts = self._acts
         for word in present:
-            fired |= single.get(word, 0)
-            met |= meets.get(word, 0)
-            for need, bit in multi.get(word, ()):
+            act = acts.get(word)
+            if act is None:
+                continue
+            fired |= act[0]
+            met |= act[1]
+            for need, bit in act[2]:
                 if not fired & bit and all(not present.isdisjoint(forms) for forms in need):
                     fired |= bit
         # a list lead or a record field: its requirement may stand in another line
