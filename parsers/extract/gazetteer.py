@@ -83,7 +83,7 @@ class Gazetteer:
     ) -> None:
         self.registry = registry if registry is not None else Registry(())
         self._trie: dict[str, Any] = {}
-        self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
+        self._forms: dict[str, set[str]] = {}  # word form -> the alias words it inflects (while building)
         # the rarest word's forms of every name that may be an organisation or a treaty body (prefilter.py);
         # None once a name has no word to test
         self.body_names: frozenset[str] | None = frozenset()
@@ -111,6 +111,10 @@ class Gazetteer:
                 self._add(name, codes, kind)
         # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
         # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
+        # Sorted, not in set order: where two names end on the same token the later one wins, and a
+        # set's order changes with PYTHONHASHSEED ("российском" ends both «российский» and «российско»)
+        self._keys: dict[str, tuple[str, ...]] = {form: tuple(sorted(ks)) for form, ks in self._forms.items()}
+        del self._forms
         self._starts: dict[str, list[dict[str, Any]]] = {}
         for form, ks in self._keys.items():
             roots = [self._trie[k] for k in ks if k in self._trie]
@@ -167,7 +171,7 @@ class Gazetteer:
         for forms in self._inflector.phrase(alias, proper=True):
             key = min(forms, key=len) if len(forms) == 1 else "~" + "|".join(sorted(forms))[:40]
             for form in forms:
-                self._keys.setdefault(form, set()).add(key)
+                self._forms.setdefault(form, set()).add(key)
             node = node.setdefault(key, {})
         return node
 
