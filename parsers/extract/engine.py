@@ -29,6 +29,7 @@ from parsers.extract.instrument import Found, find_instrument
 from parsers.extract.lang import detect_lang
 from parsers.extract.morph import Inflector
 from parsers.extract.officials import load_officials
+from parsers.extract.prefilter import SentenceFilter
 from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.rules import Matcher, RuleSet, load_rules
 from parsers.extract.text import fold, split_sentences, word_starts, words_regex
@@ -82,6 +83,10 @@ class Extractor:
         self.threshold = threshold
         self._finder = CandidateFinder(rules, gazetteer)
         self._roles = {lang: words_regex(_lexicon_forms(m, "role")) for lang, m in rules.matchers.items()}
+        self._filters = {
+            lang: SentenceFilter(m, [r for r in rules.rules.values() if r.lang == lang], gazetteer.body_names)
+            for lang, m in rules.matchers.items()
+        }
 
     def extract(self, doc: ExtractionInput) -> list[Event]:
         """Events the document reports, merged per family and party set, above the threshold."""
@@ -118,7 +123,7 @@ class Extractor:
         sents = Doc(
             raw, folded, spans, matcher, self.gazetteer, titled, doc.published.date() if doc.published else None
         )
-        could = self.rules.trigger_filters.get(lang)
+        could = self._filters.get(lang)
         wanted = [
             i
             for i in sorted({sents.index_at(p) for p in positions})

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from parsers.errors import ConfigError
 from parsers.extract.morph import Inflector
 from parsers.extract.officials import Person, Term, resolve
+from parsers.extract.prefilter import anchor_of
 from parsers.extract.registry import Body, Registry
 from parsers.extract.statedata import StateName, library_states, populations
 from parsers.extract.text import Token
@@ -82,7 +83,10 @@ class Gazetteer:
     ) -> None:
         self.registry = registry if registry is not None else Registry(())
         self._trie: dict[str, Any] = {}
-        self._keys: dict[str, set[str]] = {}  # word form -> the alias words it inflects
+        self._forms: dict[str, set[str]] = {}  # word form -> the alias words it inflects (while building)
+        # the rarest word's forms of every name that may be an organisation or a treaty body (prefilter.py);
+        # None once a name has no word to test
+        self.body_names: frozenset[str] | None = frozenset()
         self.groups: dict[str, frozenset[str]] = {g: frozenset(m) for g, m in (data.get("groups") or {}).items()}
         self._inflector = inflector
         self._add_library(library, population or {}, data, source)
@@ -107,6 +111,10 @@ class Gazetteer:
                 self._add(name, codes, kind)
         # word form -> the trie roots it can open, for the forms that start some name ("the", "chile"):
         # middle words ("of", ",") and others start nothing, so `find` skips them without a trie walk
+        # Sorted, not in set order: where two names end on the same token the later one wins, and a
+        # set's order changes with PYTHONHASHSEED ("российском" ends both «российский» and «российско»)
+        self._keys: dict[str, tuple[str, ...]] = {form: tuple(sorted(ks)) for form, ks in self._forms.items()}
+        del self._forms
         self._starts: dict[str, list[dict[str, Any]]] = {}
         for form, ks in self._keys.items():
             roots = [self._trie[k] for k in ks if k in self._trie]
@@ -141,6 +149,7 @@ class Gazetteer:
         if old is not None and old.kind == "leader":
             terms = old.terms + terms
         node[_END] = _Entry((), "leader", _case_of(name), name, terms)
+        self._note_body(name)  # a leader's post may be an organisation's ("President of the European Commission")
 
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
@@ -148,6 +157,13 @@ class Gazetteer:
     def _add(self, alias: str, codes: tuple[str, ...], kind: str) -> None:
         entry = _Entry(codes, kind, _case_of(alias) if kind != "demonym" or alias[:1].isupper() else "any", alias)
         self._path(alias)[_END] = entry  # later (config) entries override package ones
+        if kind in ("org", "body"):
+            self._note_body(alias)
+
+    def _note_body(self, alias: str) -> None:
+        if self.body_names is not None:
+            anchor = anchor_of(self._inflector.phrase(alias, proper=True))
+            self.body_names = None if anchor is None else self.body_names | anchor
 
     def _path(self, alias: str) -> dict[str, Any]:
         """The trie node of an alias, created with every inflected form of each word."""
@@ -155,7 +171,7 @@ class Gazetteer:
         for forms in self._inflector.phrase(alias, proper=True):
             key = min(forms, key=len) if len(forms) == 1 else "~" + "|".join(sorted(forms))[:40]
             for form in forms:
-                self._keys.setdefault(form, set()).add(key)
+                self._forms.setdefault(form, set()).add(key)
             node = node.setdefault(key, {})
         return node
 

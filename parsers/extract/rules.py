@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from parsers.errors import ConfigError
 from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
-from parsers.extract.text import Token, after_nonword_regex, token_words_regex, words_regex
+from parsers.extract.text import Token, after_nonword_regex, words_regex
 from parsers.models import FAMILY_OF
 
 RULE_FIELDS = {
@@ -41,7 +41,6 @@ FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
 GAP_MAX = 6
 _TEXT = itemgetter(0)  # a Token's folded text
-_WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,51 +164,6 @@ def _match_rest(texts: list[str], j: int, rest: tuple) -> int:
     return j
 
 
-class TriggerFilter:
-    """Cheap, certain "no" for sentences that cannot hold a trigger, asked before tokenising them.
-
-    A trigger hit needs a token for every word of its pattern. One regex over the sentence finds
-    which trigger words occur as whole tokens; a sentence where no pattern has all its words is
-    skipped ("отказался комментировать" has the anchor of "отказаться от", not "от"). A pass only
-    means "maybe": the sentence is still tokenised and scanned as before.
-    """
-
-    def __init__(self, patterns: list[tuple]) -> None:
-        needs: set[tuple[frozenset[str], ...]] = set()
-        for pattern in patterns:
-            # gaps and punctuation sets are not checked: treating them as present keeps the test safe
-            needs.add(tuple(forms for forms in pattern if forms != "*" and all(map(_WORD.fullmatch, forms))))
-        self._always = () in needs
-        # one-word patterns need one token: a single set test covers them all
-        self._singles = frozenset(f for need in needs if len(need) == 1 for f in need[0])
-        # multi-word patterns, looked up by any of their forms: only those with a word present are tested
-        self._multi: dict[str, list[tuple[frozenset[str], ...]]] = {}
-        for need in needs:
-            if len(need) > 1:
-                # every word of a need must be present, so indexing it by its rarest word (the longest) is
-                # enough: "not", "in", "to" then open no list of needs to test
-                anchor = max(need, key=lambda forms: min(map(len, forms)))
-                for form in anchor:
-                    self._multi.setdefault(form, []).append(need)
-        self._re = token_words_regex({f for need in needs for forms in need for f in forms})
-
-    def __call__(self, text: str, start: int, end: int) -> bool:
-        """False only when no trigger pattern can match in text[start:end] (folded)."""
-        if self._always:
-            return True
-        present = set(self._re.findall(text[start:end]))
-        if not present:
-            return False
-        if not present.isdisjoint(self._singles):
-            return True
-        multi = self._multi
-        for form in present:
-            for need in multi.get(form, ()):
-                if all(not present.isdisjoint(forms) for forms in need):
-                    return True
-        return False
-
-
 @dataclass
 class RuleSet:
     rules: dict[str, Rule]
@@ -219,7 +173,6 @@ class RuleSet:
     matchers: dict[str, Matcher]
     version: str
     trigger_res: dict[str, re.Pattern[str]] = field(default_factory=dict)  # any trigger's first word
-    trigger_filters: dict[str, TriggerFilter] = field(default_factory=dict)  # per language, see TriggerFilter
     trigger_fast: dict[str, re.Pattern[str] | None] = field(default_factory=dict)  # trigger_res' after_nonword twin
     modality: tuple[ModalCue, ...] = ()  # scoped cues from common.yaml `modality:` (see modality.py)
 
@@ -339,11 +292,9 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
             for entry in entries:
                 matchers.setdefault(lang, Matcher()).add(inflector.phrase(entry), name)
     first_forms: dict[str, set[str]] = {}
-    patterns: dict[str, list[tuple]] = {}
     for rule in rules.values():
         for trig in rule.triggers:
             pattern = inflector.phrase(trig)
-            patterns.setdefault(rule.lang, []).append(pattern)
             matchers.setdefault(rule.lang, Matcher()).add(pattern, "trig:" + rule.id)
             # prefilter on the phrase's most specific word ("hold" in "on hold", not "on")
             anchor = max((p for p in pattern if p != "*"), key=lambda forms: min(map(len, forms)))
@@ -357,7 +308,6 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
         matchers,
         "rules-" + digest.hexdigest()[:10],
         {lang: words_regex(forms) for lang, forms in first_forms.items()},
-        {lang: TriggerFilter(pats) for lang, pats in patterns.items()},
         {lang: after_nonword_regex(forms) for lang, forms in first_forms.items()},
         parse_modality(common.get("modality"), set(lexicons), common_path.name),
     )
