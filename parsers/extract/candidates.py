@@ -13,7 +13,7 @@ from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer
 from parsers.extract.modality import modal_penalty
 from parsers.extract.parties import blocked, find_parties
-from parsers.extract.rules import Hit, Rule, RuleSet
+from parsers.extract.rules import RECORD_FIELD, Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {
@@ -431,7 +431,6 @@ class CandidateFinder:
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
-_RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
 _RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
 
@@ -488,7 +487,7 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     # "United States of America. Notification of withdrawal received by the depositaries on ...": the field opens the line
     opens = (
         0 < hit.start <= 2
-        and toks[0].text in _RECORD_FIELD
+        and toks[0].text in RECORD_FIELD
         and all(toks[k].text in _RECORD_FILLER for k in range(hit.start))
     )
     if not (label or tail or opens):

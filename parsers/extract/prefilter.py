@@ -10,7 +10,8 @@ the extraction time. This filter decides from the folded text alone (its words, 
   lexicons' entries (their rarest word is enough to test), or, for `body`, the rarest word of an
   organisation, treaty body or official name the gazetteer knows (such a mention meets it too);
 - a colon anywhere keeps the sentence: a list lead ("decided to denounce:") or a record field
-  ("Signature: ...") is a candidate without the requirement in its own line.
+  ("Signature: ...") is a candidate without the requirement in its own line; so does a line that
+  opens with a record field word ("Notification of withdrawal received by the depositaries ...").
 
 A pass only means "maybe": the sentence is then tokenised and analysed exactly as before, so the
 output is the same with or without the filter (tests/extract/test_prefilter.py checks it). A rule
@@ -22,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from parsers.extract.rules import Matcher, Rule
+from parsers.extract.rules import RECORD_FIELD, Matcher, Rule
 
 _WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
 Need = tuple[frozenset[str], ...]  # the word positions of one pattern, each a set of accepted forms
@@ -111,7 +112,13 @@ class SentenceFilter:
                 if not fired & bit and all(not present.isdisjoint(forms) for forms in need):
                     fired |= bit
         # a list lead or a record field: its requirement may stand in another line
-        return bool(fired & met) or (bool(fired) and ":" in part)
+        return bool(fired & met) or (bool(fired) and (":" in part or _opens_record(part)))
+
+
+def _opens_record(part: str) -> bool:
+    """The line opens with a record's field word ("Notification of withdrawal received ...")."""
+    first = _WORD.search(part)
+    return first is not None and first.group() in RECORD_FIELD
 
 
 def _requirement_anchors(

@@ -20,6 +20,10 @@ from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, words_regex
 from parsers.models import FAMILY_OF
 
+# Words that open a record's field line ("Notification of withdrawal received ..."): candidates.py
+# takes the parties from the entry above, so prefilter.py keeps such a line without its requirement.
+RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
+
 RULE_FIELDS = {
     "id",
     "type",
