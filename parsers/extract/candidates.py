@@ -10,10 +10,10 @@ from typing import Any
 from parsers.extract import cues
 from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
-from parsers.extract.gazetteer import Gazetteer
+from parsers.extract.gazetteer import Gazetteer, Mention
 from parsers.extract.modality import modal_penalty
 from parsers.extract.parties import blocked, find_parties
-from parsers.extract.rules import RECORD_FIELD, Hit, Rule, RuleSet
+from parsers.extract.rules import RECORD_FIELD, RECORD_QUALIFIER, Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {
@@ -431,6 +431,7 @@ class CandidateFinder:
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
+_ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
 _RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
 
@@ -485,10 +486,12 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         and len(toks) <= RECORD_LINE
     )
     # "United States of America. Notification of withdrawal received by the depositaries on ...": the field opens the line
+    # (a qualifier may come first: "Written notification of withdrawal received by the Depositary: ...")
+    first = 1 if toks and toks[0].text in RECORD_QUALIFIER else 0
     opens = (
-        0 < hit.start <= 2
-        and toks[0].text in RECORD_FIELD
-        and all(toks[k].text in _RECORD_FILLER for k in range(hit.start))
+        first < hit.start <= first + 2
+        and toks[first].text in RECORD_FIELD
+        and all(toks[k].text in _RECORD_FILLER for k in range(first, hit.start))
     )
     if not (label or tail or opens):
         return None
@@ -508,14 +511,30 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
 
 
 def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
-    """The state a status record's entry is about: the line right above when it is only that state's name."""
-    if sent.idx == 0 or (doc.titled and sent.idx == 1):
+    """The state a status record's entry is about: the entry line above ("Italy", "Status record — Italy"),
+    reached over the entry's other field lines ("Signature: 17 December 1994")."""
+    first = 1 if doc.titled else 0  # the headline is no entry line
+    for k in range(sent.idx - 1, max(first - 1, sent.idx - 1 - RECORD_LOOKBACK), -1):
+        above = doc.get(k)
+        states = [m for m in above.mentions if m.is_state]
+        if states:
+            return _entry_state(above, states)
+        if not any(t.text == ":" for t in above.tokens[: RECORD_LABEL + 1]):
+            return []  # not a field line: the record entry ends here
+    return []
+
+
+def _entry_state(line: Sentence, states: list[Mention]) -> list[str]:
+    """The one state of an entry line: alone ("Estonia."), or after a short label and a dash or colon."""
+    if len(states) != 1 or len(states[0].codes) != 1:
         return []
-    above = doc.get(sent.idx - 1)
-    states = [m for m in above.mentions if m.is_state and len(m.codes) == 1]
-    words = [t for t in above.tokens if t.text not in (".", ":", ",")]
-    if len(states) == 1 and states[0].start == 0 and states[0].end >= len(words):
-        return list(states[0].codes)
+    state, toks = states[0], line.tokens
+    words = [t for t in toks if t.text not in (".", ":", ",")]
+    if state.start == 0 and state.end >= len(words):
+        return list(state.codes)
+    labelled = 0 < state.start <= RECORD_LABEL and toks[state.start - 1].text in _ENTRY_MARK
+    if labelled and state.end >= len([t for t in toks if t.text != "."]):
+        return list(state.codes)
     return []
 
 

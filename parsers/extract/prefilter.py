@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from parsers.extract.rules import RECORD_FIELD, Matcher, Rule
+from parsers.extract.rules import RECORD_FIELD, RECORD_QUALIFIER, Matcher, Rule
 
 _WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
 Need = tuple[frozenset[str], ...]  # the word positions of one pattern, each a set of accepted forms
@@ -117,7 +117,10 @@ class SentenceFilter:
 
 def _opens_record(part: str) -> bool:
     """The line opens with a record's field word ("Notification of withdrawal received ...")."""
-    first = _WORD.search(part)
+    words = _WORD.finditer(part)
+    first = next(words, None)
+    if first is not None and first.group() in RECORD_QUALIFIER:  # "Written notification of ..."
+        first = next(words, None)
     return first is not None and first.group() in RECORD_FIELD
 
 
