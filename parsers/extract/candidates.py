@@ -13,7 +13,7 @@ from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer, Mention
 from parsers.extract.modality import modal_penalty
 from parsers.extract.parties import blocked, find_parties
-from parsers.extract.rules import RECORD_FIELD, RECORD_QUALIFIER, Hit, Rule, RuleSet
+from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
 PENALTY = {
@@ -432,7 +432,6 @@ RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
-_RECORD_FILLER = frozenset({"notification", "notice", "instrument", "of", "the", "its", "уведомление", "о"})
 
 
 def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
@@ -482,16 +481,16 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
     colon = next((k for k in range(hit.start - 1, max(-1, hit.start - 4), -1) if toks[k].text == ":"), None)
     tail = (
         colon is not None
-        and all(toks[k].text in _RECORD_FILLER for k in range(colon + 1, hit.start))
+        and all(_record_filler(sent, k) for k in range(colon + 1, hit.start))
         and len(toks) <= RECORD_LINE
     )
     # "United States of America. Notification of withdrawal received by the depositaries on ...": the field opens the line
     # (a qualifier may come first: "Written notification of withdrawal received by the Depositary: ...")
-    first = 1 if toks and toks[0].text in RECORD_QUALIFIER else 0
+    first = 1 if sent.has("record_qualifier", 0, 1) else 0
     opens = (
         first < hit.start <= first + 2
-        and toks[first].text in RECORD_FIELD
-        and all(toks[k].text in _RECORD_FILLER for k in range(first, hit.start))
+        and sent.has("record_field", first, first + 1)
+        and all(_record_filler(sent, k) for k in range(first, hit.start))
     )
     if not (label or tail or opens):
         return None
@@ -508,6 +507,11 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _record_filler(sent: Sentence, k: int) -> bool:
+    """Token k is a record's field word or a small word between it and the trigger ("notification of the")."""
+    return sent.has("record_field", k, k + 1) or sent.has("record_filler", k, k + 1)
 
 
 def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
@@ -553,19 +557,14 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return []
 
 
-_THEIR = frozenset({"their", "свое", "своего", "своей", "свои", "своих", "своему", "своим", "своем"})
-
-
 def _joint_bilateral(
     sent: Sentence, subjects: list[str], objects: list[str], start: int, end: int, req: int | None
 ) -> bool:
     """Two coordinated states ending their own (or a "bilateral") agreement, no other party named."""
     if len(subjects) != 2 or objects or not all(len(c) == 2 and c.isupper() and c != "EU" for c in subjects):
         return False
-    around = range(max(0, start - 1), (req if req is not None else end) + 1)
-    return any(sent.tokens[k].text in _THEIR for k in around if k < len(sent.tokens)) or sent.has(
-        "bilateral", start, (req if req is not None else end) + 1
-    )
+    stop = (req if req is not None else end) + 1
+    return sent.has("own_possessive", max(0, start - 1), stop) or sent.has("bilateral", start, stop)
 
 
 def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from parsers.extract.rules import RECORD_FIELD, RECORD_QUALIFIER, Matcher, Rule
+from parsers.extract.rules import Matcher, Rule
 
 _WORD = re.compile(r"[^\W_]+")  # what `tokenize` keeps as one word token
 Need = tuple[frozenset[str], ...]  # the word positions of one pattern, each a set of accepted forms
@@ -66,6 +66,11 @@ class SentenceFilter:
         """`body_names`: anchor forms of every name the gazetteer may resolve to an organisation or a
         treaty body (None: unknown, so a `body` requirement is always met)."""
         patterns = tag_patterns(matcher)
+        # the one-word forms of the record lexicons (config/rules/common.yaml), for lines opening a record field
+        self._record_field, self._record_qualifier = (
+            frozenset(f for p in patterns.get(tag, ()) if len(p) == 1 for f in p[0])
+            for tag in ("record_field", "record_qualifier")
+        )
         self._single: dict[str, int] = {}  # word -> rules one of whose trigger patterns is that word alone
         self._multi: dict[str, list[tuple[Need, int]]] = {}  # rarest word -> (pattern, rule) to test
         self._meets: dict[str, int] = {}  # word -> rules whose requirement it may meet
@@ -112,16 +117,15 @@ class SentenceFilter:
                 if not fired & bit and all(not present.isdisjoint(forms) for forms in need):
                     fired |= bit
         # a list lead or a record field: its requirement may stand in another line
-        return bool(fired & met) or (bool(fired) and (":" in part or _opens_record(part)))
+        return bool(fired & met) or (bool(fired) and (":" in part or self._opens_record(part)))
 
-
-def _opens_record(part: str) -> bool:
-    """The line opens with a record's field word ("Notification of withdrawal received ...")."""
-    words = _WORD.finditer(part)
-    first = next(words, None)
-    if first is not None and first.group() in RECORD_QUALIFIER:  # "Written notification of ..."
+    def _opens_record(self, part: str) -> bool:
+        """The line opens with a record's field word ("Notification of withdrawal received ...")."""
+        words = _WORD.finditer(part)
         first = next(words, None)
-    return first is not None and first.group() in RECORD_FIELD
+        if first is not None and first.group() in self._record_qualifier:  # "Written notification of ..."
+            first = next(words, None)
+        return first is not None and first.group() in self._record_field
 
 
 def _requirement_anchors(

@@ -20,12 +20,6 @@ from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, words_regex
 from parsers.models import FAMILY_OF
 
-# Words that open a record's field line ("Notification of withdrawal received ..."): candidates.py
-# takes the parties from the entry above, so prefilter.py keeps such a line without its requirement.
-RECORD_FIELD = frozenset({"notification", "notice", "instrument", "уведомление"})
-# Words a record may put before its field word ("Written notification of withdrawal received ...").
-RECORD_QUALIFIER = frozenset({"written", "formal", "official", "diplomatic", "письменное", "официальное"})
-
 RULE_FIELDS = {
     "id",
     "type",
