@@ -7,6 +7,7 @@ stops the others: its failure is a row in `fetches` and a line in the run summar
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,7 +102,16 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
 
     stop, pages_left = Stop(), settings.max_pages_per_run
     labels = instrument_labels(settings.config_dir)
-    session = Session(Pacer(policy.min_interval))
+    # every delivery of the run shares one session: an alert is tried once, a paused destination stays paused
+    send = functools.partial(
+        deliver,
+        settings.db_path,
+        destinations,
+        policy,
+        stop=stop,
+        labels=labels,
+        session=Session(Pacer(policy.min_interval)),
+    )
     with stop.handling():
         parts = batches(source_list, settings.commit_every)
         for number, batch in enumerate(parts):
@@ -114,16 +124,7 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
             _store_batch(settings, run, batch, got, summary, extractor, destinations, policy, beat)
             if summary.alerts_queued > queued and number + 1 < len(parts) and not stop.requested():
                 # what this batch stored goes out now, not after every other source (time-to-alert)
-                early = deliver(
-                    settings.db_path,
-                    destinations,
-                    policy,
-                    stop=stop,
-                    labels=labels,
-                    immediate_only=True,
-                    session=session,
-                )
-                summary.delivery = merged(summary.delivery, early)
+                summary.delivery = merged(summary.delivery, send(immediate_only=True))
         summary.interrupted = stop.signal
         if failed := summary.failed_sources:  # one line; the details are in `fetches` and the run summary
             logger.warning(
@@ -139,8 +140,7 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
                 len(summary.fetches),
             )
         else:
-            last = deliver(settings.db_path, destinations, policy, stop=stop, labels=labels, session=session)
-            summary.delivery = merged(summary.delivery, last)
+            summary.delivery = merged(summary.delivery, send())
     feeds = storage.feed_fetches([f.record for f in summary.fetches])
     with db.connect(settings.db_path) as con:  # the run's totals over all batches (each commit wrote its own)
         storage.finish_run(

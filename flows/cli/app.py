@@ -38,11 +38,12 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _console(width: int | None = None) -> Console:
-    """A stdout Console; rich is imported by the commands that print with it (~25 ms `extract` never pays)."""
+def _console(piped_width: int | None = None) -> Console:
+    """A stdout Console, `piped_width` wide when stdout is not a terminal (a terminal gives its own);
+    rich is imported by the commands that print with it (~25 ms `extract` never pays)."""
     from rich.console import Console
 
-    return Console(width=width)
+    return Console(width=None if sys.stdout.isatty() else piped_width)
 
 
 @functools.cache
@@ -113,7 +114,7 @@ def run(
             summary = monitor(sources=_s(sources), alerts=_s(alerts), db_path=_s(db), config_dir=_s(config_dir))
     if summary.skipped:  # another run held the database (flows/runlock.py)
         _fail(TreatywatchError(summary.skipped), code=EXIT_LOCKED)
-    print_summary(summary, _console(width=None if sys.stdout.isatty() else 120))
+    print_summary(summary, _console(piped_width=120))
     if summary.interrupted:
         _err().print(
             f"[yellow]stopped by signal {summary.interrupted}:[/] what was fetched is stored; the rest waits "
@@ -256,7 +257,7 @@ def sources(
         for line in [e.message for e in events] + config_notes(ids, configured):
             _err().print(line, highlight=False, markup=False)
         return
-    print_sources(source_rows(configured, settings.db_path), _console(width=None if sys.stdout.isatty() else 160))
+    print_sources(source_rows(configured, settings.db_path), _console(piped_width=160))
 
 
 def _probe(configured: list, settings) -> int:
@@ -265,7 +266,7 @@ def _probe(configured: list, settings) -> int:
     from flows.ingest.run import policy_of
 
     width = max((len(s.id) for s in configured), default=10)
-    out = _console(width=None if sys.stdout.isatty() else 200)
+    out = _console(piped_width=200)
 
     def say(p) -> None:
         mark = "ok  " if p.ok else "FAIL"
@@ -305,7 +306,7 @@ def alerts(
         done = resend_alerts(settings.db_path, resend)
         _err().print(f"queued again: {', '.join(done)} (sent by the next `treatywatch run`)", highlight=False)
         return
-    list_alerts(settings.db_path, status, limit, _console(width=None if sys.stdout.isatty() else 160))
+    list_alerts(settings.db_path, status, limit, _console(piped_width=160))
 
 
 @app.command()
@@ -399,7 +400,7 @@ def replay(
         settings.routing_file,
         start,
         apply,
-        _console(width=None if sys.stdout.isatty() else 100),
+        _console(piped_width=100),
         limit=max(0, limit),
         out=out,
     )
@@ -476,9 +477,7 @@ def review(
 
     try:
         settings = load_settings(db=db)
-        show_review(
-            settings.db_path, _when(since, "--since"), limit, _console(width=None if sys.stdout.isatty() else 80)
-        )
+        show_review(settings.db_path, _when(since, "--since"), limit, _console(piped_width=80))
     except TreatywatchError as exc:
         _fail(exc)
 
