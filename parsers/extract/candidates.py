@@ -30,7 +30,6 @@ NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group alw
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
-_PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
 
 
 @dataclass(frozen=True)
@@ -411,7 +410,7 @@ class CandidateFinder:
             req = heads[req]
         word = sent.tokens[req].text
         before = [t.text for t in sent.tokens[max(0, req - 3) : req]]
-        nums = [k for k, w in enumerate(before) if w in _PLURAL_NUM]
+        nums = [k for k, w in enumerate(before) if w in sent.vocab.plural_number]
         # "two agreements" is plural; "a four-way memorandum" is one document
         if nums and not (nums[-1] + 1 < len(before) and before[nums[-1] + 1] == "-"):
             return True
@@ -549,7 +548,7 @@ def _pronoun_partner(sent: Sentence, start: int, party: str) -> list[str]:
     """ "Albanese said after he and Natano signed": "he" is the leader named before it in the sentence."""
     for h in sent.tagged("person_pronoun", 0, start):
         nxt = sent.tokens[h.end].text if h.end < len(sent.tokens) else ""
-        if nxt not in ("and", "и"):
+        if nxt not in sent.vocab.coordinator:
             continue
         named = [m for m in sent.mentions if m.kind == "leader" and m.end <= h.start and party not in m.codes]
         if named:
@@ -576,7 +575,7 @@ def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
     if first is None or len(first.codes) != 1 or party in first.codes:
         return []
     between = [sent.tokens[k].text for k in range(first.end, start)]
-    if not any(t in ("and", "и") for t in between) or any(t in (",", ";", ":") for t in between):
+    if not any(t in sent.vocab.coordinator for t in between) or any(t in (",", ";", ":") for t in between):
         return []  # one coordinated subject: no clause break between the two sides
     return [first.codes[0]]
 
@@ -620,7 +619,7 @@ def _speaker_first(sent: Sentence, start: int, everyone: list[str]) -> list[str]
     if len(everyone) < 2:
         return everyone
     for k in range(max(1, start - 8), start):
-        if sent.has("person_pronoun", k - 1, k) and sent.tokens[k].text.lower() in ("and", "и"):
+        if sent.has("person_pronoun", k - 1, k) and sent.tokens[k].text in sent.vocab.coordinator:
             speaker = next((m for m in sent.mentions if m.is_state and len(m.codes) == 1 and m.end < k), None)
             if speaker is not None and speaker.codes[0] in everyone and sent.has("reporting", speaker.end, k):
                 return [speaker.codes[0], *(c for c in everyone if c != speaker.codes[0])]
@@ -640,15 +639,14 @@ def _pair_partner(sent: Sentence, party: str) -> list[str]:
             and party in (a.codes[0], b.codes[0])
             and a.codes[0] != b.codes[0]
             and 0 < len(gap) <= 2
-            and all(t.text in _PAIR_JOIN for t in gap)
-            and any(t.text in ("and", "и", "-") for t in gap)
+            and all(t.text == "-" or t.text in sent.vocab.pair_join for t in gap)
+            and any(t.text == "-" or t.text in sent.vocab.coordinator for t in gap)
             and not blocked(sent, a)  # «вместе с Бамако и Уагадугу»: a pair after a preposition is no side
         ):
             return [b.codes[0] if a.codes[0] == party else a.codes[0]]
     return []
 
 
-_PAIR_JOIN = frozenset({"and", "и", "-", "the"})
 CONTENT_SPAN = 25  # tokens of a content clause read for the other side
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from itertools import compress, count
 from operator import itemgetter
 
+from parsers.extract.function_words import FunctionWords
 from parsers.extract.gazetteer import Gazetteer, Mention
 from parsers.extract.rules import Hit, Matcher
 from parsers.extract.text import Token, tokenize
@@ -19,7 +20,7 @@ _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _DATELINE_NEXT = frozenset({"-", ",", "("})
 _TEXT = itemgetter(0)  # a Token's folded text
 _BULLETS = frozenset("—–-*•·▪")
-_YEAR_PREP = frozenset({"in", "during", "since", "в", "с", "of"})
+_NO_WORDS = FunctionWords()
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Sentence:
     is_title: bool = False
     by_tag: dict[str, list[Hit]] = field(default_factory=dict)
     raw: str = ""  # the whole document (shared, not copied): case tests on tokens
+    vocab: FunctionWords = _NO_WORDS  # closed-class words of the document's language (shared)
 
     def capitalised(self, i: int) -> bool:
         """Token i starts with an upper-case letter in the original text (a name, not a common word)."""
@@ -111,7 +113,16 @@ class Doc:
                 mentions = mentions[1:]
             if mentions and hits and any(h.tag == "seat_marker" for h in hits):
                 mentions = _without_seats(mentions, hits, self._gazetteer)
-            sent = Sentence(i, *self.spans[i], tokens, mentions, hits, self.titled and i == 0, raw=self.raw)
+            sent = Sentence(
+                i,
+                *self.spans[i],
+                tokens,
+                mentions,
+                hits,
+                self.titled and i == 0,
+                raw=self.raw,
+                vocab=self._matcher.function_words,
+            )
             self._cache[i] = sent
         return sent
 
@@ -267,7 +278,7 @@ def dated_after(sent: Sentence, end: int, hi: int, before: int) -> bool:
     return any(
         end < i < min(hi, end + 10)
         and year <= before
-        and sent.tokens[i - 1].text in _YEAR_PREP
+        and sent.tokens[i - 1].text in sent.vocab.year_preposition
         and not any(t < i for t in triggers)
         and not sent.has("month", i - 1, i)
         for i, year in sent.years()
@@ -303,7 +314,7 @@ def _speaker_pair_after(sent: Sentence, pos: int) -> bool:
     toks = sent.tokens
     for k in range(pos + 1, min(len(toks) - 1, pos + 5)):
         if sent.has("person_pronoun", k, k + 1):
-            return toks[k + 1].text.lower() in ("and", "и")
+            return toks[k + 1].text in sent.vocab.coordinator
     return False
 
 
@@ -370,7 +381,7 @@ def historical(sent: Sentence, start: int, end: int, ref_year: int | None) -> bo
             start - 8 <= i <= end + 6
             and year <= ref_year - 2
             and i > 0
-            and _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 2) : i])
+            and sent.vocab.year_preposition.intersection(t.text for t in sent.tokens[max(0, i - 2) : i])
         ):
             return True
     return False
@@ -386,7 +397,8 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
         and year <= ref_year - 2
         and i > 0
         and (
-            _YEAR_PREP.intersection(t.text for t in sent.tokens[max(0, i - 3) : i]) or sent.has("month", i - 1, i)
+            sent.vocab.year_preposition.intersection(t.text for t in sent.tokens[max(0, i - 3) : i])
+            or sent.has("month", i - 1, i)
         )  # "5 December 1994, in Budapest, X signed"
         and not sent.has("signed_when", max(0, i - 8), i)  # «Договора, подписанного … 1994 года,»
         for i, year in sent.years()

@@ -12,7 +12,6 @@ from parsers.models import Official
 
 DOMAINS = ("military", "defense", "security", "economic")
 STAGE_ORDER = ("announced", "authorized", "signed", "ratified", "in_force")
-_YEAR_ONLY_PREP = frozenset({"in", "since", "в", "с"})
 
 
 def domain_of(sent: Sentence, start: int, end: int, title: Sentence | None) -> str:
@@ -73,11 +72,11 @@ def officials(sent: Sentence, raw: str) -> list[Official]:
         while (
             i > 0
             and toks[i - 1].is_word
-            and (raw[toks[i - 1].start].isupper() or toks[i - 1].text == "and")
+            and (raw[toks[i - 1].start].isupper() or toks[i - 1].text in sent.vocab.title_join)
             and not any(m.end == i for m in sent.mentions)
         ):
             i -= 1
-        if toks[i].text == "and":
+        if toks[i].text in sent.vocab.title_join:
             i += 1
         country = next(
             (
@@ -136,7 +135,7 @@ def dates_of(
     for i, year in sent.years():
         if (
             i > 0
-            and toks[i - 1].text in _YEAR_ONLY_PREP
+            and toks[i - 1].text in sent.vocab.year_only_preposition
             and all(d.year != year for d, _ in out)
             and not (i >= 2 and toks[i - 2].text in months)
         ):

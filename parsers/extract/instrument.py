@@ -19,114 +19,6 @@ from parsers.models import Instrument
 
 BEFORE, AFTER = 6, 12  # token window around the trigger where the instrument is looked for
 LEFT_MAX, RIGHT_MAX, QUOTE_MAX = 6, 18, 30
-_DETERMINERS = frozenset({"the", "a", "an", "this", "these", "that", "those"})
-_STOP_LEFT = frozenset(
-    {
-        "of",
-        "to",
-        "with",
-        "from",
-        "on",
-        "in",
-        "for",
-        "by",
-        "at",
-        "about",
-        "and",
-        "or",
-        "its",
-        "their",
-        "his",
-        "her",
-        "our",
-        "as",
-        "under",
-        "is",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "not",
-        "said",
-        "says",
-        "о",
-        "об",
-        "с",
-        "со",
-        "в",
-        "во",
-        "на",
-        "по",
-        "от",
-        "до",
-        "из",
-        "к",
-        "между",
-        "за",
-        "и",
-        "или",
-        "не",
-        "свое",
-        "своего",
-        "своих",
-        "свои",
-        "его",
-        "их",
-        "под",
-        "при",
-        "для",
-        "через",
-        "среди",
-        "сразу",
-    }
-)
-_TOPIC = frozenset({"on", "of", "between", "concerning", "regarding", "о", "об", "между", "по"})
-_STOP_RIGHT = frozenset(
-    {
-        "that",
-        "which",
-        "who",
-        "signed",
-        "concluded",
-        "since",
-        "in",
-        "from",
-        "until",
-        "after",
-        "before",
-        "by",
-        "to",
-        "was",
-        "were",
-        "is",
-        "are",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "with",
-        "and",
-        "as",
-        "at",
-        "for",
-        "который",
-        "которое",
-        "которая",
-        "которые",
-        "подписанный",
-        "подписанное",
-        "от",
-        "до",
-        "после",
-        "с",
-        "со",
-    }
-)
 _OPEN, _CLOSE = frozenset({"«", '"', "“", "„"}), frozenset({"»", '"', "”", "“"})
 _JOINERS = frozenset({"-", "–", "—", "/", "."})
 
@@ -192,9 +84,6 @@ def find_instrument(
     return Found(Instrument("", None, _kind(family, etype, parties)))
 
 
-_COORD = frozenset({",", "and", "и", "the", "as", "well", "а", "также", "from", "из", "of"})
-
-
 def _as_written(sent: Sentence, start: int, end: int, body: Body, raw: str) -> Instrument:
     toks = sent.tokens
     if start > 0 and toks[start - 1].text in ("the", "its", "their"):
@@ -219,7 +108,7 @@ def _coordinated(sent: Sentence, start: int, end: int, body: Body, registry: Reg
             if (
                 other is None
                 or len(gap) > 5
-                or not all(sent.tokens[i].text in _COORD for i in gap)
+                or not all(sent.tokens[i].text == "," or sent.tokens[i].text in sent.vocab.instrument_join for i in gap)
                 or not any(sent.tokens[i].text in (",", "and", "и") for i in gap)
             ):
                 break
@@ -319,10 +208,10 @@ def _left(sent: Sentence, i: int, trigger: tuple[int, int], stops: set[int]) -> 
     j = i - 1
     while j >= stop and i - j <= LEFT_MAX:
         text = toks[j].text
-        if text in _DETERMINERS:
+        if text in sent.vocab.instrument_determiner:
             return j if first < i else i
         if (
-            text in _STOP_LEFT
+            text in sent.vocab.instrument_stop_left
             or j in stops
             or not (toks[j].is_word or text in _JOINERS)
             or any(h.start <= j < h.end for h in sent.triggers)
@@ -346,17 +235,17 @@ def _names_state(sent: Sentence, j: int) -> bool:
 def _right(sent: Sentence, end: int, stops: set[int]) -> int:
     """A topic after the noun ("on military cooperation", «о военном сотрудничестве»)."""
     toks = sent.tokens
-    if end >= len(toks) or toks[end].text not in _TOPIC or end + 1 in stops:
+    if end >= len(toks) or toks[end].text not in sent.vocab.instrument_topic or end + 1 in stops:
         return end
     k = end + 1
     while (
         k < len(toks)
         and k - end <= RIGHT_MAX
         and (toks[k].is_word or toks[k].text in _JOINERS)
-        and toks[k].text not in _STOP_RIGHT
+        and toks[k].text not in sent.vocab.instrument_stop_right
         and k not in stops
     ):
         k += 1
-    while k > end + 1 and (toks[k - 1].text in _JOINERS or toks[k - 1].text in _STOP_LEFT):
+    while k > end + 1 and (toks[k - 1].text in _JOINERS or toks[k - 1].text in sent.vocab.instrument_stop_left):
         k -= 1  # "... Республики Казахстан и" ends before the conjunction
     return k if k > end + 1 else end

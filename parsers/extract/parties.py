@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from parsers.extract.cues import Sentence
 from parsers.extract.gazetteer import STATE_KINDS, Mention
 
-_COORD = frozenset({",", "and", "и", "&", "-", "/"})
-_DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both", "all", "его", "ее", "их"})
+_JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
@@ -28,10 +27,15 @@ class Parties:
     mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
 
 
+def _joins(sent: Sentence, text: str) -> bool:
+    """A comma, "&", "-", "/" or the language's "and" between two parties."""
+    return text in _JOIN_MARKS or text in sent.vocab.coordinator
+
+
 def blocked(sent: Sentence, m: Mention) -> bool:
     """A state preceded by with/after/between... is not the subject."""
     j = m.start - 1
-    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+    while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
         j -= 1
     if j < 0:
         return False
@@ -49,7 +53,7 @@ def _after_recipient_head(sent: Sentence, j: int) -> bool:
     if head is None:
         return False
     k = head.start - 1
-    while k >= 0 and sent.tokens[k].text in _DETERMINERS:
+    while k >= 0 and sent.tokens[k].text in sent.vocab.party_determiner:
         k -= 1
     return k >= 0 and any(h.start == k for h in sent.by_tag.get("recipient_verb", ()))
 
@@ -58,7 +62,7 @@ def _group_blocked(sent: Sentence, states: list[Mention], k: int, clause_start: 
     """Blocked when the coordination group it belongs to starts after a preposition (not at a clause start)."""
     first = _subject_group(sent, states, k)[0]
     j = first.start
-    while j > clause_start and sent.tokens[j - 1].text in _DETERMINERS:
+    while j > clause_start and sent.tokens[j - 1].text in sent.vocab.party_determiner:
         j -= 1
     if j == clause_start and clause_start > 0:
         return False  # "after Russia walked out": Russia is the subject of that clause
@@ -82,7 +86,10 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
         prev = mentions[k - 1]
         gap = range(prev.end, mentions[k].start)
         plain = (
-            all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler for i in gap)
+            all(
+                _joins(sent, sent.tokens[i].text) or sent.tokens[i].text in sent.vocab.party_determiner or i in filler
+                for i in gap
+            )
             and len(gap) <= 5
         )
         spoken = (
@@ -90,8 +97,8 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
             and len(gap) <= PERSON_GAP
             and any(i in person for i in gap)
             and all(
-                sent.tokens[i].text in _COORD
-                or sent.tokens[i].text in _DETERMINERS
+                _joins(sent, sent.tokens[i].text)
+                or sent.tokens[i].text in sent.vocab.party_determiner
                 or sent.tokens[i].text == "'"
                 or i in filler
                 or i in person
@@ -100,7 +107,7 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
                 for i in gap
             )
         )
-        coord = any(sent.tokens[i].text in _COORD for i in gap)
+        coord = any(_joins(sent, sent.tokens[i].text) for i in gap)
         # "North Korea's Kim", "Russian President Putin": one party named twice, no coordinator needed
         same = prev.codes == mentions[k].codes and prev.kind != "org"
         apposed = (
@@ -140,7 +147,7 @@ def _told_to(sent: Sentence, m: Mention) -> bool:
     """The mention opens the object of a recipient verb ("informed San Salvador, Guatemala City and Tegucigalpa
     that…"): the whole list hears the news, none of it is a place phrase."""
     j = m.start - 1
-    while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+    while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
         j -= 1
     return j >= 0 and (
         any(h.start == j for h in sent.by_tag.get("recipient_verb", ())) or _after_recipient_head(sent, j)
@@ -154,7 +161,7 @@ def _filler(sent: Sentence, k: int) -> bool:
 def _excepted(sent: Sentence, m: Mention) -> bool:
     """ "any country other than the United States": the state right after an exception marker."""
     j = m.start
-    while j > 0 and sent.tokens[j - 1].text in _DETERMINERS:
+    while j > 0 and sent.tokens[j - 1].text in sent.vocab.party_determiner:
         j -= 1
     return any(h.end == j for h in sent.by_tag.get("exception_marker", ()))
 
@@ -173,13 +180,13 @@ def _party_orgs_after(sent: Sentence, states: list[Mention], pick: int | None, s
         if not (
             0 < len(gap) <= 5
             and all(
-                sent.tokens[k].text in _COORD
-                or sent.tokens[k].text in _DETERMINERS
+                _joins(sent, sent.tokens[k].text)
+                or sent.tokens[k].text in sent.vocab.party_determiner
                 or sent.tokens[k].text in _POSSESSIVE
                 or _filler(sent, k)
                 for k in gap
             )
-            and any(sent.tokens[k].text in ("and", "и", "&") for k in gap)
+            and any((sent.tokens[k].text == "&" or sent.tokens[k].text in sent.vocab.coordinator) for k in gap)
         ):
             break
         out.extend(m.codes)
@@ -233,7 +240,10 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
         gap_ok = (
             k > 0
             and mentions[k - 1] in out
-            and all(t.text in _COORD or t.text in _DETERMINERS for t in sent.tokens[mentions[k - 1].end : m.start])
+            and all(
+                _joins(sent, t.text) or t.text in sent.vocab.party_determiner
+                for t in sent.tokens[mentions[k - 1].end : m.start]
+            )
         )
         hyphen = (
             k + 1 < len(mentions)
@@ -261,9 +271,9 @@ def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) 
         if m.end > start:
             break
         j = m.start - 1
-        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
             j -= 1
-        if j in markers or (out and all(t.text in _COORD for t in sent.tokens[out[-1].end : m.start])):
+        if j in markers or (out and all(_joins(sent, t.text) for t in sent.tokens[out[-1].end : m.start])):
             out.append(m)
     return out
 
@@ -275,7 +285,7 @@ def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]
         group = _coordinated(sent, pairs, k)
         joints = {t.text for a, b in itertools.pairwise(group) for t in sent.tokens[a.end : b.start]}
         before = group[0].start - 1
-        while before >= 0 and sent.tokens[before].text in _DETERMINERS:
+        while before >= 0 and sent.tokens[before].text in sent.vocab.party_determiner:
             before -= 1
         between = before >= 0 and sent.tokens[before].text in ("between", "между")
         if not between and any(m.kind == "org" for m in group):
@@ -397,7 +407,7 @@ def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> l
         if m.end > start:
             break
         j = m.start - 1
-        while j >= 0 and sent.tokens[j].text in _DETERMINERS:
+        while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
             j -= 1
         if j in verbs or _after_recipient_head(sent, j):
             out.extend(c for c in m.codes if c not in out)
@@ -487,7 +497,10 @@ def find_parties(
                 if m.is_state
                 and end < m.start <= end + 5
                 and sent.tokens[end].text == "from"
-                and all(sent.tokens[k].text in _DETERMINERS or _filler(sent, k) for k in range(end + 1, m.start))
+                and all(
+                    sent.tokens[k].text in sent.vocab.party_determiner or _filler(sent, k)
+                    for k in range(end + 1, m.start)
+                )
             ),
             None,
         )

@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from parsers.errors import ConfigError
+from parsers.extract.function_words import FunctionWords, load_function_words
 from parsers.extract.modality import ModalCue, parse_modality
 from parsers.extract.morph import Inflector
 from parsers.extract.text import Token, after_nonword_regex, words_regex
@@ -83,6 +84,7 @@ class Matcher:
 
     words: dict[str, list[str]] = field(default_factory=dict)
     phrases: dict[str, list[tuple[tuple, str]]] = field(default_factory=dict)
+    function_words: FunctionWords = field(default_factory=FunctionWords)  # the language's closed-class sets
 
     def add(self, pattern: tuple, tag: str) -> None:
         self.__dict__.pop("_index", None)
@@ -299,6 +301,8 @@ def load_rules(rules_dir: pathlib.Path, inflector: Inflector, extra_digest: byte
             # prefilter on the phrase's most specific word ("hold" in "on hold", not "on")
             anchor = max((p for p in pattern if p != "*"), key=lambda forms: min(map(len, forms)))
             first_forms.setdefault(rule.lang, set()).update(anchor)
+    for lang, closed in load_function_words(common.get("function_words") or {}, common_path).items():
+        matchers.setdefault(lang, Matcher()).function_words = closed
     tables = [_word_table(common, key, inflector, common_path) for key in ("numbers", "months")]
     return RuleSet(
         rules,
