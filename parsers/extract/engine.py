@@ -138,7 +138,13 @@ class Extractor:
         if best.confidence < self.threshold or not group.actor:
             return []
         # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
-        typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        # a report by the same actor that names no partner ("Putin signed a declaration on deepening the
+        # partnership") still says what was done when it is as sure as the best report, though it cannot make an event
+        voiced = strong + [
+            c for c in group.cands if c not in strong and c.actor in group.parties and c.confidence >= best.confidence
+        ]
+        typed = [c for c in voiced if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        typed = [c for c in typed if not any(o.type in c.rule.yields_type for o in typed)] or typed
         # a report that names the other party knows whether the instrument is bilateral; one that does not, less so
         if any(c.type == "termination" and c.counterparts for c in typed):
             typed = [c for c in typed if c.type != "withdrawal" or c.counterparts]
@@ -372,7 +378,9 @@ def _merge(
     `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
     """
     groups: list[_Group] = []
+    early: list[Candidate] = []  # partnerless partnership reports no event took yet
     for cand in cands:
+        own_actor = cand.actor is not None
         if cand.whole and cand.actor is None:  # "Our seven states are putting on hold…": each named state acts
             named = named_set(cand.sent.idx)
             named = named[: cand.whole] if 0 < cand.whole <= len(named) else named
@@ -448,7 +456,29 @@ def _merge(
             and any(g.family == cand.family and g.actor != cand.actor for g in groups)
         ):
             groups.append(_Group(cand))
+        elif cand.family == "partnership" and own_actor and not cand.counterparts:
+            early.append(cand)
+    _join_early(groups, early, threshold)
     return groups
+
+
+def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
+    """A partnerless report told before the event's full report ("Li Qiang oversaw the signing of nine documents"
+    before "the two governments lifted relations to …") joins the event its actor is a party to, when that event
+    stands on its own (the early report can type it, never make it)."""
+    for cand in early:
+        target = next(
+            (
+                g
+                for g in groups
+                if g.family == cand.family
+                and cand.actor in g.parties
+                and any(c.confidence >= threshold and c.can_create for c in g.cands)
+            ),
+            None,
+        )
+        if target is not None:
+            target.cands.append(cand)
 
 
 _BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский
