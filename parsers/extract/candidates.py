@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ PENALTY = {
 }
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
+ACT_HEAD_LINES = 4  # an act's heading: title, act word, issuing body ("Adopted by the State Duma ...")
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
 _PLURAL_NUM = frozenset({"два", "две", "три", "четыре", "двух", "трех", "обоих", "two", "three", "four"})
@@ -68,6 +70,19 @@ class CandidateFinder:
         """First state named in the title or lead: who the document is about."""
         for i in range(min(2, len(sents))):
             for m in sents.get(i).mentions:
+                if m.is_state and len(m.codes) == 1:
+                    return m.codes[0]
+        return None
+
+    def act_issuer(self, sents: Doc) -> str | None:
+        """The state that issues an official act: one named in the first ACT_HEAD_LINES lines when one of them
+        opens with an act word ("LAW OF THE REPUBLIC OF BELARUS", «Федеральный закон.» then «Принят
+        Государственной Думой»); None for any other document."""
+        lines = [sents.get(i) for i in range(min(ACT_HEAD_LINES, len(sents)))]
+        if not any(s.has("act_head", 0, 1) for s in lines):
+            return None
+        for s in lines:
+            for m in s.mentions:
                 if m.is_state and len(m.codes) == 1:
                     return m.codes[0]
         return None
@@ -250,6 +265,8 @@ class CandidateFinder:
                 else find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
             )
         subjects = parties.subjects
+        if not subjects and not parties.mentioned_before:
+            subjects = _label_line(doc, sent)  # «1. Литва. Кабинет министров одобрил расторжение договора с …»
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
             # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
@@ -431,6 +448,7 @@ class CandidateFinder:
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
+_NUMBER_LABEL = re.compile(r"\d{1,2}[.)]")  # a digest item's number on its own: "1.", "2)"
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
 
 
@@ -526,6 +544,22 @@ def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
         if not any(t.text == ":" for t in above.tokens[: RECORD_LABEL + 1]):
             return []  # not a field line: the record entry ends here
     return []
+
+
+def _label_line(doc: Doc, sent: Sentence) -> list[str]:
+    """The state of a digest item's label ("1. Lithuania." / «Литва.» on its own line) that the item's first
+    sentence follows: the label is a line of its own or comes right after the item's number."""
+    k = sent.idx - 1
+    if k < (1 if doc.titled else 0):
+        return []
+    label = doc.get(k)
+    states = [m for m in label.mentions if m.is_state]
+    state = _entry_state(label, states) if states and states[0].start == 0 else []
+    if not state:
+        return []
+    own_line = doc.raw[max(0, label.start - 1) : label.start] in ("", "\n")
+    number = doc.raw[doc.spans[k - 1][0] : doc.spans[k - 1][1]].strip() if k > 0 else ""
+    return state if own_line or _NUMBER_LABEL.fullmatch(number) else []
 
 
 def _entry_state(line: Sentence, states: list[Mention]) -> list[str]:

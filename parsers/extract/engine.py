@@ -98,6 +98,7 @@ class Extractor:
             functools.partial(self._finder.default_actor, sents),
             self.threshold,
             functools.partial(self._finder.named_set, sents),
+            functools.partial(self._finder.act_issuer, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
         for g in groups:
@@ -372,6 +373,7 @@ def _merge(
     lead_actor: Callable[[], str | None],
     threshold: float = THRESHOLD,
     named_set: Callable[[int], list[str]] = lambda idx: [],
+    act_issuer: Callable[[], str | None] = lambda: None,
 ) -> list[_Group]:
     """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
 
@@ -428,7 +430,13 @@ def _merge(
             if fit:
                 fit[-1].add(_as_support(fit[-1], cand, threshold), threshold)
                 continue
-            default_actor = lead_actor()
+            # «Денонсировать Факультативный протокол …» under «ЗАКОН РЕСПУБЛИКИ БЕЛАРУСЬ»: the act's issuer leaves
+            issuer = (
+                act_issuer()
+                if cand.impersonal and cand.body and not any(_is_state(c) for c in cand.counterparts)
+                else None
+            )
+            default_actor = issuer or lead_actor()
             if default_actor is None:
                 continue
             if default_actor in cand.counterparts:
@@ -441,7 +449,9 @@ def _merge(
                 cand = replace(
                     cand,
                     actor=default_actor,
-                    can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))),
+                    can_create=cand.can_create
+                    or issuer is not None
+                    or (cand.pronoun and (cand.body or bool(cand.counterparts))),
                 )
         fits = [g for g in reversed(groups) if _matches(g, cand)]
         # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
