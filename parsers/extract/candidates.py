@@ -233,6 +233,7 @@ class CandidateFinder:
                 and (
                     cues.dated_background(sent, start, clause[0], pub_year - 1)
                     or cues.dated_after(sent, end, region_hi, pub_year - 3)
+                    or cues.dated_season(sent, end, region_hi, pub_year - 1)
                 ),
             ),
             (

@@ -82,6 +82,7 @@ class Extractor:
         self.version = version
         self.threshold = threshold
         self._finder = CandidateFinder(rules, gazetteer)
+        self._seats = {b.code: b.seat for b in gazetteer.registry if b.seat and b.kind == "organisation"}
         self._roles = {lang: words_regex(_lexicon_forms(m, "role")) for lang, m in rules.matchers.items()}
         self._filters = {
             lang: SentenceFilter(m, [r for r in rules.rules.values() if r.lang == lang], gazetteer.body_names)
@@ -103,7 +104,7 @@ class Extractor:
         groups = _drop_history(groups, 2 if sents.titled else 1)
         for g in groups:
             _brussels_as_eu(g, sents)
-        return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
+        return _without_seat_echo([e for g in groups for e in self._event(g, raw, sents, lang, doc)], self._seats)
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
         """Every scored candidate before merging (for rule tests and debugging)."""
@@ -248,6 +249,17 @@ class Extractor:
             if outside:
                 flags.add(f"not_in_group:{group}:{','.join(outside)}")
         return flags
+
+
+def _without_seat_echo(events: list[Event], seats: dict[str, str]) -> list[Event]:
+    """ "Latvia quits cooperation format with China" beside Latvia leaving the China-CEEC format (seated in China):
+    the bilateral reading of the headline echoes the exit from the body, it is not a second instrument."""
+    left = {(e.actor, seats[c]) for e in events if e.type == "withdrawal" for c in e.counterparts if c in seats}
+    return [
+        e
+        for e in events
+        if not (e.type == "termination" and len(e.counterparts) == 1 and (e.actor, e.counterparts[0]) in left)
+    ]
 
 
 def _is_state(code: str) -> bool:

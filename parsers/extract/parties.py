@@ -13,6 +13,7 @@ _DETERMINERS = frozenset({"the", "its", "their", "his", "her", "a", "an", "both"
 _OPEN = frozenset({"(", "["})
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
+PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
 _PARTY_KINDS = STATE_KINDS | {"org"}
 PERSON_GAP = 10  # "President Vladimir Putin and": roles and names between two coordinated states
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
@@ -39,7 +40,14 @@ def blocked(sent: Sentence, m: Mention) -> bool:
         return True
     if any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ())):
         return True
+    if _precedent(sent, m):
+        return True
     return _after_recipient_head(sent, j)
+
+
+def _precedent(sent: Sentence, m: Mention) -> bool:
+    """The state set the precedent ("following neighbouring Estonia", «вслед за соседней Эстонией»)."""
+    return sent.has("precedent", max(0, m.start - PRECEDENT_SPAN), m.start)
 
 
 def _after_recipient_head(sent: Sentence, j: int) -> bool:
@@ -80,6 +88,8 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
+        if _precedent(sent, prev) and not _precedent(sent, mentions[k]):
+            break  # "Following Lithuania, Estonia …", «Вслед за Литвой Эстония …»: the precedent is no co-subject
         gap = range(prev.end, mentions[k].start)
         plain = (
             all(sent.tokens[i].text in _COORD or sent.tokens[i].text in _DETERMINERS or i in filler for i in gap)
