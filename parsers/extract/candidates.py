@@ -371,6 +371,9 @@ class CandidateFinder:
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
+        if len(everyone) == 1 and doc.titled and sent.idx > 1:
+            # «Рим и Париж после десятилетия ссор» … «Драги и Макрон подписали Договор»: the headline's pair
+            everyone += _pair_partner(doc.get(0), everyone[0])
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
             return [

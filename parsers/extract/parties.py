@@ -483,7 +483,15 @@ def find_parties(
                 c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects
             ]
     if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
-        anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
+        # «правительство Кирибати подписало»: a government named with its state is that state, no anaphor
+        anaphor = next(
+            (
+                h
+                for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)
+                if not any(m.start == h.end for m in states)
+            ),
+            None,
+        )
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
         if named:
             subjects = list(named[-1].codes[:1])
