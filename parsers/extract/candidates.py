@@ -265,6 +265,11 @@ class CandidateFinder:
                 if entry
                 else find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
             )
+        if head is not None and _signature_block(sent, hit):
+            # "Signed for the People's Republic of China by …; for Burkina Faso by …": every state signs
+            signers = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes))
+            if len(signers) >= 2:
+                parties = replace(parties, subjects=signers[:1], objects=signers[1:], explicit=True)
         subjects = parties.subjects
         if not subjects and not parties.mentioned_before:
             subjects = _label_line(doc, sent)  # «1. Литва. Кабинет министров одобрил расторжение договора с …»
@@ -514,7 +519,7 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         and sent.has("record_field", first, first + 1)
         and all(_record_filler(sent, k) for k in range(first, hit.start))
     )
-    if not (label or tail or opens):
+    if not (label or tail or opens or _signature_block(sent, hit)):
         return None
     above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
     # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
@@ -529,6 +534,11 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _signature_block(sent: Sentence, hit: Hit) -> bool:
+    """ "Signed for the People's Republic of China by Wang Yi; for Burkina Faso by …": a signature block's line."""
+    return hit.start == 0 and sent.has("signed_for", hit.end, hit.end + 1)
 
 
 def _record_filler(sent: Sentence, k: int) -> bool:
