@@ -618,8 +618,15 @@ def _joint_bilateral(
 def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
     """«В воскресенье в Ханое еврокомиссар по торговле и министр … Вьетнама подписали…»: the first party named
     outside a prepositional phrase, joined by "and" to the side found as subject, signs too."""
+    # "- Thimphu/Beijing: Bhutan's Tandi Dorji and …": a bulletin line's place label is no side
+    label = next((k + 1 for k, t in enumerate(sent.tokens[:LABEL_MAX]) if t.text in (":", "—")), 0)
     first = next(
-        (m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS and m.end < start and not blocked(sent, m)), None
+        (
+            m
+            for m in sent.mentions
+            if m.kind in _HEAD_PARTY_KINDS and label <= m.start and m.end < start and not blocked(sent, m)
+        ),
+        None,
     )
     if first is None or len(first.codes) != 1 or party in first.codes:
         return []
@@ -629,6 +636,7 @@ def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return [first.codes[0]]
 
 
+LABEL_MAX = 6  # tokens of a bulletin line's label ("- Thimphu/Beijing:")
 _HEAD_PARTY_KINDS = frozenset({"name", "metonym", "leader", "org"})
 INVERTED_GAP = 3  # «подписало правительство Кирибати»: filler words between the verb and its subject
 
