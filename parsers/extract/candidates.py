@@ -26,7 +26,9 @@ PENALTY = {
     "subordinate": 0.25,
     "relative": 0.45,
     "old": 0.45,
+    "response": 0.45,
 }
+RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
 ACT_HEAD_LINES = 4  # an act's heading: title, act word, issuing body ("Adopted by the State Duma ...")
@@ -243,6 +245,10 @@ class CandidateFinder:
                 or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start)),
             ),
             ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+            (
+                "response",
+                sent.has("response", max(0, start - RESPONSE_SPAN), start) and sent.has("nominal_trigger", start, end),
+            ),
             (
                 "relative",
                 clause[0] > 0
