@@ -463,6 +463,7 @@ class CandidateFinder:
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
+LABEL_CHARS = 60  # a digest label line is a state's name, at most a long official one
 _NUMBER_LABEL = re.compile(r"\d{1,2}[.)]")  # a digest item's number on its own: "1.", "2)"
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
 
@@ -572,14 +573,14 @@ def _label_line(doc: Doc, sent: Sentence) -> list[str]:
     k = sent.idx - 1
     if k < (1 if doc.titled else 0):
         return []
+    lo, hi = doc.spans[k]
+    own_line = doc.raw[max(0, lo - 1) : lo] in ("", "\n")
+    number = doc.raw[doc.spans[k - 1][0] : doc.spans[k - 1][1]].strip() if k > 0 else ""
+    if hi - lo > LABEL_CHARS or not (own_line or _NUMBER_LABEL.fullmatch(number)):
+        return []  # decided from the text alone: most sentences follow no label, and analysing one costs
     label = doc.get(k)
     states = [m for m in label.mentions if m.is_state]
-    state = _entry_state(label, states) if states and states[0].start == 0 else []
-    if not state:
-        return []
-    own_line = doc.raw[max(0, label.start - 1) : label.start] in ("", "\n")
-    number = doc.raw[doc.spans[k - 1][0] : doc.spans[k - 1][1]].strip() if k > 0 else ""
-    return state if own_line or _NUMBER_LABEL.fullmatch(number) else []
+    return _entry_state(label, states) if states and states[0].start == 0 else []
 
 
 def _entry_state(line: Sentence, states: list[Mention]) -> list[str]:

@@ -143,7 +143,9 @@ class Extractor:
         # a report by the same actor that names no partner ("Putin signed a declaration on deepening the
         # partnership") still says what was done when it is as sure as the best report, though it cannot make an event
         voiced = strong + [
-            c for c in group.cands if c not in strong and c.actor in group.parties and c.confidence >= best.confidence
+            c
+            for c in group.cands
+            if c.confidence >= best.confidence and c.actor in group.parties and all(c is not k for k in strong)
         ]
         typed = [c for c in voiced if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
         typed = [c for c in typed if not any(o.type in c.rule.yields_type for o in typed)] or typed
