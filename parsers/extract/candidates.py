@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -25,9 +26,12 @@ PENALTY = {
     "subordinate": 0.25,
     "relative": 0.45,
     "old": 0.45,
+    "response": 0.45,
 }
+RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
+ACT_HEAD_LINES = 4  # an act's heading: title, act word, issuing body ("Adopted by the State Duma ...")
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
 
@@ -67,6 +71,19 @@ class CandidateFinder:
         """First state named in the title or lead: who the document is about."""
         for i in range(min(2, len(sents))):
             for m in sents.get(i).mentions:
+                if m.is_state and len(m.codes) == 1:
+                    return m.codes[0]
+        return None
+
+    def act_issuer(self, sents: Doc) -> str | None:
+        """The state that issues an official act: one named in the first ACT_HEAD_LINES lines when one of them
+        opens with an act word ("LAW OF THE REPUBLIC OF BELARUS", «Федеральный закон.» then «Принят
+        Государственной Думой»); None for any other document."""
+        lines = [sents.get(i) for i in range(min(ACT_HEAD_LINES, len(sents)))]
+        if not any(s.has("act_head", 0, 1) for s in lines):
+            return None
+        for s in lines:
+            for m in s.mentions:
                 if m.is_state and len(m.codes) == 1:
                     return m.codes[0]
         return None
@@ -217,6 +234,7 @@ class CandidateFinder:
                 and (
                     cues.dated_background(sent, start, clause[0], pub_year - 1)
                     or cues.dated_after(sent, end, region_hi, pub_year - 3)
+                    or cues.dated_season(sent, end, region_hi, pub_year - 1)
                 ),
             ),
             (
@@ -226,6 +244,10 @@ class CandidateFinder:
                 or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start)),
             ),
             ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+            (
+                "response",
+                sent.has("response", max(0, start - RESPONSE_SPAN), start) and sent.has("nominal_trigger", start, end),
+            ),
             (
                 "relative",
                 clause[0] > 0
@@ -248,7 +270,14 @@ class CandidateFinder:
                 if entry
                 else find_parties(head, 0, 0, (0, len(head.tokens)), self.rules.numbers.get(lang, {}))
             )
+        if head is not None and _signature_block(sent, hit):
+            # "Signed for the People's Republic of China by …; for Burkina Faso by …": every state signs
+            signers = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes))
+            if len(signers) >= 2:
+                parties = replace(parties, subjects=signers[:1], objects=signers[1:], explicit=True)
         subjects = parties.subjects
+        if not subjects and not parties.mentioned_before:
+            subjects = _label_line(doc, sent)  # «1. Литва. Кабинет министров одобрил расторжение договора с …»
         objects = [o for o in parties.objects if o not in parties.descriptors]
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
             # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
@@ -352,6 +381,9 @@ class CandidateFinder:
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
+        if len(everyone) == 1 and doc.titled and sent.idx > 1:
+            # «Рим и Париж после десятилетия ссор» … «Драги и Макрон подписали Договор»: the headline's pair
+            everyone += _pair_partner(doc.get(0), everyone[0])
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
             return [
@@ -430,6 +462,8 @@ class CandidateFinder:
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
+LABEL_CHARS = 60  # a digest label line is a state's name, at most a long official one
+_NUMBER_LABEL = re.compile(r"\d{1,2}[.)]")  # a digest item's number on its own: "1.", "2)"
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
 
 
@@ -491,7 +525,7 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         and sent.has("record_field", first, first + 1)
         and all(_record_filler(sent, k) for k in range(first, hit.start))
     )
-    if not (label or tail or opens):
+    if not (label or tail or opens or _signature_block(sent, hit)):
         return None
     above = [doc.get(k) for k in range(sent.idx - 1, max(-1, sent.idx - 1 - RECORD_LOOKBACK), -1)]
     # the title line names the agreement; a field line above ("Type: bilateral (EU – third country)") only an org
@@ -506,6 +540,11 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _signature_block(sent: Sentence, hit: Hit) -> bool:
+    """ "Signed for the People's Republic of China by Wang Yi; for Burkina Faso by …": a signature block's line."""
+    return hit.start == 0 and sent.has("signed_for", hit.end, hit.end + 1)
 
 
 def _record_filler(sent: Sentence, k: int) -> bool:
@@ -525,6 +564,22 @@ def _record_entry(doc: Doc, sent: Sentence) -> list[str]:
         if not any(t.text == ":" for t in above.tokens[: RECORD_LABEL + 1]):
             return []  # not a field line: the record entry ends here
     return []
+
+
+def _label_line(doc: Doc, sent: Sentence) -> list[str]:
+    """The state of a digest item's label ("1. Lithuania." / «Литва.» on its own line) that the item's first
+    sentence follows: the label is a line of its own or comes right after the item's number."""
+    k = sent.idx - 1
+    if k < (1 if doc.titled else 0):
+        return []
+    lo, hi = doc.spans[k]
+    own_line = doc.raw[max(0, lo - 1) : lo] in ("", "\n")
+    number = doc.raw[doc.spans[k - 1][0] : doc.spans[k - 1][1]].strip() if k > 0 else ""
+    if hi - lo > LABEL_CHARS or not (own_line or _NUMBER_LABEL.fullmatch(number)):
+        return []  # decided from the text alone: most sentences follow no label, and analysing one costs
+    label = doc.get(k)
+    states = [m for m in label.mentions if m.is_state]
+    return _entry_state(label, states) if states and states[0].start == 0 else []
 
 
 def _entry_state(line: Sentence, states: list[Mention]) -> list[str]:
@@ -569,8 +624,15 @@ def _joint_bilateral(
 def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
     """«В воскресенье в Ханое еврокомиссар по торговле и министр … Вьетнама подписали…»: the first party named
     outside a prepositional phrase, joined by "and" to the side found as subject, signs too."""
+    # "- Thimphu/Beijing: Bhutan's Tandi Dorji and …": a bulletin line's place label is no side
+    label = next((k + 1 for k, t in enumerate(sent.tokens[:LABEL_MAX]) if t.text in (":", "—")), 0)
     first = next(
-        (m for m in sent.mentions if m.kind in _HEAD_PARTY_KINDS and m.end < start and not blocked(sent, m)), None
+        (
+            m
+            for m in sent.mentions
+            if m.kind in _HEAD_PARTY_KINDS and label <= m.start and m.end < start and not blocked(sent, m)
+        ),
+        None,
     )
     if first is None or len(first.codes) != 1 or party in first.codes:
         return []
@@ -580,6 +642,7 @@ def _head_partner(sent: Sentence, start: int, party: str) -> list[str]:
     return [first.codes[0]]
 
 
+LABEL_MAX = 6  # tokens of a bulletin line's label ("- Thimphu/Beijing:")
 _HEAD_PARTY_KINDS = frozenset({"name", "metonym", "leader", "org"})
 INVERTED_GAP = 3  # «подписало правительство Кирибати»: filler words between the verb and its subject
 

@@ -285,6 +285,19 @@ def dated_after(sent: Sentence, end: int, hi: int, before: int) -> bool:
     )
 
 
+def dated_season(sent: Sentence, end: int, hi: int, before: int) -> bool:
+    """ "left the format in the spring of 2021" in a 2022 text: a season and a year before the text's own year,
+    right after the trigger's object, with no other verb of signing or ending between."""
+    triggers = [h.start for h in sent.triggers if h.start >= end]
+    return any(
+        end < i < min(hi, end + 10)
+        and year <= before
+        and sent.has("season", max(end, i - 3), i)
+        and not any(t < i for t in triggers)
+        for i, year in sent.years()
+    )
+
+
 def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""

@@ -82,6 +82,7 @@ class Extractor:
         self.version = version
         self.threshold = threshold
         self._finder = CandidateFinder(rules, gazetteer)
+        self._seats = {b.code: b.seat for b in gazetteer.registry if b.seat and b.kind == "organisation"}
         self._roles = {lang: words_regex(_lexicon_forms(m, "role")) for lang, m in rules.matchers.items()}
         self._filters = {
             lang: SentenceFilter(m, [r for r in rules.rules.values() if r.lang == lang], gazetteer.body_names)
@@ -98,11 +99,12 @@ class Extractor:
             functools.partial(self._finder.default_actor, sents),
             self.threshold,
             functools.partial(self._finder.named_set, sents),
+            functools.partial(self._finder.act_issuer, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
         for g in groups:
             _brussels_as_eu(g, sents)
-        return [e for g in groups for e in self._event(g, raw, sents, lang, doc)]
+        return _without_seat_echo([e for g in groups for e in self._event(g, raw, sents, lang, doc)], self._seats)
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
         """Every scored candidate before merging (for rule tests and debugging)."""
@@ -138,7 +140,15 @@ class Extractor:
         if best.confidence < self.threshold or not group.actor:
             return []
         # the type comes from the confident reports; a penalised background line ("earlier, X froze...") has no say
-        typed = [c for c in strong if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        # a report by the same actor that names no partner ("Putin signed a declaration on deepening the
+        # partnership") still says what was done when it is as sure as the best report, though it cannot make an event
+        voiced = strong + [
+            c
+            for c in group.cands
+            if c.confidence >= best.confidence and c.actor in group.parties and all(c is not k for k in strong)
+        ]
+        typed = [c for c in voiced if c.confidence >= best.confidence - TYPE_MARGIN] or [best]
+        typed = [c for c in typed if not any(o.type in c.rule.yields_type for o in typed)] or typed
         # a report that names the other party knows whether the instrument is bilateral; one that does not, less so
         if any(c.type == "termination" and c.counterparts for c in typed):
             typed = [c for c in typed if c.type != "withdrawal" or c.counterparts]
@@ -241,6 +251,17 @@ class Extractor:
             if outside:
                 flags.add(f"not_in_group:{group}:{','.join(outside)}")
         return flags
+
+
+def _without_seat_echo(events: list[Event], seats: dict[str, str]) -> list[Event]:
+    """ "Latvia quits cooperation format with China" beside Latvia leaving the China-CEEC format (seated in China):
+    the bilateral reading of the headline echoes the exit from the body, it is not a second instrument."""
+    left = {(e.actor, seats[c]) for e in events if e.type == "withdrawal" for c in e.counterparts if c in seats}
+    return [
+        e
+        for e in events
+        if not (e.type == "termination" and len(e.counterparts) == 1 and (e.actor, e.counterparts[0]) in left)
+    ]
 
 
 def _is_state(code: str) -> bool:
@@ -366,13 +387,16 @@ def _merge(
     lead_actor: Callable[[], str | None],
     threshold: float = THRESHOLD,
     named_set: Callable[[int], list[str]] = lambda idx: [],
+    act_issuer: Callable[[], str | None] = lambda: None,
 ) -> list[_Group]:
     """Fold candidates into events: same family + overlapping parties; context-only ones join the latest.
 
     `lead_actor` is called only when a candidate lacks an actor: most documents never pay for it.
     """
     groups: list[_Group] = []
+    early: list[Candidate] = []  # partnerless partnership reports no event took yet
     for cand in cands:
+        own_actor = cand.actor is not None
         if cand.whole and cand.actor is None:  # "Our seven states are putting on hold…": each named state acts
             named = named_set(cand.sent.idx)
             named = named[: cand.whole] if 0 < cand.whole <= len(named) else named
@@ -420,7 +444,13 @@ def _merge(
             if fit:
                 fit[-1].add(_as_support(fit[-1], cand, threshold), threshold)
                 continue
-            default_actor = lead_actor()
+            # «Денонсировать Факультативный протокол …» under «ЗАКОН РЕСПУБЛИКИ БЕЛАРУСЬ»: the act's issuer leaves
+            issuer = (
+                act_issuer()
+                if cand.impersonal and cand.body and not any(_is_state(c) for c in cand.counterparts)
+                else None
+            )
+            default_actor = issuer or lead_actor()
             if default_actor is None:
                 continue
             if default_actor in cand.counterparts:
@@ -433,7 +463,9 @@ def _merge(
                 cand = replace(
                     cand,
                     actor=default_actor,
-                    can_create=cand.can_create or (cand.pronoun and (cand.body or bool(cand.counterparts))),
+                    can_create=cand.can_create
+                    or issuer is not None
+                    or (cand.pronoun and (cand.body or bool(cand.counterparts))),
                 )
         fits = [g for g in reversed(groups) if _matches(g, cand)]
         # a group of penalised lines only ("..., a day after X halted its EU accession") is the last resort
@@ -448,7 +480,29 @@ def _merge(
             and any(g.family == cand.family and g.actor != cand.actor for g in groups)
         ):
             groups.append(_Group(cand))
+        elif cand.family == "partnership" and own_actor and not cand.counterparts:
+            early.append(cand)
+    _join_early(groups, early, threshold)
     return groups
+
+
+def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
+    """A partnerless report told before the event's full report ("Li Qiang oversaw the signing of nine documents"
+    before "the two governments lifted relations to …") joins the event its actor is a party to, when that event
+    stands on its own (the early report can type it, never make it)."""
+    for cand in early:
+        target = next(
+            (
+                g
+                for g in groups
+                if g.family == cand.family
+                and cand.actor in g.parties
+                and any(c.confidence >= threshold and c.can_create for c in g.cands)
+            ),
+            None,
+        )
+        if target is not None:
+            target.cands.append(cand)
 
 
 _BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский

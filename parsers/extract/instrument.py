@@ -109,7 +109,7 @@ def _coordinated(sent: Sentence, start: int, end: int, body: Body, registry: Reg
                 other is None
                 or len(gap) > 5
                 or not all(sent.tokens[i].text == "," or sent.tokens[i].text in sent.vocab.instrument_join for i in gap)
-                or not any(sent.tokens[i].text in (",", "and", "и") for i in gap)
+                or not any((sent.tokens[i].text == "," or sent.tokens[i].text in sent.vocab.coordinator) for i in gap)
             ):
                 break
             if other.kind != "bilateral treaty" and other.code not in codes:

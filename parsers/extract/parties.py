@@ -12,6 +12,7 @@ _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; th
 _OPEN = frozenset({"(", "["})
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
+PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
 _PARTY_KINDS = STATE_KINDS | {"org"}
 PERSON_GAP = 10  # "President Vladimir Putin and": roles and names between two coordinated states
 MARKER_SPAN = 9  # "with the defense ministries of Bulgaria": the state may sit a few words after "with"
@@ -43,7 +44,14 @@ def blocked(sent: Sentence, m: Mention) -> bool:
         return True
     if any(h.start == j for tag in ("subject_block", "recipient_verb") for h in sent.by_tag.get(tag, ())):
         return True
+    if _precedent(sent, m):
+        return True
     return _after_recipient_head(sent, j)
+
+
+def _precedent(sent: Sentence, m: Mention) -> bool:
+    """The state set the precedent ("following neighbouring Estonia", «вслед за соседней Эстонией»)."""
+    return sent.has("precedent", max(0, m.start - PRECEDENT_SPAN), m.start)
 
 
 def _after_recipient_head(sent: Sentence, j: int) -> bool:
@@ -84,6 +92,8 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]
+        if _precedent(sent, prev) and not _precedent(sent, mentions[k]):
+            break  # "Following Lithuania, Estonia …", «Вслед за Литвой Эстония …»: the precedent is no co-subject
         gap = range(prev.end, mentions[k].start)
         plain = (
             all(
@@ -483,7 +493,15 @@ def find_parties(
                 c for m in states if m.end <= start and m.is_state for c in m.codes if c not in subjects
             ]
     if not subjects:  # "told Ecuadorians that the country was withdrawing", «о выходе страны из»
-        anaphor = next((h for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)), None)
+        # «правительство Кирибати подписало»: a government named with its state is that state, no anaphor
+        anaphor = next(
+            (
+                h
+                for h in sent.tagged("self_anaphora", max(0, start - 4), end + 2)
+                if not any(m.start == h.end for m in states)
+            ),
+            None,
+        )
         named = [m for m in states if m.is_state and anaphor is not None and m.end <= anaphor.start]
         if named:
             subjects = list(named[-1].codes[:1])

@@ -11,7 +11,8 @@ the extraction time. This filter decides from the folded text alone (its words, 
   organisation, treaty body or official name the gazetteer knows (such a mention meets it too);
 - a colon anywhere keeps the sentence: a list lead ("decided to denounce:") or a record field
   ("Signature: ...") is a candidate without the requirement in its own line; so does a line that
-  opens with a record field word ("Notification of withdrawal received by the depositaries ...").
+  opens with a record field word ("Notification of withdrawal received by the depositaries ...") or a
+  trigger then a signature block's word ("Signed for the Republic of X by ...").
 
 A pass only means "maybe": the sentence is then tokenised and analysed exactly as before, so the
 output is the same with or without the filter (tests/extract/test_prefilter.py checks it). A rule
@@ -71,6 +72,8 @@ class SentenceFilter:
             frozenset(f for p in patterns.get(tag, ()) if len(p) == 1 for f in p[0])
             for tag in ("record_field", "record_qualifier")
         )
+        # first words of the signature-block lexicon ("for", "on" of "on behalf of", «за», «от»)
+        self._signed_for = frozenset(f for p in patterns.get("signed_for", ()) for f in p[0])
         self._single: dict[str, int] = {}  # word -> rules one of whose trigger patterns is that word alone
         self._multi: dict[str, list[tuple[Need, int]]] = {}  # rarest word -> (pattern, rule) to test
         self._meets: dict[str, int] = {}  # word -> rules whose requirement it may meet
@@ -125,7 +128,12 @@ class SentenceFilter:
         first = next(words, None)
         if first is not None and first.group() in self._record_qualifier:  # "Written notification of ..."
             first = next(words, None)
-        return first is not None and first.group() in self._record_field
+        if first is None:
+            return False
+        if first.group() in self._single:  # "Signed for the Republic of X by …": a signature block's line
+            second = next(words, None)
+            return second is not None and second.group() in self._signed_for
+        return first.group() in self._record_field
 
 
 def _requirement_anchors(

@@ -37,6 +37,7 @@ RULE_FIELDS = {
     "direction",
     "yields_to",
     "inherits",
+    "yields_type",
 }
 FAMILIES = ("termination", "partnership")
 STAGES = ("announced", "authorized", "signed", "ratified", "in_force")
@@ -61,6 +62,9 @@ class Rule:
     # families whose trigger in the same sentence cancels this rule ("the exit took effect")
     yields_to: tuple[str, ...] = ()
     inherits: bool = False  # "Bamako followed suit": type and other parties come from the latest event of the family
+    # event types that, reported in the same event, type it instead of this rule ("adopted a joint declaration"
+    # beside "lifted ties to a strategic partnership": the upgrade is the news, the declaration its form)
+    yields_type: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
     source: str = ""
@@ -220,6 +224,9 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
     yields_to = raw.get("yields_to", [])
     if not isinstance(yields_to, list) or any(f not in FAMILIES for f in yields_to):
         raise _fail(path, rid, "yields_to", f"must list families from {FAMILIES}")
+    yields_type = raw.get("yields_type", [])
+    if not isinstance(yields_type, list) or any(t not in FAMILY_OF for t in yields_type):
+        raise _fail(path, rid, "yields_type", f"must list event types from {sorted(FAMILY_OF)}")
     ex = raw.get("examples") or {}
     if (
         not isinstance(ex, dict)
@@ -243,6 +250,7 @@ def _parse_rule(raw: Any, path: pathlib.Path, file_lang: str | None, lexicons: s
         raw.get("direction", "both"),
         tuple(yields_to),
         bool(raw.get("inherits", False)),
+        tuple(yields_type),
         tuple(ex.get("match", [])),
         tuple(ex.get("no_match", [])),
         path.name,
