@@ -23,7 +23,7 @@ from flows.alerts.views import instrument_labels
 from flows.artifacts import publish_report, publish_run_artifacts
 from flows.extractor_cache import load_cached_extractor
 from flows.ingest.collect import SourceFetch
-from flows.ingest.run import Ingested, ingest, run_client
+from flows.ingest.run import Ingested, ingest, run_http
 from flows.settings import load_settings
 from flows.stopping import Stop
 from flows.store import db, ledger, pages, runlock, storage
@@ -112,14 +112,12 @@ def _run(settings, logger, groups: list[str] | None) -> RunSummary:
         labels=labels,
         session=Session(Pacer(policy.min_interval)),
     )
-    with stop.handling(), run_client(settings, stop) as client:
+    with stop.handling(), run_http(settings, stop) as http:
         parts = batches(source_list, settings.commit_every)
         for number, batch in enumerate(parts):
             if stop.requested():
                 break
-            got = ingest(
-                batch, settings, run_id=run.run_id, stop=stop, page_allowance=max(pages_left, 0), client=client
-            )
+            got = ingest(batch, settings, run_id=run.run_id, stop=stop, page_allowance=max(pages_left, 0), http=http)
             pages_left -= got.pages_fetched
             beat = heartbeat_notice(last_success, run.started_at, policy.max_silence) if number == 0 else None
             queued = summary.alerts_queued

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -89,10 +89,21 @@ def policy_of(settings: Settings) -> FetchPolicy:
     )
 
 
-def run_client(settings: Settings, stop: Stop | None = None) -> httpx.Client:
-    """The one HTTP client of a run, shared by its batches: its pools keep connections alive from one
-    batch to the next, and it is built once (a client with its TLS context costs ~20 ms)."""
-    return make_client(policy_of(settings), stop)
+@dataclass(frozen=True, slots=True)
+class RunHttp:
+    """What every batch of a run shares for fetching: one pooled client (connections stay alive from
+    one batch to the next; built once, ~20 ms with its TLS context) and one per-host limiter (a host's
+    spacing and concurrency hold across batches; sources.yaml's `hosts:` read once, not per batch)."""
+
+    client: httpx.Client
+    limiter: HostLimiter
+
+
+@contextmanager
+def run_http(settings: Settings, stop: Stop | None = None) -> Iterator[RunHttp]:
+    """The run's RunHttp for the block; the client is closed at its end."""
+    with make_client(policy_of(settings), stop) as client:
+        yield RunHttp(client, HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)))
 
 
 def health_policy_of(settings: Settings) -> health.HealthPolicy:
@@ -174,14 +185,14 @@ def ingest(
     now: datetime | None = None,
     stop: Stop | None = None,
     page_allowance: int | None = None,
-    client: httpx.Client | None = None,
+    http: RunHttp | None = None,
 ) -> Ingested:
     """Fetch every due source, keep new or changed items, fill in page texts, assess health.
 
     At most `page_allowance` article pages (default: the per-run cap) and `max_pages_per_source` per
     source are requested; the others, and pages that failed transiently, go to the page backlog,
-    which later runs drain. `client` is the run's (`run_client`), shared by its batches; without one
-    a client is made for this call.
+    which later runs drain. `http` is the run's (`run_http`), shared by its batches; without one
+    this call makes its own.
     """
     now = now or db.utcnow()
     with db.connect(settings.db_path) as con:
@@ -194,12 +205,12 @@ def ingest(
     )
     policy = policy_of(settings)
     allowance = settings.max_pages_per_run if page_allowance is None else page_allowance
-    with nullcontext(client) if client is not None else make_client(policy, stop) as client:
+    with nullcontext(http) if http is not None else run_http(settings, stop) as shared:
         ctx = FetchContext(
-            client,
+            shared.client,
             policy,
             settings.sources_file.parent.resolve(),
-            HostLimiter(settings.fetch_per_host, load_hosts(settings.sources_file)),
+            shared.limiter,
             now,
             SourceBudgets(settings.source_budget_s or None),
             stop,
