@@ -61,10 +61,27 @@ def in_process_api(deadline_s: float | None = None) -> Iterator[str]:
         _wait_started(server, thread, deadline_s)
         url = f"http://{HOST}:{port}/api"
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield url
+            try:
+                yield url
+            finally:
+                _drain_prefect_queues()
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _drain_prefect_queues(timeout_s: float = 5.0) -> None:
+    """Send what Prefect still queues for the API (run logs; the events that record task runs) while
+    the API is up, as Prefect's own test harness does before it stops its server: otherwise they are
+    sent at exit, to an API already gone ("Error logging to API")."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout_s)
+        except Exception:  # a queue that never started, or one that cannot drain: the run is done anyway
+            pass
 
 
 def _wait_started(server: object, thread: threading.Thread, deadline_s: float) -> None:
