@@ -13,6 +13,9 @@ event sits matters: by default trial k of n puts it in feed (2k+1)/2n of the way
 trials: feeds 33, 100 and 166 of 200, the first, third and fourth batch); --event-at first / last
 give the best and the worst case. Beside each wall-clock figure: the CPU-s the run process had used
 when the POST arrived (from /proc), which a loaded machine stretches far less.
+The run process has Python's bytecode cache on, as an installed package does (a temporary
+PYTHONPYCACHEPREFIX, filled by the untimed warm-up run), even when the calling shell sets
+PYTHONDONTWRITEBYTECODE=1: without it every run compiled the project's ~80 modules (~0.3 CPU-s).
 Last line: RESULT {json} for bench_all.py.
 """
 
@@ -40,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ingest import feed
+from bench_startup import user_env
 
 PAIRS = [
     ("Norway", "Russia"),
@@ -277,7 +281,9 @@ def main() -> int:
             f'version: 1\nurls:\n  - "json://127.0.0.1:{hook.port}/hook?rto=5":\n      - tag: termination, partnership\n',
             encoding="utf-8",
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "TREATYWATCH_"))}
+        # as an installed package runs: bytecode cached (the warm-up run fills it), whatever the shell says
+        user = user_env(work / "pycache")
+        env = {k: v for k, v in user.items() if not k.startswith(("PREFECT_API", "TREATYWATCH_"))}
         env.update(
             PREFECT_HOME=str(work / "data" / "prefect"),
             TREATYWATCH_PREFECT_SERVER=mode,

@@ -1,7 +1,10 @@
 """Ingestion speed end to end: 500 generated feeds x 20 items served from 127.0.0.1 through the real
-monitor flow (Prefect ephemeral API, DuckDB, extraction).
+monitor flow (Prefect API, DuckDB, extraction).
 
-usage: python bench/bench_ingest.py [--feeds 500] [--items 20]
+usage: python bench/bench_ingest.py [--feeds 500] [--items 20] [--api in-process|subprocess]
+The Prefect API is the one `TREATYWATCH_PREFECT_SERVER=ephemeral treatywatch run` uses: served from
+the run's own process (flows/serve/in_process.py); `--api subprocess` gives Prefect's own ephemeral
+server child instead (the old behaviour, for comparison). With PREFECT_API_URL set, that server.
 Prints: cold run (empty database, every feed 200) in items/s; warm run (every feed answers 304)
 in seconds; and bare feedparser on the same bytes, the floor. Targets: warm <= 10 s, cold >= 300/s.
 """
@@ -17,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,10 +120,21 @@ def quiet_monitor():
     return monitor
 
 
+def prefect_api(kind: str) -> AbstractContextManager[object]:
+    """The API the runs record to: in-process (as `treatywatch run` in ephemeral mode), Prefect's own
+    ephemeral server child, or PREFECT_API_URL when set."""
+    if kind == "subprocess" or os.environ.get("PREFECT_API_URL"):
+        return nullcontext()
+    from flows.serve.in_process import in_process_api
+
+    return in_process_api()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feeds", type=int, default=500)
     ap.add_argument("--items", type=int, default=20)
+    ap.add_argument("--api", choices=("in-process", "subprocess"), default="in-process")
     args = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-"))
     import feedparser
@@ -145,15 +160,16 @@ def main() -> int:
     kwargs = {"alerts": str(work / "none.yml"), "db_path": str(db), "config_dir": str(ROOT / "config")}
 
     t0 = time.perf_counter()
-    monitor(sources=str(empty), **kwargs)
-    start = time.perf_counter() - t0
+    with prefect_api(args.api):
+        monitor(sources=str(empty), **kwargs)
+        start = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    cold = monitor(sources=str(sources), **kwargs)
-    cold_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    warm = monitor(sources=str(sources), **kwargs)
-    warm_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cold = monitor(sources=str(sources), **kwargs)
+        cold_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        warm = monitor(sources=str(sources), **kwargs)
+        warm_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     parsed = sum(len(feedparser.parse(io.BytesIO(b)).entries) for b in bodies.values())
@@ -164,7 +180,7 @@ def main() -> int:
     not_modified = sum(f.record.status == 304 for f in warm.fetches)
     items = cold.new_items
     print(f"bench_ingest: {args.feeds} feeds x {args.items} items from 127.0.0.1 (failures: {failed})")
-    print(f"  prefect ephemeral start + empty flow : {start:6.2f} s (not counted below)")
+    print(f"  prefect API start + empty flow       : {start:6.2f} s ({args.api}; not counted below)")
     print(
         f"  cold run (all 200, empty db)         : {cold_s:6.2f} s  {items} new items  {items / cold_s:7.0f} items/s"
         f"   [target >= 300 items/s]"

@@ -3,9 +3,9 @@
 Why not `ru_maxrss` from wait4: a forked child starts with its parent's pages counted, so a small
 command started by a large bench reports the bench's size; and it is per process, so a run and its
 Prefect server child are never added up. Here a thread samples /proc every `interval` seconds:
-the sum of VmRSS over the child and all its descendants (the tree's peak is the largest sum seen),
-and the child's own VmHWM after exec (its true peak). Sampling can miss a spike shorter than the
-interval; CPU time (user + sys, children included) comes from wait4.
+the sum of VmRSS over the child and all its descendants (the tree's peak is the largest sum seen,
+and never less than the child's own VmHWM after exec, its true peak). Sampling can miss a spike of
+the children shorter than the interval; CPU time (user + sys, children included) comes from wait4.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class Measured:
     code: int
     cpu_s: float
     wall_s: float
-    tree_peak_mb: float  # largest sum of VmRSS over the process tree seen while it ran
+    tree_peak_mb: float  # largest sum of VmRSS over the process tree seen while it ran, at least main_peak_mb
     main_peak_mb: float  # the child's own VmHWM (after exec), last seen
 
 
@@ -84,6 +84,7 @@ def run(cmd: list[str], interval: float = 0.1, **popen: object) -> Measured:
         proc.returncode,
         usage.ru_utime + usage.ru_stime,
         time.perf_counter() - t0,
-        peak["tree"] / 1024,
+        # the tree never used less than its main process alone: a spike between samples still shows in VmHWM
+        max(peak["tree"], peak["main"]) / 1024,
         peak["main"] / 1024,
     )

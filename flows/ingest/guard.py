@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import typing
@@ -194,9 +195,9 @@ class GuardedBackend(httpcore.SyncBackend):
         raise error or httpcore.ConnectError(f"no address for {host}")
 
 
-def _pool(backend: GuardedBackend, limits: httpx.Limits) -> httpcore.ConnectionPool:
+def _pool(backend: GuardedBackend, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> httpcore.ConnectionPool:
     return httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
@@ -207,11 +208,11 @@ def _pool(backend: GuardedBackend, limits: httpx.Limits) -> httpcore.ConnectionP
 class _PoolTransport(httpx.HTTPTransport):
     """httpx's transport (request/response mapping, exception mapping) over our own pool."""
 
-    def __init__(self, public_only: bool, limits: httpx.Limits) -> None:
-        super().__init__(trust_env=False, limits=limits)
+    def __init__(self, public_only: bool, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> None:
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool.close()
         self.backend = GuardedBackend(public_only)
-        self._pool = _pool(self.backend, limits)
+        self._pool = _pool(self.backend, limits, ssl_context)
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -224,7 +225,9 @@ class GuardedTransport(httpx.BaseTransport):
 
     def __init__(self, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits()
-        self._trusted, self._public = _PoolTransport(False, limits), _PoolTransport(True, limits)
+        # one TLS context for both pools: building one (CA bundle load) costs ~20 ms, and httpx built four
+        tls = httpx.create_ssl_context()
+        self._trusted, self._public = _PoolTransport(False, limits, tls), _PoolTransport(True, limits, tls)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         pool = self._trusted if request.extensions.get(PRIVATE_OK) else self._public
