@@ -338,11 +338,24 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
 
 def _nonstate(sent: Sentence, m: Mention) -> bool:
     """A nationality word describing a company, club or player ("a Saudi club"), or opening an instrument's
-    name, names no state party."""
+    name, names no state party; nor does a state owning or housing a company ("Argentina's state-controlled
+    YPF", «нефтяная компания Бразилии»), nor the party coordinated with such a company ("… and Malaysia's
+    Petronas", «… и китайская Sinopec»)."""
+    if _company_of(sent, m):
+        return True
+    if m.kind not in STATE_KINDS:
+        return False
+    prev = next((x for x in reversed(sent.mentions) if x.end <= m.start), None)
+    if (
+        prev is not None
+        and m.start - prev.end <= 8
+        and any(sent.tokens[k].text in sent.vocab.coordinator for k in range(prev.end, m.start))
+        and _company_of(sent, prev)
+        and (_possessive_after(sent, m.end) or (m.kind == "demonym" and sent.capitalised(m.end)))
+    ):
+        return True
     if m.kind != "demonym":
         return False
-    if sent.has("nonstate_head", m.end, m.end + 3):
-        return True
     # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
     return (
         m.start > 0
@@ -352,6 +365,23 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         and sent.capitalised(m.end)
         and sent.has("instrument_head", m.end, m.end + 1)
     )
+
+
+def _company_of(sent: Sentence, m: Mention) -> bool:
+    """A company head right after a nationality word or a state's possessive, or right before a state's name."""
+    if m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3):
+        return True
+    if m.kind not in STATE_KINDS:
+        return False
+    if _possessive_after(sent, m.end) and sent.has("nonstate_head", m.end + 2, m.end + 6):
+        return True
+    return m.kind in ("name", "metonym") and sent.has("nonstate_head", max(0, m.start - 1), m.start)
+
+
+def _possessive_after(sent: Sentence, k: int) -> bool:
+    """ "Argentina's": an apostrophe and "s" right after the name."""
+    toks = sent.tokens
+    return k + 1 < len(toks) and toks[k].text in ("'", "’") and toks[k + 1].text == "s"
 
 
 def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
