@@ -345,6 +345,8 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         return True
     if m.kind not in STATE_KINDS:
         return False
+    if m.kind == "metonym" and sent.has("place_attributive", m.end, m.end + 1):
+        return True
     prev = next((x for x in reversed(sent.mentions) if x.end <= m.start), None)
     if (
         prev is not None
