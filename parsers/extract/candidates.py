@@ -103,7 +103,7 @@ class CandidateFinder:
         out: list[Candidate] = []
         # an anniversary/history headline makes every signing in the piece history
         title = sents.get(0) if titled else None
-        self_history = bool(title and title.by_tag.get("anniversary"))
+        self_history = bool(title and (title.by_tag.get("anniversary") or title.by_tag.get("retrospective")))
         for idx in wanted:
             sent = sents.get(idx)
             pos = sent.idx if titled else sent.idx + 1
