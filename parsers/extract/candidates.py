@@ -27,6 +27,7 @@ PENALTY = {
     "relative": 0.45,
     "old": 0.45,
     "response": 0.45,
+    "resumed": 0.45,
 }
 RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
@@ -104,6 +105,9 @@ class CandidateFinder:
         # an anniversary/history headline makes every signing in the piece history
         title = sents.get(0) if titled else None
         self_history = bool(title and (title.by_tag.get("anniversary") or title.by_tag.get("retrospective")))
+        # a headline reporting a resumption ("Suva brings back China police deal") makes a suspension told in the
+        # piece the earlier step, not news
+        resumed = bool(title and title.by_tag.get("resumption"))
         prior: tuple[str, str] | None = None  # the parties of the latest two-party candidate, for "the sides also"
         for idx in wanted:
             sent = sents.get(idx)
@@ -114,7 +118,9 @@ class CandidateFinder:
                 rule = self.rules.rules[hit.tag[5:]]
                 if any(a <= hit.start and hit.end <= b and f == rule.family for a, b, f in seen):
                     continue
-                made = self._candidates(sent, hit, rule, bonus, pub_year, sents, lang, self_history, prior)
+                made = self._candidates(
+                    sent, hit, rule, bonus, pub_year, sents, lang, self_history, prior, resumed
+                )
                 if made:
                     seen.append((hit.start, hit.end, rule.family))
                 out.extend(made)
@@ -164,6 +170,7 @@ class CandidateFinder:
         lang: str,
         history: bool = False,
         prior: tuple[str, str] | None = None,
+        resumed: bool = False,
     ) -> list[Candidate]:
         start, end = hit.start, hit.end
         inner = [m.start for m in sent.mentions if start < m.start < end] + [
@@ -249,6 +256,7 @@ class CandidateFinder:
                 or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start)),
             ),
             ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+            ("resumed", resumed and rule.type == "suspension"),
             (
                 "response",
                 sent.has("response", max(0, start - RESPONSE_SPAN), start) and sent.has("nominal_trigger", start, end),
