@@ -118,9 +118,7 @@ class CandidateFinder:
                 rule = self.rules.rules[hit.tag[5:]]
                 if any(a <= hit.start and hit.end <= b and f == rule.family for a, b, f in seen):
                     continue
-                made = self._candidates(
-                    sent, hit, rule, bonus, pub_year, sents, lang, self_history, prior, resumed
-                )
+                made = self._candidates(sent, hit, rule, bonus, pub_year, sents, lang, self_history, prior, resumed)
                 if made:
                     seen.append((hit.start, hit.end, rule.family))
                 out.extend(made)
