@@ -347,15 +347,16 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         return False
     if m.kind == "metonym" and sent.has("place_attributive", m.end, m.end + 1):
         return True
-    prev = next((x for x in reversed(sent.mentions) if x.end <= m.start), None)
-    if (
-        prev is not None
-        and m.start - prev.end <= 8
-        and any(sent.tokens[k].text in sent.vocab.coordinator for k in range(prev.end, m.start))
-        and _company_of(sent, prev)
-        and (_possessive_after(sent, m.end) or (m.kind == "demonym" and sent.capitalised(m.end)))
-    ):
-        return True
+    if _possessive_after(sent, m.end) or (m.kind == "demonym" and sent.capitalised(m.end)):
+        # checked first: most mentions are neither, and the search for the one before is the dear part
+        prev = next((x for x in reversed(sent.mentions) if x.end <= m.start), None)
+        if (
+            prev is not None
+            and m.start - prev.end <= 8
+            and any(sent.tokens[k].text in sent.vocab.coordinator for k in range(prev.end, m.start))
+            and _company_of(sent, prev)
+        ):
+            return True
     if m.kind != "demonym":
         return False
     # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
