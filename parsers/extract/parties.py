@@ -341,10 +341,32 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
     name, names no state party; nor does a state owning or housing a company ("Argentina's state-controlled
     YPF", «нефтяная компания Бразилии»), nor the party coordinated with such a company ("… and Malaysia's
     Petronas", «… и китайская Sinopec»)."""
-    if _company_of(sent, m):
-        return True
     if m.kind not in STATE_KINDS:
         return False
+    if _nonstate_words(sent) and _owned_or_housed(sent, m):
+        return True
+    if m.kind != "demonym":
+        return False
+    # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
+    return (
+        m.start > 0
+        and sent.tokens[m.start - 1].text == "the"
+        and m.end < len(sent.tokens)
+        and sent.capitalised(m.start)
+        and sent.capitalised(m.end)
+        and sent.has("instrument_head", m.end, m.end + 1)
+    )
+
+
+def _nonstate_words(sent: Sentence) -> bool:
+    """The sentence holds a company head or an attributive place noun at all (most do not: a quick exit)."""
+    return "nonstate_head" in sent.by_tag or "place_attributive" in sent.by_tag
+
+
+def _owned_or_housed(sent: Sentence, m: Mention) -> bool:
+    """A company of this state, a city used attributively, or a company coordinated with another state's."""
+    if _company_of(sent, m):
+        return True
     if m.kind == "metonym" and sent.has("place_attributive", m.end, m.end + 1):
         return True
     if _possessive_after(sent, m.end) or (m.kind == "demonym" and sent.capitalised(m.end)):
@@ -357,17 +379,7 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
             and _company_of(sent, prev)
         ):
             return True
-    if m.kind != "demonym":
-        return False
-    # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
-    return (
-        m.start > 0
-        and sent.tokens[m.start - 1].text == "the"
-        and m.end < len(sent.tokens)
-        and sent.capitalised(m.start)
-        and sent.capitalised(m.end)
-        and sent.has("instrument_head", m.end, m.end + 1)
-    )
+    return False
 
 
 def _company_of(sent: Sentence, m: Mention) -> bool:
