@@ -27,6 +27,7 @@ PENALTY = {
     "relative": 0.45,
     "old": 0.45,
     "response": 0.45,
+    "resumed": 0.45,
 }
 RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
@@ -103,7 +104,11 @@ class CandidateFinder:
         out: list[Candidate] = []
         # an anniversary/history headline makes every signing in the piece history
         title = sents.get(0) if titled else None
-        self_history = bool(title and title.by_tag.get("anniversary"))
+        self_history = bool(title and (title.by_tag.get("anniversary") or title.by_tag.get("retrospective")))
+        # a headline reporting a resumption ("Suva brings back China police deal") makes a suspension told in the
+        # piece the earlier step, not news
+        resumed = bool(title and title.by_tag.get("resumption"))
+        prior: tuple[str, str] | None = None  # the parties of the latest two-party candidate, for "the sides also"
         for idx in wanted:
             sent = sents.get(idx)
             pos = sent.idx if titled else sent.idx + 1
@@ -113,10 +118,13 @@ class CandidateFinder:
                 rule = self.rules.rules[hit.tag[5:]]
                 if any(a <= hit.start and hit.end <= b and f == rule.family for a, b, f in seen):
                     continue
-                made = self._candidates(sent, hit, rule, bonus, pub_year, sents, lang, self_history)
+                made = self._candidates(sent, hit, rule, bonus, pub_year, sents, lang, self_history, prior, resumed)
                 if made:
                     seen.append((hit.start, hit.end, rule.family))
                 out.extend(made)
+                prior = next(
+                    ((c.actor, c.counterparts[0]) for c in reversed(made) if c.actor and c.counterparts), prior
+                )
         return out
 
     def _requirement(self, sent: Sentence, hit: Hit, rule: Rule) -> int | None:
@@ -159,6 +167,8 @@ class CandidateFinder:
         doc: Doc,
         lang: str,
         history: bool = False,
+        prior: tuple[str, str] | None = None,
+        resumed: bool = False,
     ) -> list[Candidate]:
         start, end = hit.start, hit.end
         inner = [m.start for m in sent.mentions if start < m.start < end] + [
@@ -244,6 +254,7 @@ class CandidateFinder:
                 or (sent.has("pluperfect", max(0, start - 2), start) and not sent.has("reporting", 0, start)),
             ),
             ("subordinate", clause[0] > 0 and cues.background_before(sent, clause[0] - 1, clause[0])),
+            ("resumed", resumed and rule.type == "suspension"),
             (
                 "response",
                 sent.has("response", max(0, start - RESPONSE_SPAN), start) and sent.has("nominal_trigger", start, end),
@@ -286,6 +297,9 @@ class CandidateFinder:
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
+            if prior and sent.has("additive", 0, start):
+                # «Кроме того, стороны подписали …», "the two sides also signed": the sides of the latest event
+                pair = prior
             if pair and subjects and subjects[0] in pair:  # "Peru is terminating the agreement between the two"
                 objects = [c for c in pair if c != subjects[0]]
             elif pair:

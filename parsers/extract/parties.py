@@ -338,11 +338,15 @@ def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_sta
 
 def _nonstate(sent: Sentence, m: Mention) -> bool:
     """A nationality word describing a company, club or player ("a Saudi club"), or opening an instrument's
-    name, names no state party."""
+    name, names no state party; nor does a state owning or housing a company ("Argentina's state-controlled
+    YPF", «нефтяная компания Бразилии»), nor the party coordinated with such a company ("… and Malaysia's
+    Petronas", «… и китайская Sinopec»)."""
+    if m.kind not in STATE_KINDS:
+        return False
+    if _nonstate_words(sent) and _owned_or_housed(sent, m):
+        return True
     if m.kind != "demonym":
         return False
-    if sent.has("nonstate_head", m.end, m.end + 3):
-        return True
     # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
     return (
         m.start > 0
@@ -352,6 +356,47 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         and sent.capitalised(m.end)
         and sent.has("instrument_head", m.end, m.end + 1)
     )
+
+
+def _nonstate_words(sent: Sentence) -> bool:
+    """The sentence holds a company head or an attributive place noun at all (most do not: a quick exit)."""
+    return "nonstate_head" in sent.by_tag or "place_attributive" in sent.by_tag
+
+
+def _owned_or_housed(sent: Sentence, m: Mention) -> bool:
+    """A company of this state, a city used attributively, or a company coordinated with another state's."""
+    if _company_of(sent, m):
+        return True
+    if m.kind == "metonym" and sent.has("place_attributive", m.end, m.end + 1):
+        return True
+    if _possessive_after(sent, m.end) or (m.kind == "demonym" and sent.capitalised(m.end)):
+        # checked first: most mentions are neither, and the search for the one before is the dear part
+        prev = next((x for x in reversed(sent.mentions) if x.end <= m.start), None)
+        if (
+            prev is not None
+            and m.start - prev.end <= 8
+            and any(sent.tokens[k].text in sent.vocab.coordinator for k in range(prev.end, m.start))
+            and _company_of(sent, prev)
+        ):
+            return True
+    return False
+
+
+def _company_of(sent: Sentence, m: Mention) -> bool:
+    """A company head right after a nationality word or a state's possessive, or right before a state's name."""
+    if m.kind == "demonym" and sent.has("nonstate_head", m.end, m.end + 3):
+        return True
+    if m.kind not in STATE_KINDS:
+        return False
+    if _possessive_after(sent, m.end) and sent.has("nonstate_head", m.end + 2, m.end + 6):
+        return True
+    return m.kind in ("name", "metonym") and sent.has("nonstate_head", max(0, m.start - 1), m.start)
+
+
+def _possessive_after(sent: Sentence, k: int) -> bool:
+    """ "Argentina's": an apostrophe and "s" right after the name."""
+    toks = sent.tokens
+    return k + 1 < len(toks) and toks[k].text in ("'", "’") and toks[k + 1].text == "s"
 
 
 def _stands_for_state(sent: Sentence, m: Mention, start: int) -> bool:
