@@ -130,8 +130,11 @@ class CandidateFinder:
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
+                # «заморозила часть военных контактов»: a part of the contacts is no suspension of the ties
+                if h.start == hit.start or (name == "support_ties" and sent.has("partial", hit.end, h.start)):
+                    continue
                 # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
-                if h.start == hit.start or (
+                if (
                     sent.has("under_marker", max(0, h.start - 4), h.start)
                     and h.end != hit.start
                     and not sent.has("treaty_part", max(hit.end, h.start - 6), h.start)

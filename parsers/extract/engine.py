@@ -102,8 +102,7 @@ class Extractor:
             functools.partial(self._finder.act_issuer, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
-        for g in groups:
-            _brussels_as_eu(g, sents)
+        groups = _fold_brussels(groups, sents)
         return _without_seat_echo([e for g in groups for e in self._event(g, raw, sents, lang, doc)], self._seats)
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
@@ -508,16 +507,40 @@ def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) 
 _BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский
 
 
-def _brussels_as_eu(group: _Group, sents: Doc) -> None:
+def _fold_brussels(groups: list[_Group], sents: Doc) -> list[_Group]:
+    """ "Rabat freezes contacts with Brussels" over "Morocco has cut off all contact with the institutions of the
+    European Union": once Brussels reads as the EU, a group that now names the same move as another joins it."""
+    out: list[_Group] = []
+    for g in groups:
+        if not _brussels_as_eu(g, sents):
+            out.append(g)
+            continue
+        same = next(
+            (
+                o
+                for o in out + groups
+                if o is not g and o.family == g.family and o.actor == g.actor and set(o.counterparts) == set(g.counterparts)
+            ),
+            None,
+        )
+        if same is None:
+            out.append(g)
+        else:
+            same.cands.extend(g.cands)
+    return out
+
+
+def _brussels_as_eu(group: _Group, sents: Doc) -> bool:
     """ "Brussels and Wellington signed a free trade agreement": Brussels stands for the EU, not Belgium, when
     every mention of Belgium in the group's sentences is the city and the text never names Belgium itself."""
     if "BE" not in group.parties:
-        return
+        return False
     named = [m for c in group.cands for m in c.sent.mentions if "BE" in m.codes]
     if not named or any(m.kind != "metonym" for m in named) or any(b in sents.folded for b in _BELGIUM):
-        return
+        return False
     group.actor = "EU" if group.actor == "BE" else group.actor
     group.counterparts = list(dict.fromkeys("EU" if c == "BE" else c for c in group.counterparts))
+    return True
 
 
 def _as_support(group: _Group, cand: Candidate, threshold: float) -> Candidate:

@@ -268,9 +268,20 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
         in_phrase = (
             marker is not None and m.start - marker <= MARKER_SPAN and not any(marker < c < m.start for c in commas)
         )
-        if org_ok or gap_ok or hyphen or in_phrase:
+        if org_ok or gap_ok or hyphen or in_phrase or _support_recipient(sent, end, m):
             out.append(m)
     return out
+
+
+def _support_recipient(sent: Sentence, end: int, m: Mention) -> bool:
+    """ "halts all aid to Niger", «приостановили помощь Бурунди»: the state right after an aid or contacts noun,
+    bare (a Russian dative) or after a recipient preposition, is the other side of the suspension."""
+    for h in sent.by_tag.get("support_ties", ()):
+        if end <= h.end <= m.start <= h.end + 1 and all(
+            sent.has("support_recipient", k, k + 1) for k in range(h.end, m.start)
+        ):
+            return True
+    return False
 
 
 def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) -> list[Mention]:
