@@ -359,6 +359,14 @@ class CandidateFinder:
             # "Sri Lanka and India let their fisheries pact lapse", «Малайзия и Сингапур прекратили действие
             # двустороннего соглашения»: one bilateral end, the first named side as actor
             return [Candidate(actor=subjects[0], counterparts=(subjects[1],), **base)]
+        if rule.family == "termination" and len(subjects) == 1 and len(parties.told) >= 2:
+            # "notified Switzerland and the Netherlands that it is terminating its investment treaties": one
+            # note, one bilateral end each
+            return [
+                Candidate(actor=subjects[0], counterparts=(o,), can_create=can_create, **base)
+                for o in parties.told
+                if o != subjects[0]
+            ]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [

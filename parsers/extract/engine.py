@@ -479,7 +479,7 @@ def _merge(
             and any(g.family == cand.family and g.actor != cand.actor for g in groups)
         ):
             groups.append(_Group(cand))
-        elif cand.family == "partnership" and own_actor and not cand.counterparts:
+        elif own_actor and not cand.counterparts and (cand.family == "partnership" or cand.sent.is_title):
             early.append(cand)
     _join_early(groups, early, threshold)
     return groups
@@ -488,8 +488,25 @@ def _merge(
 def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
     """A partnerless report told before the event's full report ("Li Qiang oversaw the signing of nine documents"
     before "the two governments lifted relations to …") joins the event its actor is a party to, when that event
-    stands on its own (the early report can type it, never make it)."""
+    stands on its own (the early report can type it, never make it). A partnerless headline about an end joins
+    every end of its actor the text reports."""
+    # "Blinken ends asylum pacts with Central American states" over one note to three capitals: the headline
+    # says what each of the actor's ends is, whether it made an event of its own or none
+    heads = [c for c in early if c.family == "termination"] + [
+        c for g in groups if g.family == "termination" for c in g.cands if c.sent.is_title and not c.counterparts
+    ]
+    for cand in heads:
+        for g in groups:
+            if (
+                g.family == cand.family
+                and g.actor == cand.actor
+                and all(c is not cand for c in g.cands)
+                and any(c.confidence >= threshold and c.can_create for c in g.cands)
+            ):
+                g.cands.append(cand)
     for cand in early:
+        if cand.family == "termination":
+            continue
         target = next(
             (
                 g
@@ -519,7 +536,10 @@ def _fold_brussels(groups: list[_Group], sents: Doc) -> list[_Group]:
             (
                 o
                 for o in out + groups
-                if o is not g and o.family == g.family and o.actor == g.actor and set(o.counterparts) == set(g.counterparts)
+                if o is not g
+                and o.family == g.family
+                and o.actor == g.actor
+                and set(o.counterparts) == set(g.counterparts)
             ),
             None,
         )
