@@ -58,6 +58,7 @@ class Candidate:
     pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
     others: bool = False  # "the other two": the last named set of states, less those already acting
     whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
+    follows: bool = False  # "Greece will likewise cease to be a member": an end that may take the latest one's object
 
 
 class CandidateFinder:
@@ -177,10 +178,14 @@ class CandidateFinder:
         req = self._requirement(sent, hit, rule)
         head: Sentence | None = None
         items = _list_items(doc, sent, hit)  # "decided to denounce: - the Convention...; - the Convention..."
+        # "The Marshall Islands delivered its own letter of denunciation": an end that refers back to the latest one
+        follows = rule.family == "termination" and sent.has("follow_cue", max(0, start - FOLLOW_SPAN), end + 2)
         if rule.requires and req is None and not items:
             head = _record_head(doc, sent, hit)  # "Signature: 29 August 2024" under "Title: Agreement between..."
-            if head is None:
+            if head is None and not follows:
                 return []
+        # no instrument of its own: it may only take the latest end's, never make an event alone
+        referring = bool(rule.requires) and req is None and not items and head is None
         if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
@@ -322,7 +327,7 @@ class CandidateFinder:
                 subjects = verb_first
                 objects = [o for o in [*objects, *left] if o not in verb_first]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
-        can_create = can_create or parties.claimed is not None
+        can_create = (can_create or parties.claimed is not None) and not referring
         stage = stage_of(sent, start, etype, rule.stage)
         if (
             rule.type == "partnership_signed"
@@ -352,6 +357,7 @@ class CandidateFinder:
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
         base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
         base["whole"] = 0 if subjects else _set_size(sent, start, self.rules.numbers.get(lang, {}))
+        base["follows"] = follows
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
@@ -470,6 +476,7 @@ class CandidateFinder:
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и"))) or bare
 
 
+FOLLOW_SPAN = 10  # tokens before the trigger searched for "likewise", "its own", «в свою очередь»
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")

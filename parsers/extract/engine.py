@@ -426,6 +426,10 @@ def _merge(
             if prior is None or cand.actor is None or cand.actor in prior.parties:
                 continue
             cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
+        if cand.follows and own_actor and not cand.can_create:
+            cand = _following(groups, cand)
+            if cand is None:
+                continue
         if cand.actor is None:
             same = [
                 g
@@ -483,6 +487,20 @@ def _merge(
             early.append(cand)
     _join_early(groups, early, threshold)
     return groups
+
+
+FOLLOW_GAP = 4  # sentences: a state's own end told this soon after another's may take its object
+
+
+def _following(groups: list[_Group], cand: Candidate) -> Candidate | None:
+    """ "Copenhagen is pulling out of UNIDO. … Athens has likewise told the organisation that Greece will cease to be
+    a member": an end with its own actor, a referring-back cue and no instrument of its own takes the latest end's
+    type and other side (a body's name is found again from the text before it); with no such end nearby, or one
+    by the same actor, it reports nothing."""
+    prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+    if prior is None or cand.actor in prior.parties or cand.sent.idx - prior.cands[-1].sent.idx > FOLLOW_GAP:
+        return None
+    return replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
 
 
 def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
