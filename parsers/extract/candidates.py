@@ -327,6 +327,15 @@ class CandidateFinder:
                 subjects = verb_first
                 objects = [o for o in [*objects, *left] if o not in verb_first]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
+        if head is not None and rule.family == "termination" and not objects and _multilateral_head(head):
+            # "SINGLE CONVENTION ON NARCOTIC DRUGS" over "BOLIVIA: DENUNCIATION": a party leaves the titled treaty
+            etype, can_create = rule.multilateral_type or rule.type, True
+        elif head is not None and rule.family == "termination" and not objects and subjects:
+            # "AGREEMENT BETWEEN CHILE AND PERU …" over "CHILE: TERMINATION": the title's other state is the partner
+            named = [c for m in head.mentions if m.is_state for c in m.codes]
+            partners = [c for c in named if c not in subjects]
+            if partners and subjects[0] in named and head.by_tag.get("with_marker"):
+                objects, etype, can_create = partners[:1], rule.bilateral_type or rule.type, True
         can_create = (can_create or parties.claimed is not None) and not referring
         stage = stage_of(sent, start, etype, rule.stage)
         if (
@@ -483,6 +492,14 @@ RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date 
 LABEL_CHARS = 60  # a digest label line is a state's name, at most a long official one
 _NUMBER_LABEL = re.compile(r"\d{1,2}[.)]")  # a digest item's number on its own: "1.", "2)"
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
+
+
+def _multilateral_head(head: Sentence) -> bool:
+    """A record's title line that names a body or a multilateral treaty ("CONVENTION ON …", "ROME STATUTE …") and
+    no state: the record's parties leave it, they end no bilateral agreement."""
+    return not any(m.is_state for m in head.mentions) and (
+        any(m.kind in ("org", "body") for m in head.mentions) or bool(head.by_tag.get("body"))
+    )
 
 
 def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
