@@ -332,9 +332,9 @@ class CandidateFinder:
             etype, can_create = rule.multilateral_type or rule.type, True
         elif head is not None and rule.family == "termination" and not objects and subjects:
             # "AGREEMENT BETWEEN CHILE AND PERU …" over "CHILE: TERMINATION": the title's other state is the partner
-            named = [c for m in head.mentions if m.is_state for c in m.codes]
-            partners = [c for c in named if c not in subjects]
-            if partners and subjects[0] in named and head.by_tag.get("with_marker"):
+            in_title = [c for m in head.mentions if m.is_state for c in m.codes]
+            partners = [c for c in in_title if c not in subjects]
+            if partners and subjects[0] in in_title and head.by_tag.get("with_marker"):
                 objects, etype, can_create = partners[:1], rule.bilateral_type or rule.type, True
         can_create = (can_create or parties.claimed is not None) and not referring
         stage = stage_of(sent, start, etype, rule.stage)
