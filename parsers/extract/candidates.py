@@ -294,6 +294,11 @@ class CandidateFinder:
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
+            # "the two presidents signed an agreement on a Russian military base in Kyrgyzstan": when the earlier
+            # pair is not the one the sentence itself names, the sentence's own two states are the parties
+            own = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes))
+            if len(own) == 2 and pair and set(pair) != set(own) and sent.has("agreement", start, len(sent.tokens)):
+                pair = (own[1], own[0]) if own[1] in pair and own[0] not in pair else (own[0], own[1])
             if pair and subjects and subjects[0] in pair:  # "Peru is terminating the agreement between the two"
                 objects = [c for c in pair if c != subjects[0]]
             elif pair:
