@@ -500,7 +500,9 @@ def _following(groups: list[_Group], cand: Candidate) -> Candidate | None:
     prior = next((g for g in reversed(groups) if g.family == cand.family), None)
     if prior is None or cand.actor in prior.parties or cand.sent.idx - prior.cands[-1].sent.idx > FOLLOW_GAP:
         return None
-    return replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
+    # leaving a body: the body is found again from the text; a state the note went to (its host) is not taken along
+    others = () if any(c.body for c in prior.cands) else tuple(prior.counterparts)
+    return replace(cand, type=prior.cands[0].type, counterparts=others, can_create=True)
 
 
 def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
