@@ -59,6 +59,7 @@ class Candidate:
     pronoun: bool = False  # the subject is a pronoun ("It also left the Council of Europe"): the lead state acts
     others: bool = False  # "the other two": the last named set of states, less those already acting
     whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
+    follows: bool = False  # "Greece will likewise cease to be a member": an end that may take the latest one's object
 
 
 class CandidateFinder:
@@ -138,8 +139,11 @@ class CandidateFinder:
         best = None
         for name in rule.requires:
             for h in sent.tagged(name, lo, hi):
+                # «заморозила часть военных контактов»: a part of the contacts is no suspension of the ties
+                if h.start == hit.start or (name == "support_ties" and sent.has("partial", hit.end, h.start)):
+                    continue
                 # "troops left under the agreement" is no move on it; "under two memoranda signed in Hanoi" is one
-                if h.start == hit.start or (
+                if (
                     sent.has("under_marker", max(0, h.start - 4), h.start)
                     and h.end != hit.start
                     and not sent.has("treaty_part", max(hit.end, h.start - 6), h.start)
@@ -184,10 +188,14 @@ class CandidateFinder:
         req = self._requirement(sent, hit, rule)
         head: Sentence | None = None
         items = _list_items(doc, sent, hit)  # "decided to denounce: - the Convention...; - the Convention..."
+        # "The Marshall Islands delivered its own letter of denunciation": an end that refers back to the latest one
+        follows = rule.family == "termination" and sent.has("follow_cue", max(0, start - FOLLOW_SPAN), end + 2)
         if rule.requires and req is None and not items:
             head = _record_head(doc, sent, hit)  # "Signature: 29 August 2024" under "Title: Agreement between..."
-            if head is None:
+            if head is None and not follows:
                 return []
+        # no instrument of its own: it may only take the latest end's, never make an event alone
+        referring = bool(rule.requires) and req is None and not items and head is None
         if rule.family == "termination" and req is not None and sent.has("statute_head", req + 1, req + 3):
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
@@ -300,6 +308,11 @@ class CandidateFinder:
             if prior and sent.has("additive", 0, start):
                 # «Кроме того, стороны подписали …», "the two sides also signed": the sides of the latest event
                 pair = prior
+            # "the two presidents signed an agreement on a Russian military base in Kyrgyzstan": when the earlier
+            # pair is not the one the sentence itself names, the sentence's own two states are the parties
+            own = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes))
+            if len(own) == 2 and pair and set(pair) != set(own) and sent.has("agreement", start, len(sent.tokens)):
+                pair = (own[1], own[0]) if own[1] in pair and own[0] not in pair else (own[0], own[1])
             if pair and subjects and subjects[0] in pair:  # "Peru is terminating the agreement between the two"
                 objects = [c for c in pair if c != subjects[0]]
             elif pair:
@@ -333,7 +346,16 @@ class CandidateFinder:
                 subjects = verb_first
                 objects = [o for o in [*objects, *left] if o not in verb_first]
         etype, can_create = self._type(sent, rule, start, end, objects, region_hi)
-        can_create = can_create or parties.claimed is not None
+        if head is not None and rule.family == "termination" and not objects and _multilateral_head(head):
+            # "SINGLE CONVENTION ON NARCOTIC DRUGS" over "BOLIVIA: DENUNCIATION": a party leaves the titled treaty
+            etype, can_create = rule.multilateral_type or rule.type, True
+        elif head is not None and rule.family == "termination" and not objects and subjects:
+            # "AGREEMENT BETWEEN CHILE AND PERU …" over "CHILE: TERMINATION": the title's other state is the partner
+            in_title = [c for m in head.mentions if m.is_state for c in m.codes]
+            partners = [c for c in in_title if c not in subjects]
+            if partners and subjects[0] in in_title and head.by_tag.get("with_marker"):
+                objects, etype, can_create = partners[:1], rule.bilateral_type or rule.type, True
+        can_create = (can_create or parties.claimed is not None) and not referring
         stage = stage_of(sent, start, etype, rule.stage)
         if (
             rule.type == "partnership_signed"
@@ -363,6 +385,7 @@ class CandidateFinder:
         base["pronoun"] = not subjects and sent.has("pronoun", max(0, start - 3), start)
         base["others"] = not subjects and sent.has("the_others", max(0, start - 12), start)
         base["whole"] = 0 if subjects else _set_size(sent, start, self.rules.numbers.get(lang, {}))
+        base["follows"] = follows
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
         if items:
             return self._item_candidates(items, rule, subjects, base)
@@ -370,6 +393,14 @@ class CandidateFinder:
             # "Sri Lanka and India let their fisheries pact lapse", «Малайзия и Сингапур прекратили действие
             # двустороннего соглашения»: one bilateral end, the first named side as actor
             return [Candidate(actor=subjects[0], counterparts=(subjects[1],), **base)]
+        if rule.family == "termination" and len(subjects) == 1 and len(parties.told) >= 2:
+            # "notified Switzerland and the Netherlands that it is terminating its investment treaties": one
+            # note, one bilateral end each
+            return [
+                Candidate(actor=subjects[0], counterparts=(o,), can_create=can_create, **base)
+                for o in parties.told
+                if o != subjects[0]
+            ]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [
@@ -473,12 +504,21 @@ class CandidateFinder:
         return word.endswith(_RU_PLURAL) or (adjective_plural and word.endswith(("ия", "ы", "и"))) or bare
 
 
+FOLLOW_SPAN = 10  # tokens before the trigger searched for "likewise", "its own", «в свою очередь»
 RECORD_LINE = 8  # tokens: "BURUNDI: WITHDRAWAL", "Signature: 29 August 2024"
 RECORD_LOOKBACK = 12  # lines back to the record's title
 RECORD_LABEL = 5  # tokens of a field label before the trigger ("Place and date of signature:")
 LABEL_CHARS = 60  # a digest label line is a state's name, at most a long official one
 _NUMBER_LABEL = re.compile(r"\d{1,2}[.)]")  # a digest item's number on its own: "1.", "2)"
 _ENTRY_MARK = frozenset({":", "—", "–", "-"})  # between an entry line's label and its state
+
+
+def _multilateral_head(head: Sentence) -> bool:
+    """A record's title line that names a body or a multilateral treaty ("CONVENTION ON …", "ROME STATUTE …") and
+    no state: the record's parties leave it, they end no bilateral agreement."""
+    return not any(m.is_state for m in head.mentions) and (
+        any(m.kind in ("org", "body") for m in head.mentions) or bool(head.by_tag.get("body"))
+    )
 
 
 def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:

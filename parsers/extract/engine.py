@@ -102,8 +102,7 @@ class Extractor:
             functools.partial(self._finder.act_issuer, sents),
         )
         groups = _drop_history(groups, 2 if sents.titled else 1)
-        for g in groups:
-            _brussels_as_eu(g, sents)
+        groups = _fold_brussels(groups, sents)
         return _without_seat_echo([e for g in groups for e in self._event(g, raw, sents, lang, doc)], self._seats)
 
     def candidates(self, doc: ExtractionInput) -> list[Candidate]:
@@ -427,6 +426,10 @@ def _merge(
             if prior is None or cand.actor is None or cand.actor in prior.parties:
                 continue
             cand = replace(cand, type=prior.cands[0].type, counterparts=tuple(prior.counterparts), can_create=True)
+        if cand.follows and own_actor and not cand.can_create:
+            cand = _following(groups, cand)
+            if cand is None:
+                continue
         if cand.actor is None:
             same = [
                 g
@@ -480,17 +483,50 @@ def _merge(
             and any(g.family == cand.family and g.actor != cand.actor for g in groups)
         ):
             groups.append(_Group(cand))
-        elif cand.family == "partnership" and own_actor and not cand.counterparts:
+        elif own_actor and not cand.counterparts and (cand.family == "partnership" or cand.sent.is_title):
             early.append(cand)
     _join_early(groups, early, threshold)
     return groups
 
 
+FOLLOW_GAP = 4  # sentences: a state's own end told this soon after another's may take its object
+
+
+def _following(groups: list[_Group], cand: Candidate) -> Candidate | None:
+    """ "Copenhagen is pulling out of UNIDO. … Athens has likewise told the organisation that Greece will cease to be
+    a member": an end with its own actor, a referring-back cue and no instrument of its own takes the latest end's
+    type and other side (a body's name is found again from the text before it); with no such end nearby, or one
+    by the same actor, it reports nothing."""
+    prior = next((g for g in reversed(groups) if g.family == cand.family), None)
+    if prior is None or cand.actor in prior.parties or cand.sent.idx - prior.cands[-1].sent.idx > FOLLOW_GAP:
+        return None
+    # leaving a body: the body is found again from the text; a state the note went to (its host) is not taken along
+    others = () if any(c.body for c in prior.cands) else tuple(prior.counterparts)
+    return replace(cand, type=prior.cands[0].type, counterparts=others, can_create=True)
+
+
 def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) -> None:
     """A partnerless report told before the event's full report ("Li Qiang oversaw the signing of nine documents"
     before "the two governments lifted relations to …") joins the event its actor is a party to, when that event
-    stands on its own (the early report can type it, never make it)."""
+    stands on its own (the early report can type it, never make it). A partnerless headline about an end joins
+    every end of its actor the text reports."""
+    # "Blinken ends asylum pacts with Central American states" over one note to three capitals: the headline
+    # says what each of the actor's ends is, whether it made an event of its own or none
+    heads = [c for c in early if c.family == "termination"] + [
+        c for g in groups if g.family == "termination" for c in g.cands if c.sent.is_title and not c.counterparts
+    ]
+    for cand in heads:
+        for g in groups:
+            if (
+                g.family == cand.family
+                and g.actor == cand.actor
+                and all(c is not cand for c in g.cands)
+                and any(c.confidence >= threshold and c.can_create for c in g.cands)
+            ):
+                g.cands.append(cand)
     for cand in early:
+        if cand.family == "termination":
+            continue
         target = next(
             (
                 g
@@ -508,16 +544,43 @@ def _join_early(groups: list[_Group], early: list[Candidate], threshold: float) 
 _BELGIUM = ("belgi", "бельги")  # folded stems of Belgium / Belgian / Бельгия / бельгийский
 
 
-def _brussels_as_eu(group: _Group, sents: Doc) -> None:
+def _fold_brussels(groups: list[_Group], sents: Doc) -> list[_Group]:
+    """ "Rabat freezes contacts with Brussels" over "Morocco has cut off all contact with the institutions of the
+    European Union": once Brussels reads as the EU, a group that now names the same move as another joins it."""
+    out: list[_Group] = []
+    for g in groups:
+        if not _brussels_as_eu(g, sents):
+            out.append(g)
+            continue
+        same = next(
+            (
+                o
+                for o in out + groups
+                if o is not g
+                and o.family == g.family
+                and o.actor == g.actor
+                and set(o.counterparts) == set(g.counterparts)
+            ),
+            None,
+        )
+        if same is None:
+            out.append(g)
+        else:
+            same.cands.extend(g.cands)
+    return out
+
+
+def _brussels_as_eu(group: _Group, sents: Doc) -> bool:
     """ "Brussels and Wellington signed a free trade agreement": Brussels stands for the EU, not Belgium, when
     every mention of Belgium in the group's sentences is the city and the text never names Belgium itself."""
     if "BE" not in group.parties:
-        return
+        return False
     named = [m for c in group.cands for m in c.sent.mentions if "BE" in m.codes]
     if not named or any(m.kind != "metonym" for m in named) or any(b in sents.folded for b in _BELGIUM):
-        return
+        return False
     group.actor = "EU" if group.actor == "BE" else group.actor
     group.counterparts = list(dict.fromkeys("EU" if c == "BE" else c for c in group.counterparts))
+    return True
 
 
 def _as_support(group: _Group, cand: Candidate, threshold: float) -> Candidate:

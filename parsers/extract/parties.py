@@ -26,6 +26,7 @@ class Parties:
     claimed: tuple[int, str | None] | None = None  # ("ten EU countries") -> (10, "EU")
     descriptors: frozenset[str] = frozenset()  # orgs used only as a scope ("EU defense agreements")
     mentioned_before: bool = False  # some state is named before the trigger (even if not as its subject)
+    told: tuple[str, ...] = ()  # states that each received the note ("notified Switzerland and the Netherlands that")
 
 
 def _joins(sent: Sentence, text: str) -> bool:
@@ -268,9 +269,20 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
         in_phrase = (
             marker is not None and m.start - marker <= MARKER_SPAN and not any(marker < c < m.start for c in commas)
         )
-        if org_ok or gap_ok or hyphen or in_phrase:
+        if org_ok or gap_ok or hyphen or in_phrase or _support_recipient(sent, end, m):
             out.append(m)
     return out
+
+
+def _support_recipient(sent: Sentence, end: int, m: Mention) -> bool:
+    """ "halts all aid to Niger", «приостановили помощь Бурунди»: the state right after an aid or contacts noun,
+    bare (a Russian dative) or after a recipient preposition, is the other side of the suspension."""
+    for h in sent.by_tag.get("support_ties", ()):
+        if end <= h.end <= m.start <= h.end + 1 and all(
+            sent.has("support_recipient", k, k + 1) for k in range(h.end, m.start)
+        ):
+            return True
+    return False
 
 
 def _marked_left(sent: Sentence, states: list[Mention], after: int, start: int) -> list[Mention]:
@@ -458,14 +470,19 @@ def _told(sent: Sentence, states: list[Mention], k: int | None, start: int) -> l
     if not verbs:
         return []
     out: list[str] = []
+    last: Mention | None = None  # the last told mention: "notified Switzerland and the Netherlands" tells both
     for m in states[(k + 1 if k is not None else 0) :]:
         if m.end > start:
             break
         j = m.start - 1
         while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
             j -= 1
-        if j in verbs or _after_recipient_head(sent, j):
+        listed = last is not None and all(
+            _joins(sent, t.text) or t.text in sent.vocab.party_determiner for t in sent.tokens[last.end : m.start]
+        )
+        if j in verbs or _after_recipient_head(sent, j) or listed:
             out.extend(c for c in m.codes if c not in out)
+            last = m
     return out
 
 
@@ -599,4 +616,5 @@ def find_parties(
             subjects = pair[:1]
             objects = pair[1:] + [c for c in objects if c not in pair]
     before = any(m.end <= start and m.kind in STATE_KINDS for m in states)
-    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors), before)
+    heard = tuple(c for c in told if c in objects) if not to_body else ()
+    return Parties(subjects, objects, bool(subjects), claimed, frozenset(descriptors), before, heard)

@@ -144,7 +144,8 @@ def _requirement_anchors(
     if not rule.requires:
         return None
     out: set[str] = set()
-    for name in rule.requires:
+    # an end that refers back ("delivered its own letter of denunciation") may name no instrument at all
+    for name in (*rule.requires, *(("follow_cue",) if rule.family == "termination" else ())):
         lexicon = [anchor_of(p) for p in patterns.get(name, ())]
         if name == "body":
             lexicon.append(body_names)
