@@ -200,7 +200,7 @@ class CandidateFinder:
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
             return []  # «документ о передаче базы»: a handover, not a partnership
-        postponed = rule.family == "partnership" and sent.has("postpone", 0, len(sent.tokens))
+        postponed = rule.family == "partnership" and _postponed(sent)
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
         if (
@@ -302,6 +302,10 @@ class CandidateFinder:
             # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
             gap = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
             subjects, objects = gap[:1], [o for o in objects if o not in gap[:1]]
+        if rule.family == "partnership" and len({*subjects, *objects}) < 2:
+            group = _group_anaphora(doc, sent, start, self.rules.numbers.get(lang, {}))
+            if group:  # "the four governments signed": the last four states named, in the order first named
+                subjects, objects = group[:1], group[1:]
         if sent.has("pair_anaphora", 0, len(sent.tokens)) and len({*subjects, *objects}) < 2:
             here = [c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes]
             pair = _last_pair(doc.states_before(sent.idx) + here)
@@ -487,7 +491,13 @@ class CandidateFinder:
             req = heads[req]
         word = sent.tokens[req].text
         before = [t.text for t in sent.tokens[max(0, req - 3) : req]]
-        nums = [k for k, w in enumerate(before) if w in sent.vocab.plural_number]
+        base = max(0, req - 3)
+        # "главы трёх государств подписали соглашение": the number counts the parties, not the documents
+        nums = [
+            k
+            for k, w in enumerate(before)
+            if w in sent.vocab.plural_number and not sent.has("group_anaphora", base + k + 1, base + k + 3)
+        ]
         # "two agreements" is plural; "a four-way memorandum" is one document
         if nums and not (nums[-1] + 1 < len(before) and before[nums[-1] + 1] == "-"):
             return True
@@ -823,3 +833,34 @@ def _last_pair(recent: list[str]) -> tuple[str, str] | None:
         if len(seen) == 2:
             return seen[1], seen[0]
     return None
+
+
+def _postponed(sent: Sentence) -> bool:
+    """A postponing word in the sentence, as a verb or noun: the second half of a hyphenated adjective
+    ("the long-delayed protocol", "a twice-postponed summit") describes the document, and the signing stands."""
+    toks = sent.tokens
+    return any(h[1] == 0 or toks[h[1] - 1].text != "-" for h in sent.tagged("postpone", 0, len(toks)))
+
+
+GROUP_SPAN = 8  # tokens before the trigger searched for "the four governments"
+GROUP_LOOKBACK = 12  # sentences back to the one naming the group
+
+
+def _group_anaphora(doc: Doc, sent: Sentence, start: int, numbers: dict[str, int]) -> list[str]:
+    """The states "the four governments" / «лидеры пяти государств» refer back to: the latest sentence before
+    (or the clause before the trigger) naming exactly that many distinct states, in its order. Empty when no
+    sentence names that many (no guessing from scattered mentions), or the number is below three (pairs:
+    pair_anaphora)."""
+    toks = sent.tokens
+    for hit in sent.tagged("group_anaphora", max(0, start - GROUP_SPAN), start):
+        n = next((numbers[t.text] for t in toks[max(0, hit.start - 2) : hit.start] if t.text in numbers), 0)
+        if n < 3:
+            continue
+        here = list(dict.fromkeys(c for m in sent.mentions if m.is_state and m.end <= start for c in m.codes))
+        if len(here) == n:
+            return here
+        for k in range(sent.idx - 1, max(-1, sent.idx - 1 - GROUP_LOOKBACK), -1):
+            named = list(dict.fromkeys(c for m in doc.get(k).mentions if m.is_state for c in m.codes))
+            if len(named) == n:
+                return named
+    return []

@@ -33,6 +33,7 @@ class FunctionWords:
     year_preposition: frozenset[str] = frozenset()  # "in 2014" dates the clause, not the document
     year_only_preposition: frozenset[str] = frozenset()  # a bare year read as the event's date
     title_join: frozenset[str] = frozenset()  # inside a capitalised title: "Foreign and Defence Minister"
+    person_origin: frozenset[str] = frozenset()  # "Kuleba of Ukraine": a named person's state follows
 
 
 ROLES = tuple(f.name for f in fields(FunctionWords))

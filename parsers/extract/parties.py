@@ -133,11 +133,26 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
                 for i in gap
             )
         )
-        if not apposed and (not (plain or spoken) or (not coord and gap)):
+        if not apposed and not _named_member(sent, gap) and (not (plain or spoken) or (not coord and gap)):
             break
         group.insert(0, prev)
         k -= 1
     return group
+
+
+def _named_member(sent: Sentence, gap: range) -> bool:
+    """The gap introduces the next member by a name and its state: ", Pedro Ruiz of" in "Ana Lopez of Chile,
+    Pedro Ruiz of Peru and Juan Soto of Bolivia signed" (a coordinator, one to three capitalised words, "of")."""
+    toks = sent.tokens
+    if not 3 <= len(gap) <= 6 or toks[gap[-1]].text not in sent.vocab.person_origin:
+        return False
+    i = gap[0]
+    if not _joins(sent, toks[i].text):
+        return False
+    while i < gap[-1] and _joins(sent, toks[i].text):
+        i += 1
+    names = range(i, gap[-1])
+    return 1 <= len(names) <= 3 and all(sent.capitalised(j) and toks[j].is_word for j in names)
 
 
 def _subject_group(sent: Sentence, states: list[Mention], k: int) -> list[Mention]:
