@@ -415,6 +415,14 @@ class CandidateFinder:
                 for o in parties.told
                 if o != subjects[0]
             ]
+        if self._each_own(sent, etype, subjects, objects, req):
+            # "freed from every agreement reached with Washington and Israel", "ends its agreements with A and B":
+            # each state has its own agreements with the actor, so one bilateral end each
+            return [
+                Candidate(actor=subjects[0], counterparts=(o,), can_create=can_create, **base)
+                for o in objects
+                if o != subjects[0]
+            ]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [
@@ -526,6 +534,17 @@ class CandidateFinder:
         if states and not any(m.kind == "body" for m in sent.mentions if end <= m.start < hi):
             return rule.bilateral_type or rule.type, True
         return rule.type, bool(states) or rule.type == "withdrawal"
+
+    def _each_own(
+        self, sent: Sentence, etype: str, subjects: list[str], objects: list[str], req: int | None
+    ) -> bool:
+        """One actor ends plural or "every" agreements with two or more states (none of them a group)."""
+        others = [o for o in objects if o not in subjects]
+        if etype != "termination" or len(subjects) != 1 or len(others) < 2 or req is None:
+            return False
+        if any(o in self.gazetteer.groups for o in others):
+            return False
+        return sent.has("every_instrument", max(0, req - 3), req)
 
     def _plural(self, sent: Sentence, req: int | None) -> bool:
         """Several separate instruments ("two agreements", "memorandums with A and B")."""
