@@ -148,7 +148,8 @@ class CandidateFinder:
                 if (
                     sent.has("under_marker", max(0, h.start - 4), h.start)
                     and h.end != hit.start
-                    and not sent.has("treaty_part", max(hit.end, h.start - 6), h.start)
+                    # "exempting its facilities from inspections under the treaty": the trigger's last word counts
+                    and not sent.has("treaty_part", max(hit.end - 1, h.start - 6), h.start)
                 ):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
