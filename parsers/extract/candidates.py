@@ -536,10 +536,8 @@ class CandidateFinder:
             return rule.bilateral_type or rule.type, True
         return rule.type, bool(states) or rule.type == "withdrawal"
 
-    def _each_own(
-        self, sent: Sentence, etype: str, subjects: list[str], objects: list[str], req: int | None
-    ) -> bool:
-        """One actor ends plural or "every" agreements with two or more states (none of them a group)."""
+    def _each_own(self, sent: Sentence, etype: str, subjects: list[str], objects: list[str], req: int | None) -> bool:
+        """One actor ends "every"/"each" agreement with two or more states (none of them a group)."""
         others = [o for o in objects if o not in subjects]
         if etype != "termination" or len(subjects) != 1 or len(others) < 2 or req is None:
             return False
