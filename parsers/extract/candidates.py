@@ -29,6 +29,8 @@ PENALTY = {
     "response": 0.45,
     "resumed": 0.45,
 }
+ENDED_OBJECT_SPAN = 8  # tokens between an end trigger and the instrument noun a signing participle describes
+TOPIC_SPAN = 4  # tokens of an instrument's topic phrase ("on air services", «о воздушном сообщении»)
 RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
@@ -146,7 +148,8 @@ class CandidateFinder:
                 if (
                     sent.has("under_marker", max(0, h.start - 4), h.start)
                     and h.end != hit.start
-                    and not sent.has("treaty_part", max(hit.end, h.start - 6), h.start)
+                    # "exempting its facilities from inspections under the treaty": the trigger's last word counts
+                    and not sent.has("treaty_part", max(hit.end - 1, h.start - 6), h.start)
                 ):
                     continue
                 if best is None or abs(h.start - hit.end) < abs(best - hit.end):
@@ -200,6 +203,8 @@ class CandidateFinder:
             return []  # "repeals the ... Agreement Implementation Act": a domestic act, not the agreement
         if rule.family == "partnership" and req is not None and sent.has("handover", req + 1, req + 4):
             return []  # «документ о передаче базы»: a handover, not a partnership
+        if rule.family == "partnership" and self._ended_object(sent, start):
+            return []  # "terminating the 2016 communiqué signed by …": the signing describes what ends
         postponed = rule.family == "partnership" and _postponed(sent)
         if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
             return []
@@ -278,7 +283,15 @@ class CandidateFinder:
                 conf -= PENALTY[name]
         conf -= modal_penalty(sent, start, end, rule.type, self.rules.modality)[0]
         also = sent.has("also", max(0, start - 4), end + 1)
-        stop = min((h.start for h in sent.by_tag_prefix("trig:") if h.start >= end), default=None)
+        stop = min(
+            (
+                h.start
+                for h in sent.by_tag_prefix("trig:")
+                # "terminating the communiqué signed by … and Britain's Alan Duncan": the signers are its parties
+                if h.start >= end and not (rule.family == "termination" and self._ended_object(sent, h.start))
+            ),
+            default=None,
+        )
         parties = find_parties(sent, start, end, clause, self.rules.numbers.get(lang, {}), stop)
         if head is not None and not parties.subjects and not parties.objects:
             # a record's field line ("Signed: Brussels, 9 July 2023"): the parties are in its title line,
@@ -298,6 +311,8 @@ class CandidateFinder:
         if not subjects and not parties.mentioned_before:
             subjects = _label_line(doc, sent)  # «1. Литва. Кабинет министров одобрил расторжение договора с …»
         objects = [o for o in parties.objects if o not in parties.descriptors]
+        if rule.family == "termination" and subjects and not objects:
+            objects = self._signers(sent, end, subjects)  # «соглашение, подписанное … послом Белоруссии»
         if not subjects and rule.family == "termination" and sent.has("gap_actor", hit.start, hit.start + 1):
             # "voted to pull Kenya out of the Rome Statute": the state in the gap leaves
             gap = [c for m in sent.mentions if m.is_state and hit.start < m.start < hit.end for c in m.codes]
@@ -405,6 +420,14 @@ class CandidateFinder:
                 for o in parties.told
                 if o != subjects[0]
             ]
+        if self._each_own(sent, etype, subjects, objects, req):
+            # "freed from every agreement reached with Washington and Israel", "ends its agreements with A and B":
+            # each state has its own agreements with the actor, so one bilateral end each
+            return [
+                Candidate(actor=subjects[0], counterparts=(o,), can_create=can_create, **base)
+                for o in objects
+                if o != subjects[0]
+            ]
         if rule.family == "termination":
             actors: list[str | None] = [*subjects] or [None]
             return [
@@ -465,6 +488,41 @@ class CandidateFinder:
                 )
         return out
 
+    def _ended_object(self, sent: Sentence, start: int) -> bool:
+        """A signing participle right after an instrument noun ("the communiqué signed by …", «договор,
+        подписанный …») whose instrument is the object of an end, exit or suspension just before it."""
+        if not sent.has("described_participle", start, start + 1):
+            return False
+        gap = 1 if start > 0 and sent.tokens[start - 1].text == "," else 0
+        # "the accord on air services signed by …": the noun's own topic phrase may sit between
+        nouns = [h for h in sent.by_tag.get("agreement", ()) if start - gap - TOPIC_SPAN <= h.end <= start - gap]
+        return any(
+            h.end <= a.start
+            and a.start - h.end <= ENDED_OBJECT_SPAN
+            and self.rules.rules[h.tag[5:]].family == "termination"
+            and not any(sent.tokens[k].text == ";" for k in range(h.end, a.start))
+            for a in nouns
+            for h in sent.by_tag_prefix("trig:")
+        )
+
+    def _signers(self, sent: Sentence, end: int, subjects: list[str]) -> list[str]:
+        """The other states named in the participle clause that describes the ended instrument ("signed by its
+        former minister and Peru's envoy", «подписанное … послом Белоруссии»): its parties, so the other side."""
+        for k in range(end, len(sent.tokens)):
+            if sent.tokens[k].text == ";":
+                return []
+            if self._ended_object(sent, k):
+                return list(
+                    dict.fromkeys(
+                        c
+                        for m in sent.mentions
+                        if m.is_state and k < m.start <= k + ENDED_OBJECT_SPAN + 4
+                        for c in m.codes
+                        if c not in subjects
+                    )
+                )
+        return []
+
     def _type(self, sent: Sentence, rule: Rule, start: int, end: int, objects: list[str], hi: int) -> tuple[str, bool]:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
@@ -481,6 +539,15 @@ class CandidateFinder:
         if states and not any(m.kind == "body" for m in sent.mentions if end <= m.start < hi):
             return rule.bilateral_type or rule.type, True
         return rule.type, bool(states) or rule.type == "withdrawal"
+
+    def _each_own(self, sent: Sentence, etype: str, subjects: list[str], objects: list[str], req: int | None) -> bool:
+        """One actor ends "every"/"each" agreement with two or more states (none of them a group)."""
+        others = [o for o in objects if o not in subjects]
+        if etype != "termination" or len(subjects) != 1 or len(others) < 2 or req is None:
+            return False
+        if any(o in self.gazetteer.groups for o in others):
+            return False
+        return sent.has("every_instrument", max(0, req - 3), req)
 
     def _plural(self, sent: Sentence, req: int | None) -> bool:
         """Several separate instruments ("two agreements", "memorandums with A and B")."""

@@ -302,11 +302,18 @@ def background_before(sent: Sentence, lo: int, hi: int) -> bool:
     """A background marker in [lo, hi), except "after"/«после» opening a phrase about talks or a visit
     ("After talks in Beijing, the two sides signed"): only "after X left..." reports an earlier move."""
     for h in sent.tagged("background", lo, hi):
+        if _closes_aside(sent, h, hi):
+            continue  # "the accord, with every protocol added to it since, to an end": an aside dates the aside
         if sent.has("pp_after", h.start, h.start + 1) and _reported_after(sent, h.start):
             continue  # "Luxon said after he and Rabuka signed": the report follows the signing it tells
         if not sent.has("pp_after", h.start, h.start + 1) or _after_clause(sent, h.end):
             return True
     return False
+
+
+def _closes_aside(sent: Sentence, h: Hit, trigger: int) -> bool:
+    """A background adverb with nothing after it that ends an aside ("every protocol added to it since,")."""
+    return h.end < len(sent.tokens) and sent.tokens[h.end].text == "," and _in_aside(sent, h.start, trigger)
 
 
 REPORT_GAP = 4  # "said on Monday evening after ...": a time phrase may sit between the report and "after"

@@ -291,10 +291,22 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
 
 def _support_recipient(sent: Sentence, end: int, m: Mention) -> bool:
     """ "halts all aid to Niger", «приостановили помощь Бурунди»: the state right after an aid or contacts noun,
-    bare (a Russian dative) or after a recipient preposition, is the other side of the suspension."""
+    bare (a Russian dative) or after a recipient preposition (and an article: "to the Lebanese army"), is the
+    other side of the suspension."""
     for h in sent.by_tag.get("support_ties", ()):
-        if end <= h.end <= m.start <= h.end + 1 and all(
-            sent.has("support_recipient", k, k + 1) for k in range(h.end, m.start)
+        if end <= h.end <= m.start <= h.end + 2 and all(
+            sent.has("support_recipient", k, k + 1) or sent.tokens[k].text in sent.vocab.party_determiner
+            for k in range(h.end, m.start)
+        ):
+            # "aid to the Lebanese army": a nationality word stands for its state only before what speaks for it
+            return m.kind != "demonym" or sent.has("demonym_head", m.end, m.end + 2)
+        # "freezes Lebanese army grant": the recipient's nationality word and its forces before the aid noun
+        if (
+            m.kind == "demonym"
+            and end <= m.start
+            and m.end < h.start <= m.end + 2
+            and sent.has("demonym_head", m.end, m.end + 1)
+            and all(sent.has("demonym_head", k, k + 1) for k in range(m.end, h.start))
         ):
             return True
     return False
