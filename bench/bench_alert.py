@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ingest import feed
-from bench_startup import user_env
+from bench_startup import treatywatch_cmd, user_env
 
 PAIRS = [
     ("Norway", "Russia"),
@@ -166,11 +166,6 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     return server
 
 
-def command() -> list[str]:
-    script = ROOT / ".venv" / "bin" / "treatywatch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
-
-
 def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float | None, float, float, str]:
     """(seconds to the first POST or None, seconds to exit, CPU-s of the run process, stderr tail);
     the run's CPU-s when the first POST arrived is left in hook.cpu_at_post[0]."""
@@ -182,7 +177,7 @@ def one_run(work: pathlib.Path, env: dict[str, str], hook: Hook) -> tuple[float 
     with err.open("w") as fh, open(os.devnull, "w") as null:
         proc = subprocess.Popen(
             [
-                *command(),
+                *treatywatch_cmd(),
                 "run",
                 "--sources",
                 str(work / "sources.yaml"),

@@ -177,8 +177,9 @@ def cli_cpu(docs: list[ExtractionInput], work: pathlib.Path) -> tuple[float, int
             if d.lang:
                 rec["lang"] = d.lang
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    script = ROOT / ".venv" / "bin" / "treatywatch"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
+    from bench_startup import treatywatch_cmd
+
+    cmd = treatywatch_cmd()
     with (work / "out.jsonl").open("w") as out:
         proc = subprocess.Popen(
             [*cmd, "extract", "--jsonl", str(src), "--config-dir", str(ROOT / "config")],

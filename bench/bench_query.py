@@ -45,10 +45,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     from bench_scale import fill
-    from bench_startup import cpu_of, user_env
+    from bench_startup import cpu_of, treatywatch_cmd, user_env
 
-    script = ROOT / ".venv" / "bin" / "treatywatch"
-    tw = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
+    tw = treatywatch_cmd()
     with tempfile.TemporaryDirectory() as tmp:
         dbfile = pathlib.Path(tmp) / "tw.duckdb"
         fill(dbfile, args.stored)

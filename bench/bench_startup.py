@@ -26,6 +26,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def treatywatch_cmd() -> list[str]:
+    """The installed `treatywatch` script of the repo's venv, or the module when there is none."""
+    script = ROOT / ".venv" / "bin" / "treatywatch"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
+
+
 def user_env(pycache: pathlib.Path) -> dict[str, str]:
     """The caller's environment with bytecode caching on (as a user's installed package has it)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -46,8 +52,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    script = ROOT / ".venv" / "bin" / "treatywatch"
-    tw = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.app"]
+    tw = treatywatch_cmd()
     with tempfile.TemporaryDirectory() as tmp:
         doc = pathlib.Path(tmp) / "one.txt"
         doc.write_text(
