@@ -206,7 +206,7 @@ class CandidateFinder:
         if rule.family == "partnership" and self._ended_object(sent, start):
             return []  # "terminating the 2016 communiqué signed by …": the signing describes what ends
         postponed = rule.family == "partnership" and _postponed(sent)
-        if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req):
+        if postponed or cues.negated(sent, start) or cues.excluded(sent, start, end, req, rule.family == "partnership"):
             return []
         if (
             rule.family == "partnership"
@@ -307,6 +307,11 @@ class CandidateFinder:
             signers = list(dict.fromkeys(c for m in sent.mentions if m.is_state for c in m.codes))
             if len(signers) >= 2:
                 parties = replace(parties, subjects=signers[:1], objects=signers[1:], explicit=True)
+        if head is not None and rule.family == "partnership":
+            # "Parties: A; B; C" / "Signatories: for A, …; for B, …" in the same record: the field names every side
+            listed = _parties_field(doc, sent)
+            if len(listed) >= 2:
+                parties = replace(parties, subjects=listed[:1], objects=listed[1:], explicit=True)
         subjects = parties.subjects
         if not subjects and not parties.mentioned_before:
             subjects = _label_line(doc, sent)  # «1. Литва. Кабинет министров одобрил расторжение договора с …»
@@ -671,6 +676,25 @@ def _record_head(doc: Doc, sent: Sentence, hit: Hit) -> Sentence | None:
         ):
             return cand
     return None
+
+
+def _parties_field(doc: Doc, sent: Sentence) -> list[str]:
+    """The states of the record's parties field ("Parties: Ghana; Togo; Benin", "Signatories: for Iceland, …"), read
+    among the field lines around the signature line (a record lists them above or below it); [] without one."""
+    first = 1 if doc.titled else 0
+    for step in (-1, 1):
+        for k in range(sent.idx + step, sent.idx + step * (RECORD_LOOKBACK + 1), step):
+            if not first <= k < len(doc):
+                break
+            line = doc.get(k)
+            if not any(t.text == ":" for t in line.tokens[: RECORD_LABEL + 1]):
+                break  # not a field line: the record ends here
+            label = next(iter(line.tagged("parties_field", 0, RECORD_LABEL)), None)
+            if label is not None and label.end < len(line.tokens) and line.tokens[label.end].text == ":":
+                return list(
+                    dict.fromkeys(c for m in line.mentions if m.is_state and m.start > label.end for c in m.codes)
+                )
+    return []
 
 
 def _signature_block(sent: Sentence, hit: Hit) -> bool:

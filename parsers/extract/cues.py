@@ -425,15 +425,21 @@ def dated_background(sent: Sentence, start: int, clause_lo: int, ref_year: int |
     )
 
 
-def excluded(sent: Sentence, start: int, end: int, req_pos: int | None) -> bool:
-    """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun."""
+def excluded(sent: Sentence, start: int, end: int, req_pos: int | None, signer: bool = False) -> bool:
+    """Sanctions, drills, troops or licences as the object of the trigger, before the agreement noun.
+
+    With `signer` (a signing), an official right before the verb signs for a state ("the German ambassador
+    signed"): only the withdrawn envoy ("recalled its ambassador") is no move on a treaty."""
     # "sign pact letting troops train": past an agreement noun right after the trigger, the words say what it does
     # (an organisation there is not the instrument: "suspends EU accession talks")
     if req_pos is None or (req_pos <= end + 1 and not sent.has("instrument_head", req_pos, req_pos + 1)):
         limit = end + 4
     else:
         limit = min(end + 4, max(req_pos, end))
-    before = sent.has("exclusion", max(0, start - 2), start) and not sent.has("sign_block", max(0, start - 2), start)
+    before = any(
+        not (signer and sent.has("party_role", h.start, h.start + 1))
+        for h in sent.tagged("exclusion", max(0, start - 2), start)
+    ) and not sent.has("sign_block", max(0, start - 2), start)
     # "an order terminating...": the order is the instrument; «отказ от участия»: an exclusion phrase may open at the trigger
     return sent.has("exclusion", start, limit) or before
 
