@@ -13,7 +13,7 @@ from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer, Mention
 from parsers.extract.modality import modal_penalty
-from parsers.extract.parties import blocked, find_parties
+from parsers.extract.parties import blocked, find_parties, pair_of
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
@@ -461,6 +461,13 @@ class CandidateFinder:
         if len(everyone) == 1 and doc.titled and sent.idx > 1:
             # «Рим и Париж после десятилетия ссор» … «Драги и Макрон подписали Договор»: the headline's pair
             everyone += _pair_partner(doc.get(0), everyone[0])
+        if len(everyone) < 2:
+            # "The two ministers signed the Tallinn Declaration. The document sets out a partnership between Estonia
+            # and South Korea": the next sentence, about the instrument, names the sides
+            ahead = _next_pair(doc, sent)
+            if ahead and (not everyone or everyone[0] in ahead):
+                everyone = [*everyone, *(c for c in ahead if c not in everyone)]
+                subjects = subjects or everyone[:1]
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
             return [
@@ -843,6 +850,32 @@ def _speaker_first(sent: Sentence, start: int, everyone: list[str]) -> list[str]
                 return [speaker.codes[0], *(c for c in everyone if c != speaker.codes[0])]
             return everyone
     return everyone
+
+
+REFERENCE_OPEN = 3  # tokens at a sentence's start where "The new document", "It" refer to the instrument
+
+
+def _next_pair(doc: Doc, sent: Sentence) -> list[str]:
+    """The two or more states coordinated in the next sentence of the same paragraph when it opens by referring
+    to the instrument ("The document sets out a partnership between A and B", "The accord, between A and B, …",
+    "It commits A and B to …"); [] otherwise."""
+    k = sent.idx + 1
+    if (
+        k >= len(doc)
+        or doc.item_of(k) != doc.item_of(sent.idx)
+        or "\n\n" in doc.raw[doc.spans[sent.idx][1] : doc.spans[k][0]]
+    ):
+        return []
+    nxt = doc.get(k)
+    toks = nxt.tokens
+    opens = nxt.has("instrument_reference", 0, REFERENCE_OPEN) or (
+        bool(toks)
+        and toks[0].text.lower() in nxt.vocab.instrument_determiner
+        and nxt.has("agreement", 1, REFERENCE_OPEN)
+    )
+    if not opens:
+        return []
+    return pair_of(nxt, REFERENCE_OPEN + 2)
 
 
 def _pair_partner(sent: Sentence, party: str) -> list[str]:

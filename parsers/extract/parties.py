@@ -360,6 +360,28 @@ def _pair(sent: Sentence, states: list[Mention], hi: int, end: int) -> list[str]
     return []
 
 
+def pair_of(sent: Sentence, near: int) -> list[str]:
+    """The coordinated states of a sentence that an instrument binds: after "between" ("a partnership between
+    Estonia and South Korea") or opening within `near` tokens of its start ("It commits Senegal and the Gambia
+    to"); [] without such a group of two or more states ("It was welcomed by Uganda and Kenya" names none)."""
+    states = [m for m in sent.mentions if m.kind in STATE_KINDS and not _nonstate(sent, m)]
+    for k in range(len(states) - 1, -1, -1):
+        group = _coordinated(sent, states, k)
+        if len(group) < 2 or any(m.kind == "org" for m in group):
+            continue
+        j = group[0].start - 1
+        while j >= 0 and sent.tokens[j].text in sent.vocab.party_determiner:
+            j -= 1
+        between = j >= 0 and sent.tokens[j].text in sent.vocab.pair_marker
+        # "It commits A and B", not "It was welcomed by A and B" (the pair after a preposition is no side)
+        direct = (
+            group[0].start <= near and j >= 0 and not sent.has("with_marker", j, j + 1) and not blocked(sent, group[0])
+        )
+        if between or direct:
+            return _codes(group)
+    return []
+
+
 def _subject_index(sent: Sentence, states: list[Mention], start: int, clause_start: int) -> int | None:
     """Index of the subject: the last unblocked state ending before the trigger.
 
