@@ -13,7 +13,7 @@ from parsers.extract.cues import Doc, Sentence
 from parsers.extract.details import domain_of, stage_of
 from parsers.extract.gazetteer import Gazetteer, Mention
 from parsers.extract.modality import modal_penalty
-from parsers.extract.parties import blocked, find_parties, pair_of
+from parsers.extract.parties import blocked, find_parties, pair_of, speaker_of
 from parsers.extract.rules import Hit, Rule, RuleSet
 
 # "relative": a trigger inside "..., which the two countries signed" describes the agreement's past
@@ -458,7 +458,7 @@ class CandidateFinder:
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
-        if len(everyone) == 1 and doc.titled and sent.idx > 1:
+        if len(everyone) == 1 and doc.titled and sent.idx >= 1:
             # «Рим и Париж после десятилетия ссор» … «Драги и Макрон подписали Договор»: the headline's pair
             everyone += _pair_partner(doc.get(0), everyone[0])
         if len(everyone) < 2:
@@ -468,6 +468,14 @@ class CandidateFinder:
             if ahead and (not everyone or everyone[0] in ahead):
                 everyone = [*everyone, *(c for c in ahead if c not in everyone)]
                 subjects = subjects or everyone[:1]
+        if len(everyone) == 1 and _counterpart_only(sent, start, everyone[0]):
+            # "Anna Berg and her Estonian counterpart signed …, the Finnish government said": the counterpart's
+            # state is one side; the speaker's state, else the state the piece opens on, is the other
+            other = [c for c in speaker_of(sent, end) if c != everyone[0]] or [
+                c for c in [self.default_actor(doc)] if c is not None and c != everyone[0]
+            ]
+            everyone = [*other[:1], *everyone]
+            subjects = everyone[:1]
         if len(subjects) >= 2 and objects and sent.has("distributive", max(0, start - 3), start):
             # "Italy's Meloni and Canada's Trudeau each signed an agreement with Zelensky": one each
             return [
@@ -850,6 +858,18 @@ def _speaker_first(sent: Sentence, start: int, everyone: list[str]) -> list[str]
                 return [speaker.codes[0], *(c for c in everyone if c != speaker.codes[0])]
             return everyone
     return everyone
+
+
+def _counterpart_only(sent: Sentence, start: int, party: str) -> bool:
+    """The one side found is a nationality word before "counterpart" ("and her Estonian counterpart"), and no other
+    state is named before the trigger: whoever has that counterpart speaks for a state the sentence does not name."""
+    named = [m for m in sent.mentions if m.is_state and m.end <= start]
+    return (
+        len(named) == 1
+        and party in named[0].codes
+        and named[0].kind == "demonym"
+        and sent.has("counterpart", named[0].end, named[0].end + 1)
+    )
 
 
 REFERENCE_OPEN = 3  # tokens at a sentence's start where "The new document", "It" refer to the instrument

@@ -493,6 +493,13 @@ def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
     return []
 
 
+def speaker_of(sent: Sentence, end: int) -> list[str]:
+    """The state of a reporting clause after the trigger (", the Finnish government said", «, сообщило
+    правительство Финляндии»): the first state after its comma, [] without one."""
+    m = _quote_speaker(sent, [m for m in sent.mentions if m.is_state], end)
+    return list(m.codes[:1]) if m is not None else []
+
+
 def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention | None:
     """The state of the reporting clause after a quote (", — заявила премьер-министр Италии"): the first
     state after the last comma before the reporting verb, within SPEAKER_SPAN of it."""
