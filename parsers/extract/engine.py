@@ -32,7 +32,7 @@ from parsers.extract.officials import load_officials
 from parsers.extract.prefilter import SentenceFilter
 from parsers.extract.registry import Registry, load_registry, registry_files
 from parsers.extract.rules import Matcher, RuleSet, load_rules
-from parsers.extract.text import fold, split_sentences, word_starts, words_regex
+from parsers.extract.text import fold, join_wrapped, split_sentences, word_starts, words_regex
 from parsers.models import Event, ExtractionInput, Item, Official, StoredEvent, event_id
 
 THRESHOLD = 0.5
@@ -120,7 +120,9 @@ class Extractor:
         if not positions:  # most items: no trigger word at all, nothing else to do
             return raw, lang, None, []
         titled = bool(doc.title.strip())
-        spans = ([(0, len(doc.title))] if titled else []) + split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
+        body = split_sentences(raw, len(doc.title) + 2 if doc.title else 0)
+        body = join_wrapped(raw, body, matcher.function_words.line_continuation)
+        spans = ([(0, len(doc.title))] if titled else []) + body
         sents = Doc(
             raw, folded, spans, matcher, self.gazetteer, titled, doc.published.date() if doc.published else None
         )

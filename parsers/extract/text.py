@@ -168,6 +168,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+_LAST_WORD = re.compile(r"(\w+)\s*$")
+
+
+def join_wrapped(text: str, spans: list[tuple[int, int]], continuation: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans rejoined across a hard line break inside a sentence (text copied from a PDF: "the Government of\nNew
+    Zealand signed"): a line that ends in a word that cannot end a sentence (`continuation`: "and", "of",
+    "between") runs on into the next line. A blank line always ends the paragraph."""
+    if not continuation or len(spans) < 2:
+        return spans
+    out = [spans[0]]
+    for a, b in spans[1:]:
+        lo, hi = out[-1]
+        gap = text[hi:a]
+        last = _LAST_WORD.search(text, lo, hi) if gap.count("\n") == 1 and gap.strip() == "" else None
+        if last is not None and last.group(1).lower() in continuation:
+            out[-1] = (lo, b)
+        else:
+            out.append((a, b))
+    return out
+
+
 _EN_VOWELS = "aeiou"
 
 
