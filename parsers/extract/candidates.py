@@ -888,10 +888,11 @@ def _next_pair(doc: Doc, sent: Sentence) -> list[str]:
         return []
     nxt = doc.get(k)
     toks = nxt.tokens
-    opens = nxt.has("instrument_reference", 0, REFERENCE_OPEN) or (
-        bool(toks)
-        and toks[0].text.lower() in nxt.vocab.instrument_determiner
-        and nxt.has("agreement", 1, REFERENCE_OPEN)
+    first = toks[0].text.lower() if toks else ""
+    opens = (
+        first in nxt.vocab.instrument_pronoun
+        or nxt.has("instrument_reference", 0, REFERENCE_OPEN)
+        or (first in nxt.vocab.instrument_determiner and nxt.has("agreement", 1, REFERENCE_OPEN))
     )
     if not opens:
         return []

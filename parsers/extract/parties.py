@@ -90,12 +90,13 @@ def _coordinated(sent: Sentence, mentions: list[Mention], k: int) -> list[Mentio
     filler = {
         i for tag in ("party_filler", "party_role") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)
     }
-    # "the Ghanaian finance minister and …": the portfolio word right before a role belongs to the role
-    filler.update(
-        h.start - 1
-        for h in sent.by_tag.get("party_role", ())
-        if h.start > 0 and sent.tokens[h.start - 1].is_word and not _joins(sent, sent.tokens[h.start - 1].text)
-    )
+    roles = sent.by_tag.get("party_role")
+    if roles:  # "the Ghanaian finance minister and …": the portfolio word right before a role belongs to the role
+        filler.update(
+            h.start - 1
+            for h in roles
+            if h.start > 0 and sent.tokens[h.start - 1].is_word and not _joins(sent, sent.tokens[h.start - 1].text)
+        )
     person = {i for tag in ("role", "person") for h in sent.by_tag.get(tag, ()) for i in range(h.start, h.end)}
     while k > 0:
         prev = mentions[k - 1]

@@ -5,6 +5,7 @@ Every function keeps character offsets into the original string, so evidence spa
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
@@ -168,21 +169,27 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
-_LAST_WORD = re.compile(r"(\w+)\s*$")
+@functools.lru_cache(maxsize=8)
+def _wrap_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """A line that ends in one of `words` and goes on in the next line (one pattern per language, built once)."""
+    alt = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})[ \t]*\n(?=[ \t]*\S)", re.IGNORECASE)
 
 
 def join_wrapped(text: str, spans: list[tuple[int, int]], continuation: frozenset[str]) -> list[tuple[int, int]]:
     """Spans rejoined across a hard line break inside a sentence (text copied from a PDF: "the Government of\nNew
     Zealand signed"): a line that ends in a word that cannot end a sentence (`continuation`: "and", "of",
-    "between") runs on into the next line. A blank line always ends the paragraph."""
+    "between") runs on into the next line. A blank line always ends the paragraph. One search of the whole text
+    decides for most documents (no such line) that nothing is to join."""
     if not continuation or len(spans) < 2:
+        return spans
+    breaks = {m.end() - 1 for m in _wrap_pattern(continuation).finditer(text)}  # offsets of those line breaks
+    if not breaks:
         return spans
     out = [spans[0]]
     for a, b in spans[1:]:
         lo, hi = out[-1]
-        gap = text[hi:a]
-        last = _LAST_WORD.search(text, lo, hi) if gap.count("\n") == 1 and gap.strip() == "" else None
-        if last is not None and last.group(1).lower() in continuation:
+        if text.find("\n", hi, a) in breaks and text.count("\n", hi, a) == 1:
             out[-1] = (lo, b)
         else:
             out.append((a, b))
