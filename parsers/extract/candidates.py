@@ -920,18 +920,22 @@ def _pair_partner(sent: Sentence, party: str) -> list[str]:
 
 
 CONTENT_SPAN = 25  # tokens of a content clause read for the other side
+CONTENT_OPEN = 6  # tokens after the agreement noun where it may open ("a deal on Monday opening …")
 
 
 def _content_partners(sent: Sentence, req: int, subjects: list[str]) -> list[str]:
     """ "signed the agreement by which the United Kingdom hands sovereignty … to Mauritius": the other state
     named in the clause that says what the agreement does."""
-    opener = next(iter(sent.tagged("content_clause", req + 1, req + 4)), None)
+    opener = next(iter(sent.tagged("content_clause", req + 1, req + CONTENT_OPEN)), None)
     if opener is None:
         return []
     named = [
         c
         for m in sent.mentions
-        if m.is_state and opener.end <= m.start < opener.end + CONTENT_SPAN
+        if m.is_state
+        and opener.end <= m.start < opener.end + CONTENT_SPAN
+        # "a deal giving Chinese firms access": a company's nationality names no party
+        and not any(sent.has(tag, m.end, m.end + 2) for tag in ("nonstate", "nonstate_head"))
         for c in m.codes
         if c not in subjects
     ]
