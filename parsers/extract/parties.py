@@ -284,7 +284,9 @@ def _marked(sent: Sentence, end: int, mentions: list[Mention]) -> list[Mention]:
             and all(t.text == "-" for t in sent.tokens[m.end : mentions[k + 1].start])
         )
         near_noun = any(
-            m.start - 2 <= h.end <= m.start for tag in ("agreement", "body") for h in sent.by_tag.get(tag, ())
+            m.start - 2 <= h.end <= m.start
+            for tag in ("agreement", "body", "membership_noun")
+            for h in sent.by_tag.get(tag, ())
         )
         org_ok = m.kind in ("org", "multi") and (m.start - end <= 4 or near_noun)
         marker = max((b for b in markers if b < m.start), default=None)
