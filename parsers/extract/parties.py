@@ -564,6 +564,10 @@ def find_parties(
     claimed, scope_orgs = _claimed(sent, end, hi, numbers)
     descriptors = _descriptor_orgs(sent, 0, hi) | scope_orgs
     right = _marked(sent, end, [m for m in states if end <= m.start < hi and not _excepted(sent, m)])
+    if right and sent.tokens[right[-1].start - 1].text == ",":
+        # "… the treaty with Bangladesh, India's foreign ministry said": the speaker after the comma is no listed side
+        speaker = _quote_speaker(sent, [m for m in states if m.is_state], end)
+        right = [m for m in right if m is not speaker]
     objects = [c for c in _codes(right) if c not in subjects]
     # "told Bolivia, which chairs UNASUR, that they would stop taking part in the bloc": a body's chair or
     # depositary hears of the move, it is no party to it
@@ -673,8 +677,17 @@ def find_parties(
                 for c in m.codes[:1]
                 if c not in subjects
             ][:1]
-    if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
-        subjects = _speaker(sent, states, end)
+    if not subjects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
+        # "The cabinet placed the treaty with Bangladesh in abeyance, India's foreign ministry said": the speaker
+        # acts for an unnamed subject when it is not the other side
+        if not objects:
+            subjects = _speaker(sent, states, end)
+        else:
+            speaker = _quote_speaker(sent, [m for m in states if m.is_state], end)
+            subjects = [c for c in (speaker.codes[:1] if speaker is not None else ()) if c not in objects]
+    if subjects and not objects and pick is None:
+        # "The cabinet placed the treaty with Bangladesh in abeyance, India's foreign ministry said"
+        objects = [c for c in _codes(_marked_left(sent, states, -1, start)) if c not in subjects]
     if not subjects:
         pair = _pair(sent, states, hi, end)
         if pair:
