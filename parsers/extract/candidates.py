@@ -458,7 +458,7 @@ class CandidateFinder:
             # "Panama and China established relations. Their foreign ministers X and Wang Yi signed a communique."
             everyone += _pair_partner(doc.get(sent.idx - 1), everyone[0])
             subjects = everyone[:1] if len(everyone) > 1 and not subjects else subjects
-        if len(everyone) == 1 and doc.titled and sent.idx >= 1:
+        if len(everyone) == 1 and doc.titled and sent.idx > 1:
             # «Рим и Париж после десятилетия ссор» … «Драги и Макрон подписали Договор»: the headline's pair
             everyone += _pair_partner(doc.get(0), everyone[0])
         if len(everyone) < 2:
@@ -886,11 +886,18 @@ def _next_pair(doc: Doc, sent: Sentence) -> list[str]:
         or "\n\n" in doc.raw[doc.spans[sent.idx][1] : doc.spans[k][0]]
     ):
         return []
+    # decided from the text first (analysing a sentence costs): it must open on a pronoun or an article and
+    # hold "between" or "and"
+    vocab, words = sent.vocab, doc.folded[slice(*doc.spans[k])].split()
+    if not words or (words[0] not in vocab.instrument_opener and words[0] not in vocab.instrument_determiner):
+        return []
+    if not any(w in vocab.pair_marker or w in vocab.coordinator for w in words):
+        return []
     nxt = doc.get(k)
     toks = nxt.tokens
     first = toks[0].text.lower() if toks else ""
     opens = (
-        first in nxt.vocab.instrument_pronoun
+        first in nxt.vocab.instrument_opener
         or nxt.has("instrument_reference", 0, REFERENCE_OPEN)
         or (first in nxt.vocab.instrument_determiner and nxt.has("agreement", 1, REFERENCE_OPEN))
     )

@@ -30,7 +30,7 @@ class FunctionWords:
     instrument_join: frozenset[str] = frozenset()  # between coordinated instruments: "as well as"
     pair_join: frozenset[str] = frozenset()  # inside a pair of sides: "Mali and the Niger"
     pair_marker: frozenset[str] = frozenset()  # opens the pair an instrument binds: "between A and B"
-    instrument_pronoun: frozenset[str] = frozenset()  # "It commits A and B to …": the instrument just named
+    instrument_opener: frozenset[str] = frozenset()  # "It commits A and B", «Документ …»: the instrument just named
     line_continuation: frozenset[str] = frozenset()  # a line ending in it runs on: "the Government of\nNew Zealand"
     plural_number: frozenset[str] = frozenset()  # "two", «обоих»: the subject is a plural pair
     year_preposition: frozenset[str] = frozenset()  # "in 2014" dates the clause, not the document
