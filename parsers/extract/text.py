@@ -5,7 +5,6 @@ Every function keeps character offsets into the original string, so evidence spa
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import unicodedata
@@ -169,21 +168,33 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
-@functools.lru_cache(maxsize=8)
-def _wrap_pattern(words: frozenset[str]) -> re.Pattern[str]:
-    """A line that ends in one of `words` and goes on in the next line (one pattern per language, built once)."""
-    alt = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alt})[ \t]*\n(?=[ \t]*\S)", re.IGNORECASE)
+_WORD_BEFORE_BREAK = re.compile(r"(\w+)[ \t]*\Z")
+_BREAK_BEFORE_TEXT = re.compile(r"\n[ \t]*\S")  # a line break with text on the next line
+WRAP_WORD = 24  # characters before a line break searched for its last word
+
+
+def _wrapped_breaks(text: str, continuation: frozenset[str]) -> set[int]:
+    """Offsets of the single line breaks whose line ends in a continuation word. Most documents break lines only
+    between paragraphs ("\n\n"), which two counts tell without looking at any break."""
+    if text.count("\n") == 2 * text.count("\n\n"):
+        return set()
+    out: set[int] = set()
+    for m in _BREAK_BEFORE_TEXT.finditer(text):
+        nl = m.start()
+        if nl and text[nl - 1] != "\n":
+            last = _WORD_BEFORE_BREAK.search(text, max(0, nl - WRAP_WORD), nl)
+            if last is not None and last.group(1).lower() in continuation:
+                out.add(nl)
+    return out
 
 
 def join_wrapped(text: str, spans: list[tuple[int, int]], continuation: frozenset[str]) -> list[tuple[int, int]]:
     """Spans rejoined across a hard line break inside a sentence (text copied from a PDF: "the Government of\nNew
     Zealand signed"): a line that ends in a word that cannot end a sentence (`continuation`: "and", "of",
-    "between") runs on into the next line. A blank line always ends the paragraph. One search of the whole text
-    decides for most documents (no such line) that nothing is to join."""
+    "between") runs on into the next line. A blank line always ends the paragraph."""
     if not continuation or len(spans) < 2:
         return spans
-    breaks = {m.end() - 1 for m in _wrap_pattern(continuation).finditer(text)}  # offsets of those line breaks
+    breaks = _wrapped_breaks(text, continuation)
     if not breaks:
         return spans
     out = [spans[0]]
