@@ -34,6 +34,8 @@ TOPIC_SPAN = 4  # tokens of an instrument's topic phrase ("on air services", «�
 RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
+PARTIAL_SPAN = 3  # "stops attending (all) meetings of": the noun of what stops, right after the trigger
+ORDER_HEAD_SPAN = 3  # «2. Поручить …», "1. Authorize …": an order item whose first word mandates the whole item
 ACT_HEAD_LINES = 4  # an act's heading: title, act word, issuing body ("Adopted by the State Duma ...")
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -380,7 +382,9 @@ class CandidateFinder:
             rule.type == "partnership_signed"
             and rule.stage is None
             and (
-                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)
+                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start)
+                or sent.has("sign_topic", start - 1, start)
+                or sent.has("order_head", 0, min(start, ORDER_HEAD_SPAN))
             )
         ):
             # «Поручить ... подписать», «Распоряжение о подписании Соглашения»: signing is ordered, not done
@@ -527,6 +531,10 @@ class CandidateFinder:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
             return rule.type, True
+        if sent.has("partial_object", end, end + PARTIAL_SPAN):
+            # «прекращает участие в заседаниях группы», "cut off all contact with the council": the state
+            # stops taking part, it does not leave
+            return "suspension", True
         partners = _partner_orgs(sent, end, hi)  # "the Agreement between Niger and the EU": the EU as one side
         states = [o for o in objects if (o not in self.gazetteer.groups and o != "CoE") or o in partners]
         multilateral = any(

@@ -10,6 +10,7 @@ from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
+_GUILLEMETS = frozenset({"«", "„"})  # quotes that mark a company or brand name after a nationality word
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
@@ -386,6 +387,8 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         return True
     if m.kind != "demonym":
         return False
+    if _brand_after(sent, m):
+        return True
     # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
     return (
         m.start > 0
@@ -430,6 +433,20 @@ def _company_of(sent: Sentence, m: Mention) -> bool:
     if _possessive_after(sent, m.end) and sent.has("nonstate_head", m.end + 2, m.end + 6):
         return True
     return m.kind in ("name", "metonym") and sent.has("nonstate_head", max(0, m.start - 1), m.start)
+
+
+def _brand_after(sent: Sentence, m: Mention) -> bool:
+    """«китайская Sinopec», «российская «Роснефть»»: a name in guillemets, or in another script than the
+    nationality word, right after it is a company's or a brand's (people's names are transliterated)."""
+    toks = sent.tokens
+    if m.end >= len(toks):
+        return False
+    word, name = toks[m.start].text, toks[m.end].text
+    return name in _GUILLEMETS or (name[0].isalpha() and _latin(name[0]) != _latin(word[0]))
+
+
+def _latin(ch: str) -> bool:
+    return "a" <= ch.lower() <= "z"
 
 
 def _possessive_after(sent: Sentence, k: int) -> bool:
