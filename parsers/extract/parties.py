@@ -10,7 +10,10 @@ from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
-_GUILLEMETS = frozenset({"«", "„"})  # quotes that mark a company or brand name after a nationality word
+_GUILLEMETS = frozenset({"«", "„"})
+_QUOTES = frozenset({"«", "»", "„", "“", "”", '"'})
+_CLOSE_QUOTES = frozenset({"»", "”"})
+QUOTE_TAIL = 12  # tokens from a quoted move to the closing quote  # quotes that mark a company or brand name after a nationality word
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
@@ -495,6 +498,16 @@ def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention |
     return None
 
 
+def _quoted(sent: Sentence, start: int, end: int) -> bool:
+    """«Соглашение продлеваться не будет», — заявил премьер Швеции: an impersonal move inside a quote that
+    the sentence attributes afterwards; the speaker's state acts (as for a quoted "we")."""
+    toks = sent.tokens
+    before = [k for k in range(start) if toks[k].text in _QUOTES]
+    if not before or toks[before[-1]].text in _CLOSE_QUOTES:
+        return False
+    return any(toks[k].text in _QUOTES for k in range(end, min(len(toks), end + QUOTE_TAIL)))
+
+
 def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
     """Comma-bounded participle asides before the trigger (", noting the attitude of France,"): their
     states are not the subject."""
@@ -639,7 +652,9 @@ def find_parties(
         if owner is not None and not any(m.is_state and m.end <= start for m in states):
             subjects = list(owner.codes[:1])
             objects = [c for c in objects if c not in subjects]
-    if not subjects and sent.has("first_person", max(0, start - FIRST_PERSON_SPAN), start):
+    if not subjects and (
+        sent.has("first_person", max(0, start - FIRST_PERSON_SPAN), start) or _quoted(sent, start, end)
+    ):
         # '"We have signed a pact with Peru," Chile's president said': the quoted "we" is the speaker's state
         speaker = _quote_speaker(sent, states, end)
         subjects = list(speaker.codes[:1]) if speaker is not None else []
@@ -648,7 +663,10 @@ def find_parties(
             objects = [
                 c
                 for m in states
-                if m.is_state and m.start > speaker.start and sent.has("with_marker", max(0, m.start - 3), m.start)
+                # or inside the quote before the move: «Договор с Японией расторгнут», — сообщил министр Кореи
+                if m.is_state
+                and (m.start > speaker.start or m.end <= start)
+                and sent.has("with_marker", max(0, m.start - 3), m.start)
                 for c in m.codes[:1]
                 if c not in subjects
             ][:1]
