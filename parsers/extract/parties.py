@@ -10,6 +10,8 @@ from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
+_DASHES = frozenset({"-", "/"})  # "China–Kyrgyzstan" (dashes are folded to "-")
+ROUTE_GAP = 3  # tokens between a route noun and the dashed names of its ends
 _GUILLEMETS = frozenset({"«", "„"})
 _QUOTES = frozenset({"«", "»", "„", "“", "”", '"'})
 _CLOSE_QUOTES = frozenset({"»", "”"})
@@ -388,6 +390,8 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         return False
     if _nonstate_words(sent) and _owned_or_housed(sent, m):
         return True
+    if "route_head" in sent.by_tag and _route_end(sent, m):
+        return True
     if m.kind != "demonym":
         return False
     if _brand_after(sent, m):
@@ -436,6 +440,29 @@ def _company_of(sent: Sentence, m: Mention) -> bool:
     if _possessive_after(sent, m.end) and sent.has("nonstate_head", m.end + 2, m.end + 6):
         return True
     return m.kind in ("name", "metonym") and sent.has("nonstate_head", max(0, m.start - 1), m.start)
+
+
+def _route_end(sent: Sentence, m: Mention) -> bool:
+    """«железной дороги Китай — Киргизия — Узбекистан», "the China–Kyrgyzstan–Uzbekistan railway": states
+    joined by dashes into the name of a route (railway, pipeline, corridor) are its ends, not parties."""
+    chain = [m]
+    ordered = [x for x in sent.mentions if x.kind in STATE_KINDS]
+    k = ordered.index(m)
+    for step in (-1, 1):
+        j = k + step
+        while 0 <= j < len(ordered):
+            a, b = (ordered[j], chain[0]) if step < 0 else (chain[-1], ordered[j])
+            if b.start - a.end != 1 or sent.tokens[a.end].text not in _DASHES:
+                break
+            chain.insert(0, ordered[j]) if step < 0 else chain.append(ordered[j])
+            j += step
+    if len(chain) < 2:
+        return False
+    lo, hi = chain[0].start, chain[-1].end
+    if sent.has("route_head", max(0, lo - ROUTE_GAP), lo):
+        return True
+    # "the China-Kyrgyzstan-Uzbekistan railway agreement": the compound names the agreement's parties
+    return any(not sent.has("instrument_head", h.end, h.end + 1) for h in sent.tagged("route_head", hi, hi + ROUTE_GAP))
 
 
 def _brand_after(sent: Sentence, m: Mention) -> bool:
