@@ -512,6 +512,16 @@ def _speaker(sent: Sentence, states: list[Mention], end: int) -> list[str]:
     return []
 
 
+def _fronted_announcer(sent: Sentence, states: list[Mention], end: int) -> list[str]:
+    """The state right after the announcing verb that follows a fronted «о + move» («… объявило эстонское
+    внешнеполитическое ведомство», «… сообщил МИД Эстонии»)."""
+    verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
+    if verb is None:
+        return []
+    near = [m for m in states if m.is_state and verb.end <= m.start <= verb.end + SPEAKER_SPAN]
+    return list(near[0].codes[:1]) if near else []
+
+
 def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention | None:
     """The state of the reporting clause after a quote (", — заявила премьер-министр Италии"): the first
     state after the last comma before the reporting verb, within SPEAKER_SPAN of it."""
@@ -697,6 +707,17 @@ def find_parties(
                 for c in m.codes[:1]
                 if c not in subjects
             ][:1]
+    if start > 0 and sent.has("sign_topic", start - 1, start) and "reporting" in sent.by_tag:
+        # «О выходе из СГБМ объявила Эстония», «О приостановке соглашения с Литвой объявил Минск»: a fronted
+        # «о + move» names its announcer after the verb; it acts unless the move names its own actor
+        # («О выходе Эстонии из СГБМ сообщил МИД Латвии»), and it is never the other side
+        announcer = _fronted_announcer(sent, states, end)
+        if announcer and not subjects:
+            subjects = announcer
+        # the announcer is the other side only when the move itself names it («… с Белоруссией сообщил МИД Белоруссии»)
+        verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
+        named = {c for m in states if verb is not None and m.end <= verb.start for c in m.codes}
+        objects = [c for c in objects if c not in subjects and (c not in announcer or c in named)]
     if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         subjects = _speaker(sent, states, end)
     if not subjects:
