@@ -710,14 +710,14 @@ def find_parties(
     if start > 0 and sent.has("sign_topic", start - 1, start) and "reporting" in sent.by_tag:
         # «О выходе из СГБМ объявила Эстония», «О приостановке соглашения с Литвой объявил Минск»: a fronted
         # «о + move» names its announcer after the verb; it acts unless the move names its own actor
-        # («О выходе Эстонии из СГБМ сообщил МИД Латвии»), and it is never the other side
+        # («О выходе Эстонии из СГБМ сообщил МИД Латвии»)
         announcer = _fronted_announcer(sent, states, end)
         if announcer and not subjects:
             subjects = announcer
         # the announcer is the other side only when the move itself names it («… с Белоруссией сообщил МИД Белоруссии»)
         verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
-        named = {c for m in states if verb is not None and m.end <= verb.start for c in m.codes}
-        objects = [c for c in objects if c not in subjects and (c not in announcer or c in named)]
+        in_move = {c for m in states if verb is not None and m.end <= verb.start for c in m.codes}
+        objects = [c for c in objects if c not in subjects and (c not in announcer or c in in_move)]
     if not subjects and not objects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         subjects = _speaker(sent, states, end)
     if not subjects:
