@@ -34,6 +34,8 @@ TOPIC_SPAN = 4  # tokens of an instrument's topic phrase ("on air services", «�
 RESPONSE_SPAN = 5  # "in response to India's suspension": the marker, the other side and the noun
 NONSTATE_NEAR = 4  # tokens after the trigger where a company or armed group always counts
 AUTHORIZE_SPAN = 14  # «Поручить МИДу ... провести переговоры ... и подписать»: the order governs a long clause
+PARTIAL_SPAN = 3  # "stops attending (all) meetings of": the noun of what stops, right after the trigger
+ORDER_HEAD_SPAN = 3  # «2. Поручить …», "1. Authorize …": an order item whose first word mandates the whole item
 ACT_HEAD_LINES = 4  # an act's heading: title, act word, issuing body ("Adopted by the State Duma ...")
 POSITION_BONUS = (0.1, 0.1, 0.0, 0.0)  # title, lead, 2nd, 3rd sentence; later ones get -0.1
 _RU_PLURAL = ("ений", "оров", "ов", "ами", "ям", "ам")
@@ -62,6 +64,9 @@ class Candidate:
     others: bool = False  # "the other two": the last named set of states, less those already acting
     whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
     follows: bool = False  # "Greece will likewise cease to be a member": an end that may take the latest one's object
+    with_body: str = (
+        ""  # "ended its agreement with the OAS": the body (its code) that is one side of a bilateral instrument
+    )
 
 
 class CandidateFinder:
@@ -385,7 +390,9 @@ class CandidateFinder:
             rule.type == "partnership_signed"
             and rule.stage is None
             and (
-                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start) or sent.has("sign_topic", start - 1, start)
+                sent.has("authorize", max(0, start - AUTHORIZE_SPAN), start)
+                or sent.has("sign_topic", start - 1, start)
+                or sent.has("order_head", 0, min(start, ORDER_HEAD_SPAN))
             )
         ):
             # «Поручить ... подписать», «Распоряжение о подписании Соглашения»: signing is ordered, not done
@@ -411,6 +418,9 @@ class CandidateFinder:
         base["whole"] = 0 if subjects else _set_size(sent, start, self.rules.numbers.get(lang, {}))
         base["follows"] = follows
         base["body"] = any(m.kind in ("org", "body") and end <= m.start < region_hi for m in sent.mentions)
+        base["with_body"] = (
+            self._side_body(sent, end, region_hi) if rule.family == "termination" and base["body"] else ""
+        )
         if items:
             return self._item_candidates(items, rule, subjects, base)
         if rule.family == "termination" and _joint_bilateral(sent, subjects, objects, start, end, req):
@@ -547,18 +557,42 @@ class CandidateFinder:
         """Multilateral object -> withdrawal; bilateral object -> termination; None counterpart -> merge only."""
         if rule.family != "termination":
             return rule.type, True
+        if sent.has("partial_object", end, end + PARTIAL_SPAN):
+            # «прекращает участие в заседаниях группы», "cut off all contact with the council": the state
+            # stops taking part, it does not leave
+            return "suspension", True
         partners = _partner_orgs(sent, end, hi)  # "the Agreement between Niger and the EU": the EU as one side
         states = [o for o in objects if (o not in self.gazetteer.groups and o != "CoE") or o in partners]
+        # "ended its agreement with the OAS": the body is one side of a bilateral instrument, not the one left
+        sides = (
+            _partner_orgs(sent, end, hi, ("body",), "instrument_head")
+            if any(m.kind == "body" for m in sent.mentions)
+            else set()
+        )
         multilateral = any(
-            m.kind == "body" or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
+            (m.kind == "body" and not sides)
+            or (m.kind == "org" and m.codes[0] in objects and m.codes[0] not in partners)
             for m in sent.mentions
             if start - 8 <= m.start < hi
         ) or (not states and any(not cues.inside_mention(sent, h.start) for h in sent.tagged("body", end, hi)))
         if not states and multilateral:
             return rule.multilateral_type or rule.type, True
+        if sides and not states:
+            return rule.bilateral_type or rule.type, True
         if states and not any(m.kind == "body" for m in sent.mentions if end <= m.start < hi):
             return rule.bilateral_type or rule.type, True
         return rule.type, bool(states) or rule.type == "withdrawal"
+
+    def _side_body(self, sent: Sentence, end: int, hi: int) -> str:
+        """The registry body that is one side of the ended instrument ("its agreement with the OAS"), or ""."""
+        sides = _partner_orgs(sent, end, hi, ("body",), "instrument_head")
+        for m in sent.mentions:  # in text order: the first body named after "with" is the side
+            if m.kind != "body" or m.label not in sides:
+                continue
+            body = self.gazetteer.registry.for_alias(m.label) if self.gazetteer.registry else None
+            if body is not None:
+                return body.code
+        return ""
 
     def _each_own(self, sent: Sentence, etype: str, subjects: list[str], objects: list[str], req: int | None) -> bool:
         """One actor ends "every"/"each" agreement with two or more states (none of them a group)."""
@@ -618,21 +652,22 @@ def _multilateral_head(head: Sentence) -> bool:
     )
 
 
-def _partner_orgs(sent: Sentence, end: int, hi: int) -> set[str]:
-    """Organisations that are one side of a bilateral instrument: an agreement noun, then with/between, then the org."""
+def _partner_orgs(
+    sent: Sentence, end: int, hi: int, kinds: tuple[str, ...] = ("org",), head: str = "agreement"
+) -> set[str]:
+    """Organisations that are one side of a bilateral instrument: an agreement noun, then with/between, then the org
+    (a registry body has no code in its mention: its label stands for it when `kinds` takes bodies)."""
     out: set[str] = set()
     for m in sent.mentions:
-        if m.kind != "org" or not end <= m.start < hi:
+        if m.kind not in kinds or not end <= m.start < hi:
             continue
         marker = max(
             (h.start for h in sent.by_tag.get("with_marker", ()) if m.start - 9 <= h.start < m.start), default=None
         )
         if (
-            marker is not None
-            and sent.has("agreement", max(0, marker - 3), marker)
-            and sent.tokens[marker].text != "from"
+            marker is not None and sent.has(head, max(0, marker - 3), marker) and sent.tokens[marker].text != "from"
         ) or (marker is not None and sent.tokens[marker].text in ("between", "между")):
-            out.update(m.codes)
+            out.update(m.codes or (m.label,))
     return out
 
 

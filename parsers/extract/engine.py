@@ -180,7 +180,11 @@ class Extractor:
             if group.family == "termination"
             else []
         )
-        etype, counterparts = _multilateral(found, group.family, etype, counterparts)
+        if not (etype == "termination" and any(c.with_body for c in typed)):
+            etype, counterparts = _multilateral(found, group.family, etype, counterparts)
+        else:  # the body it had the agreement with is the other side
+            side = next(c.with_body for c in typed if c.with_body)
+            counterparts = [*(c for c in counterparts if c != side), side]
         flags: set[str] = set()
         claimed = next((c.claimed for c in group.cands if c.claimed), None)
         if claimed and group.family == "termination":

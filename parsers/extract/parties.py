@@ -10,6 +10,12 @@ from parsers.extract.gazetteer import STATE_KINDS, Mention
 
 _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
+_DASHES = frozenset({"-", "/"})  # "China–Kyrgyzstan" (dashes are folded to "-")
+ROUTE_GAP = 3  # tokens between a route noun and the dashed names of its ends
+_GUILLEMETS = frozenset({"«", "„"})
+_QUOTES = frozenset({"«", "»", "„", "“", "”", '"'})
+_CLOSE_QUOTES = frozenset({"»", "”"})
+QUOTE_TAIL = 12  # tokens from a quoted move to the closing quote  # quotes that mark a company or brand name after a nationality word
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
@@ -415,8 +421,12 @@ def _nonstate(sent: Sentence, m: Mention) -> bool:
         return False
     if _nonstate_words(sent) and _owned_or_housed(sent, m):
         return True
+    if "route_head" in sent.by_tag and _route_end(sent, m):
+        return True
     if m.kind != "demonym":
         return False
+    if _brand_after(sent, m):
+        return True
     # "the American Convention on Human Rights": a demonym opening an instrument's proper name names no party
     return (
         m.start > 0
@@ -463,6 +473,43 @@ def _company_of(sent: Sentence, m: Mention) -> bool:
     return m.kind in ("name", "metonym") and sent.has("nonstate_head", max(0, m.start - 1), m.start)
 
 
+def _route_end(sent: Sentence, m: Mention) -> bool:
+    """«железной дороги Китай — Киргизия — Узбекистан», "the China–Kyrgyzstan–Uzbekistan railway": states
+    joined by dashes into the name of a route (railway, pipeline, corridor) are its ends, not parties."""
+    chain = [m]
+    ordered = [x for x in sent.mentions if x.kind in STATE_KINDS]
+    k = ordered.index(m)
+    for step in (-1, 1):
+        j = k + step
+        while 0 <= j < len(ordered):
+            a, b = (ordered[j], chain[0]) if step < 0 else (chain[-1], ordered[j])
+            if b.start - a.end != 1 or sent.tokens[a.end].text not in _DASHES:
+                break
+            chain.insert(0, ordered[j]) if step < 0 else chain.append(ordered[j])
+            j += step
+    if len(chain) < 2:
+        return False
+    lo, hi = chain[0].start, chain[-1].end
+    if sent.has("route_head", max(0, lo - ROUTE_GAP), lo):
+        return True
+    # "the China-Kyrgyzstan-Uzbekistan railway agreement": the compound names the agreement's parties
+    return any(not sent.has("instrument_head", h.end, h.end + 1) for h in sent.tagged("route_head", hi, hi + ROUTE_GAP))
+
+
+def _brand_after(sent: Sentence, m: Mention) -> bool:
+    """«китайская Sinopec», «российская «Роснефть»»: a name in guillemets, or in another script than the
+    nationality word, right after it is a company's or a brand's (people's names are transliterated)."""
+    toks = sent.tokens
+    if m.end >= len(toks):
+        return False
+    word, name = toks[m.start].text, toks[m.end].text
+    return name in _GUILLEMETS or (name[0].isalpha() and _latin(name[0]) != _latin(word[0]))
+
+
+def _latin(ch: str) -> bool:
+    return "a" <= ch.lower() <= "z"
+
+
 def _possessive_after(sent: Sentence, k: int) -> bool:
     """ "Argentina's": an apostrophe and "s" right after the name."""
     toks = sent.tokens
@@ -503,6 +550,16 @@ def speaker_of(sent: Sentence, end: int) -> list[str]:
     return list(m.codes[:1]) if m is not None else []
 
 
+def _fronted_announcer(sent: Sentence, states: list[Mention], end: int) -> list[str]:
+    """The state right after the announcing verb that follows a fronted «о + move» («… объявило эстонское
+    внешнеполитическое ведомство», «… сообщил МИД Эстонии»)."""
+    verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
+    if verb is None:
+        return []
+    near = [m for m in states if m.is_state and verb.end <= m.start <= verb.end + SPEAKER_SPAN]
+    return list(near[0].codes[:1]) if near else []
+
+
 def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention | None:
     """The state of the reporting clause after a quote (", — заявила премьер-министр Италии"): the first
     state after the last comma before the reporting verb, within SPEAKER_SPAN of it."""
@@ -514,6 +571,16 @@ def _quote_speaker(sent: Sentence, states: list[Mention], end: int) -> Mention |
         if near:
             return near[0]
     return None
+
+
+def _quoted(sent: Sentence, start: int, end: int) -> bool:
+    """«Соглашение продлеваться не будет», — заявил премьер Швеции: an impersonal move inside a quote that
+    the sentence attributes afterwards; the speaker's state acts (as for a quoted "we")."""
+    toks = sent.tokens
+    before = [k for k in range(start) if toks[k].text in _QUOTES]
+    if not before or toks[before[-1]].text in _CLOSE_QUOTES:
+        return False
+    return any(toks[k].text in _QUOTES for k in range(end, min(len(toks), end + QUOTE_TAIL)))
 
 
 def _asides(sent: Sentence, start: int) -> list[tuple[int, int]]:
@@ -664,7 +731,9 @@ def find_parties(
         if owner is not None and not any(m.is_state and m.end <= start for m in states):
             subjects = list(owner.codes[:1])
             objects = [c for c in objects if c not in subjects]
-    if not subjects and sent.has("first_person", max(0, start - FIRST_PERSON_SPAN), start):
+    if not subjects and (
+        sent.has("first_person", max(0, start - FIRST_PERSON_SPAN), start) or _quoted(sent, start, end)
+    ):
         # '"We have signed a pact with Peru," Chile's president said': the quoted "we" is the speaker's state
         speaker = _quote_speaker(sent, states, end)
         subjects = list(speaker.codes[:1]) if speaker is not None else []
@@ -673,10 +742,24 @@ def find_parties(
             objects = [
                 c
                 for m in states
-                if m.is_state and m.start > speaker.start and sent.has("with_marker", max(0, m.start - 3), m.start)
+                # or inside the quote before the move: «Договор с Японией расторгнут», — сообщил министр Кореи
+                if m.is_state
+                and (m.start > speaker.start or m.end <= start)
+                and sent.has("with_marker", max(0, m.start - 3), m.start)
                 for c in m.codes[:1]
                 if c not in subjects
             ][:1]
+    if start > 0 and sent.has("sign_topic", start - 1, start) and "reporting" in sent.by_tag:
+        # «О выходе из СГБМ объявила Эстония», «О приостановке соглашения с Литвой объявил Минск»: a fronted
+        # «о + move» names its announcer after the verb; it acts unless the move names its own actor
+        # («О выходе Эстонии из СГБМ сообщил МИД Латвии»)
+        announcer = _fronted_announcer(sent, states, end)
+        if announcer and not subjects:
+            subjects = announcer
+        # the announcer is the other side only when the move itself names it («… с Белоруссией сообщил МИД Белоруссии»)
+        verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
+        in_move = {c for m in states if verb is not None and m.end <= verb.start for c in m.codes}
+        objects = [c for c in objects if c not in subjects and (c not in announcer or c in in_move)]
     if not subjects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
         # "The cabinet placed the treaty with Bangladesh in abeyance, India's foreign ministry said": the speaker
         # acts for an unnamed subject when it is not the other side
