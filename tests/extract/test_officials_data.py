@@ -6,6 +6,7 @@ from __future__ import annotations
 import pathlib
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pycountry
 import pytest
@@ -71,7 +72,7 @@ def test_no_two_holders_of_one_post_at_once() -> None:
     clashes = []
     for post, spans in posts.items():
         spans.sort()
-        for (s1, e1, n1), (s2, _e2, n2) in zip(spans, spans[1:], strict=False):
+        for (_s1, e1, n1), (s2, _e2, n2) in pairwise(spans):
             if s2 < e1 - timedelta(days=1):
                 clashes.append((post, n1, n2, str(s2)))
     assert clashes == []
