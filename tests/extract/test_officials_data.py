@@ -4,6 +4,7 @@ against the packages and the gazetteer, so a typo or a dangerous short form fail
 from __future__ import annotations
 
 import pathlib
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from itertools import pairwise
@@ -124,3 +125,11 @@ def test_every_bilateral_treaty_has_two_distinct_states() -> None:
 def test_coverage_by_post(role: str, minimum: int) -> None:
     """States covered by each post (any date): a floor, so a careless deletion shows."""
     assert len({t.code for _, t in _terms() if t.role == role}) >= minimum
+
+
+def test_no_name_mixes_scripts_within_a_word() -> None:
+    """A Latin "a" inside a Cyrillic surname («Нaдь») looks right and never matches a Russian text."""
+    cyr, lat = re.compile("[А-Яа-яЁё]"), re.compile("[A-Za-z]")
+    mixed = [w for p in PEOPLE for n in p.names for w in n.split() if cyr.search(w) and lat.search(w)]
+    mixed += [w for b in REGISTRY for n in b.names for w in n.split() if cyr.search(w) and lat.search(w)]
+    assert mixed == []
