@@ -33,7 +33,7 @@ FORBIDDEN = {
     "martin", "khan", "singh", "lee", "kim", "park", "moon", "wang", "li", "santos", "castro", "sharon", "peters",
     "english", "clark", "smith", "carr", "payne", "abbott", "jordan", "georgia", "chad", "israel", "ali", "hassan",
     "abdullah", "mohammed", "king", "sultan", "president", "minister", "borne", "gallant", "barak", "kurz",
-    "monti", "conte", "duque", "cardoso", "mubarak", "перес", "мубарак", "буш", "мэй", "райс", "ким", "ли", "пак", "мун", "али",
+    "monti", "conte", "duque", "cardoso", "mubarak", "kiska", "downer", "frieden", "masisi", "gemba", "jobim", "перес", "мубарак", "киска", "мамин", "буш", "мэй", "райс", "ким", "ли", "пак", "мун", "али",
 }  # fmt: skip
 
 
