@@ -149,7 +149,10 @@ class Gazetteer:
         if old is not None and old.kind == "leader":
             terms = old.terms + terms
         node[_END] = _Entry((), "leader", _case_of(name), name, terms)
-        self._note_body(name)  # a leader's post may be an organisation's ("President of the European Commission")
+        if not all(_is_state(t.code) for t in terms):
+            # a leader's post may be an organisation's (Rutte at NATO): the prefilter must let the name through
+            # as a body; a name that only ever stands for states needs no such pass
+            self._note_body(name)
 
     def _key(self, name: str) -> str:
         return name.casefold().replace("ё", "е")
@@ -212,7 +215,7 @@ class Gazetteer:
                 code = resolve(entry.terms, on)
                 if code is None:
                     continue
-                kind = "leader" if len(code) == 2 and code.isupper() else "org"
+                kind = "leader" if _is_state(code) else "org"
                 out.append(Mention((code,), kind, i0, end, entry.label))
                 continue
             out.append(tuple.__new__(Mention, (entry.codes, entry.kind, i0, end, entry.label)))
@@ -226,6 +229,11 @@ def _registry_mention(body: Body) -> tuple[tuple[str, ...], str]:
     if body.parties:
         return body.parties, "multi"
     return (), "body"
+
+
+def _is_state(code: str) -> bool:
+    """An official's term code: a state's ISO alpha-2 ("NL"), else an organisation's ("NATO", "CoE")."""
+    return len(code) == 2 and code.isupper()
 
 
 def _case_ok(case: str, raw: str, tok: Token) -> bool:

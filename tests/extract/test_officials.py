@@ -138,3 +138,10 @@ def test_bad_officials_raise_config_error(tmp_path: pathlib.Path, content: str) 
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match="officials.yaml"):
         load_officials(path)
+
+
+def test_only_names_that_may_stand_for_an_organisation_pass_the_body_prefilter() -> None:
+    """Rutte (NATO) opens the prefilter of rules that need a body; Ramaphosa (a state only) does not."""
+    assert GAZ.body_names is not None
+    assert "rutte" in GAZ.body_names
+    assert "ramaphosa" not in GAZ.body_names
