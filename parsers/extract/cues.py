@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 
 from parsers.extract.function_words import FunctionWords
 from parsers.extract.gazetteer import Gazetteer, Mention
@@ -19,6 +19,8 @@ _YEARS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)$")
 _DATELINE_NEXT = frozenset({"-", ",", "("})
 _TEXT = itemgetter(0)  # a Token's folded text
+_TAG = itemgetter(0)  # a Hit's tag
+_IS_TRIGGER = methodcaller("startswith", "trig:")
 _BULLETS = frozenset("—–-*•·▪")
 _NO_WORDS = FunctionWords()
 
@@ -111,7 +113,7 @@ class Doc:
             mentions = self._gazetteer.find(tokens, self.raw, self.on)
             if mentions and _dateline(mentions[0], tokens, self.raw):
                 mentions = mentions[1:]
-            if mentions and hits and any(h.tag == "seat_marker" for h in hits):
+            if mentions and "seat_marker" in map(_TAG, hits):  # tested in C: no generator step per hit
                 mentions = _without_seats(mentions, hits, self._gazetteer)
             sent = Sentence(
                 i,
@@ -128,7 +130,7 @@ class Doc:
 
     def has_trigger(self, i: int) -> bool:
         """Cheap first pass: tokens and lexicon hits only; the gazetteer runs only where a rule fired."""
-        return any(h.tag.startswith("trig:") for h in self._scan(i)[1])
+        return any(map(_IS_TRIGGER, map(_TAG, self._scan(i)[1])))  # in C: no generator step per hit
 
     def _scan(self, i: int) -> tuple[list[Token], list[Hit]]:
         got = self._scanned.get(i)

@@ -74,8 +74,9 @@ def modal_penalty(sent: Any, start: int, end: int, etype: str, cues: tuple[Modal
     """Total penalty and the names of the cues that hold around the trigger at [start, end)."""
     total, names = 0.0, []
     n = len(sent.tokens)
+    present = sent.by_tag  # most cues' lexicons are absent from a sentence: no scope to work out for them
     for cue in cues:
-        if cue.types and etype not in cue.types:
+        if not present.get(cue.cue) or (cue.types and etype not in cue.types):
             continue
         if cue.scope == "before":
             lo, hi = _after_break(sent, max(0, start - cue.span), start), start

@@ -106,8 +106,8 @@ class SentenceFilter:
         }
 
     def __call__(self, text: str, start: int, end: int) -> bool:
-        part = text[start:end]
-        present = self._words.intersection(_WORD.findall(part))  # the word tokens `tokenize` would cut
+        # the word tokens `tokenize` would cut ([^\W_]+ has no lookaround: pos/endpos cut as a slice does)
+        present = self._words.intersection(_WORD.findall(text, start, end))
         fired, met = self._bare, self._free
         acts = self._acts
         for word in present:
@@ -117,10 +117,17 @@ class SentenceFilter:
             fired |= act[0]
             met |= act[1]
             for need, bit in act[2]:
-                if not fired & bit and all(not present.isdisjoint(forms) for forms in need):
-                    fired |= bit
+                if not fired & bit:
+                    for forms in need:  # a plain loop: a generator per pattern cost more than the test
+                        if present.isdisjoint(forms):
+                            break
+                    else:
+                        fired |= bit
+        if fired & met:
+            return True
         # a list lead or a record field: its requirement may stand in another line
-        return bool(fired & met) or (bool(fired) and (":" in part or self._opens_record(part)))
+        part = text[start:end]
+        return bool(fired) and (":" in part or self._opens_record(part))
 
     def _opens_record(self, part: str) -> bool:
         """The line opens with a record's field word ("Notification of withdrawal received ...")."""
