@@ -54,6 +54,8 @@ _STREAM_SQL = (
 )
 BATCH = 2000
 DUCKDB_MEMORY = "256MB"  # DuckDB's own buffers during a replay; Python's batch comes on top
+# a DuckDB instance of the replay's own, so the cap does not stay on the process's shared one (db._Host)
+REPLAY_CONFIG = {"memory_limit": DUCKDB_MEMORY}
 _EVENTS_SQL = (
     "SELECT event_id, item_id, type, actor, counterparts, confidence, rule, evidence, domain FROM events"
     " WHERE item_id IN (SELECT UNNEST($1)) ORDER BY item_id, event_id"
@@ -121,9 +123,8 @@ def _item(r: tuple) -> Item:
 def stream_diff(
     con: duckdb.DuckDBPyConnection, extractor: Extractor, since: datetime | None = None, batch: int = BATCH
 ) -> Iterator[ReplayDiff]:
-    """One diff per batch of stored items, read as a stream (DuckDB's memory capped meanwhile)."""
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    events = con.cursor()  # its own cursor: a query on `con` would end the stream
+    """One diff per batch of stored items, read as a stream (open `con` with REPLAY_CONFIG: memory capped)."""
+    events = db.cursor(con)  # its own cursor: a query on `con` would end the stream
     result = con.execute(_STREAM_SQL, [since])
     while rows := result.fetchmany(batch):
         items = sorted(map(_item, rows), key=lambda i: i.id)
@@ -159,7 +160,7 @@ def diff(
 def compute(db_path: Path, extractor: Extractor, since: datetime | None = None, batch: int = BATCH) -> ReplayDiff:
     """The whole diff in memory (tests, small databases); the CLI streams it instead (`replay`)."""
     total = ReplayDiff(extractor_version=extractor.version)
-    with db.connect(db_path, read_only=True) as con:
+    with db.connect(db_path, read_only=True, config=REPLAY_CONFIG) as con:
         for part in stream_diff(con, extractor, since, batch):
             total.merge(part)
     total.appeared.sort(key=lambda e: (e.item_id, e.event_id))
@@ -350,7 +351,7 @@ def replay(
     spill = tempfile.TemporaryFile() if do_apply else None  # noqa: SIM115 - closed in the finally below
     alerting = 0
     try:
-        with db.connect(db_path, read_only=True) as con:
+        with db.connect(db_path, read_only=True, config=REPLAY_CONFIG) as con:
             for part in stream_diff(con, extractor, since, batch):
                 summary.merge(part, keep=limit)
                 alerting += sum(not alert_note(se, policy).startswith("none") for se in part.appeared)

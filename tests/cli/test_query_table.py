@@ -126,3 +126,41 @@ def test_query_prints_every_row_in_every_format(events_db):
     assert [json.loads(line)["n"] for line in as_json.stdout.splitlines()] == list(range(2500))
     as_csv = CliRunner().invoke(app, ["query", sql, "--db", str(events_db), "--format", "csv"])
     assert as_csv.stdout.splitlines()[-1] == '2499,Соглашение №2499,"[2499, 2]"'
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_numbers_and_times_fetched_as_text_read_as_their_python_values(tmp_path, zone):
+    """The table fetches numbers and times as DuckDB's text (flows/cli/query.py _SAME_TEXT, _TIMESTAMPTZ):
+    every cell must read exactly as the typed fetch printed it (str() of the value), NULLs and order kept."""
+    import duckdb
+
+    from flows.cli.output import cell
+    from flows.cli.query import _as_text_sql
+
+    con = duckdb.connect(str(tmp_path / "types.duckdb"))
+    con.execute(f"SET TimeZone = '{zone}'")
+    con.execute(
+        "CREATE TABLE v AS SELECT * FROM (VALUES "
+        "(1, 2::TINYINT, 3::HUGEINT, 0.1 + 0.2, 1e20::DOUBLE, 1234567.0::DOUBLE, 0.1::FLOAT, 1.50::DECIMAL(5,2),"
+        " DATE '2026-01-02', TIMESTAMP '2026-01-02 03:04:05', TIMESTAMP '2026-01-02 03:04:05.5',"
+        " TIMESTAMPTZ '2026-12-02 18:37:47.17267+00', TIMESTAMPTZ '2026-07-02 03:04:05+00', 'x', [1, 2]),"
+        "(NULL, NULL, NULL, NULL, 'nan'::DOUBLE, '-inf'::DOUBLE, NULL, NULL, NULL, NULL, NULL, NULL,"
+        " TIMESTAMPTZ '1999-01-01 00:00:00.000001+00', NULL, NULL)"
+        ") t(i, ti, hi, dec, d, d2, f, dc, dt, ts, ts2, tz, tz2, s, l)"
+    )
+    sql = "SELECT i AS same, ti AS same, * FROM v ORDER BY i NULLS FIRST -- a trailing comment"
+    typed = con.execute(sql).fetchall()
+    types = [row[1] for row in con.execute(f"DESCRIBE\n{sql}\n").fetchall()]
+    as_text = con.execute(_as_text_sql(sql, types)).fetchall()
+    assert [[cell(v) for v in row] for row in as_text] == [[cell(v) for v in row] for row in typed]
+    assert all(isinstance(v, str) for v in as_text[1][3:14] if v is not None)  # fetched as text, not converted
+
+
+def test_table_query_falls_back_to_the_statement_as_typed(events_db):
+    """A statement DESCRIBE cannot wrap still prints (and its errors read as before)."""
+    out = io.StringIO()
+    from flows.cli.query import run_table_query
+
+    assert run_table_query(events_db, "SELECT 1 AS one UNION ALL SELECT 2", PlainConsole(out, 80)) == 2
+    result = CliRunner().invoke(app, ["query", "SELECT nope FROM t", "--db", str(events_db)])
+    assert result.exit_code != 0 and "nope" in result.output
