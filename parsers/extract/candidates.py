@@ -64,9 +64,8 @@ class Candidate:
     others: bool = False  # "the other two": the last named set of states, less those already acting
     whole: int = 0  # "our seven states": the last named set (its first N when a number is given; -1: no number)
     follows: bool = False  # "Greece will likewise cease to be a member": an end that may take the latest one's object
-    with_body: str = (
-        ""  # "ended its agreement with the OAS": the body (its code) that is one side of a bilateral instrument
-    )
+    # "ended its agreement with the OAS": the body (its code) that is one side of a bilateral instrument
+    with_body: str = ""
 
 
 class CandidateFinder:

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 from parsers.extract.cues import Sentence
 from parsers.extract.gazetteer import STATE_KINDS, Mention
+from parsers.extract.rules import Hit
 
 _JOIN_MARKS = frozenset({",", "&", "-", "/"})  # punctuation joining parties; the words come from config
 _OPEN = frozenset({"(", "["})
 _DASHES = frozenset({"-", "/"})  # "China–Kyrgyzstan" (dashes are folded to "-")
 ROUTE_GAP = 3  # tokens between a route noun and the dashed names of its ends
-_GUILLEMETS = frozenset({"«", "„"})
+_GUILLEMETS = frozenset({"«", "„"})  # open a company or brand name after a nationality word
 _QUOTES = frozenset({"«", "»", "„", "“", "”", '"'})
 _CLOSE_QUOTES = frozenset({"»", "”"})
-QUOTE_TAIL = 12  # tokens from a quoted move to the closing quote  # quotes that mark a company or brand name after a nationality word
+QUOTE_TAIL = 12  # tokens from a quoted move to the closing quote
 _POSSESSIVE = frozenset({"'", "s"})
 COUNTERPART_SPAN = 30
 PRECEDENT_SPAN = 3  # «вслед за соседней Эстонией»: the precedent word and the state's adjectives
@@ -550,10 +551,9 @@ def speaker_of(sent: Sentence, end: int) -> list[str]:
     return list(m.codes[:1]) if m is not None else []
 
 
-def _fronted_announcer(sent: Sentence, states: list[Mention], end: int) -> list[str]:
+def _fronted_announcer(states: list[Mention], verb: Hit | None) -> list[str]:
     """The state right after the announcing verb that follows a fronted «о + move» («… объявило эстонское
     внешнеполитическое ведомство», «… сообщил МИД Эстонии»)."""
-    verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
     if verb is None:
         return []
     near = [m for m in states if m.is_state and verb.end <= m.start <= verb.end + SPEAKER_SPAN]
@@ -753,11 +753,11 @@ def find_parties(
         # «О выходе из СГБМ объявила Эстония», «О приостановке соглашения с Литвой объявил Минск»: a fronted
         # «о + move» names its announcer after the verb; it acts unless the move names its own actor
         # («О выходе Эстонии из СГБМ сообщил МИД Латвии»)
-        announcer = _fronted_announcer(sent, states, end)
+        verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
+        announcer = _fronted_announcer(states, verb)
         if announcer and not subjects:
             subjects = announcer
         # the announcer is the other side only when the move itself names it («… с Белоруссией сообщил МИД Белоруссии»)
-        verb = next(iter(sent.tagged("reporting", end, len(sent.tokens))), None)
         in_move = {c for m in states if verb is not None and m.end <= verb.start for c in m.codes}
         objects = [c for c in objects if c not in subjects and (c not in announcer or c in in_move)]
     if not subjects:  # "Montevideo is leaving UNASUR, Uruguay's foreign ministry said"
